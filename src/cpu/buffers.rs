@@ -1,0 +1,98 @@
+//! Typed buffers the CPU evaluator works in: per-block scratch registers and the output
+//! slices each chunk writes.
+
+use std::sync::Arc;
+
+use crate::column::{ColumnData, ColumnElem};
+use crate::dtype::{DType, Scalar};
+use crate::ops::elem::Elem;
+
+/// One typed vector: a block's worth of one instruction's values, or a whole output column.
+#[derive(Debug)]
+pub enum Buf {
+    Bool(Vec<bool>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    U32(Vec<u32>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+/// A chunk's window of an output column.
+#[derive(Debug)]
+pub enum OutSlice<'a> {
+    Bool(&'a mut [bool]),
+    I32(&'a mut [i32]),
+    I64(&'a mut [i64]),
+    U32(&'a mut [u32]),
+    F32(&'a mut [f32]),
+    F64(&'a mut [f64]),
+}
+
+/// Element types the CPU evaluator handles: ties a Rust type to its buffer variants.
+pub trait CpuElem: ColumnElem {
+    fn buf(b: &Buf) -> Option<&[Self]>;
+    fn buf_mut(b: &mut Buf) -> Option<&mut [Self]>;
+    fn out_mut<'s>(o: &'s mut OutSlice<'_>) -> Option<&'s mut [Self]>;
+    fn new_buf(v: Vec<Self>) -> Buf;
+}
+
+macro_rules! cpu_elem {
+    ($($t:ty => $v:ident),*) => {$(
+        impl CpuElem for $t {
+            #[inline(always)]
+            fn buf(b: &Buf) -> Option<&[Self]> {
+                match b { Buf::$v(v) => Some(v), _ => None }
+            }
+            #[inline(always)]
+            fn buf_mut(b: &mut Buf) -> Option<&mut [Self]> {
+                match b { Buf::$v(v) => Some(v), _ => None }
+            }
+            #[inline(always)]
+            fn out_mut<'s>(o: &'s mut OutSlice<'_>) -> Option<&'s mut [Self]> {
+                match o { OutSlice::$v(v) => Some(v), _ => None }
+            }
+            fn new_buf(v: Vec<Self>) -> Buf {
+                Buf::$v(v)
+            }
+        }
+    )*};
+}
+cpu_elem!(bool => Bool, i32 => I32, i64 => I64, u32 => U32, f32 => F32, f64 => F64);
+
+impl Buf {
+    /// `len` default values of `dtype`.
+    pub fn zeroed(dtype: DType, len: usize) -> Buf {
+        crate::with_dtype!(dtype, T => T::new_buf(vec![T::default(); len]))
+    }
+
+    /// `len` copies of `value` (which has dtype `dtype`; null fills with the default).
+    pub fn filled(dtype: DType, value: Scalar, len: usize) -> Buf {
+        crate::with_dtype!(dtype, T => T::new_buf(vec![T::from_scalar(value).unwrap_or_default(); len]))
+    }
+
+    /// Splits the buffer into windows of `chunk` rows.
+    pub fn chunks_mut(&mut self, chunk: usize) -> Vec<OutSlice<'_>> {
+        let chunk = chunk.max(1);
+        match self {
+            Buf::Bool(v) => v.chunks_mut(chunk).map(OutSlice::Bool).collect(),
+            Buf::I32(v) => v.chunks_mut(chunk).map(OutSlice::I32).collect(),
+            Buf::I64(v) => v.chunks_mut(chunk).map(OutSlice::I64).collect(),
+            Buf::U32(v) => v.chunks_mut(chunk).map(OutSlice::U32).collect(),
+            Buf::F32(v) => v.chunks_mut(chunk).map(OutSlice::F32).collect(),
+            Buf::F64(v) => v.chunks_mut(chunk).map(OutSlice::F64).collect(),
+        }
+    }
+
+    /// The buffer as a column's data, without copying.
+    pub fn into_column_data(self) -> ColumnData {
+        match self {
+            Buf::Bool(v) => ColumnData::Bool(Arc::new(v)),
+            Buf::I32(v) => ColumnData::I32(Arc::new(v)),
+            Buf::I64(v) => ColumnData::I64(Arc::new(v)),
+            Buf::U32(v) => ColumnData::U32(Arc::new(v)),
+            Buf::F32(v) => ColumnData::F32(Arc::new(v)),
+            Buf::F64(v) => ColumnData::F64(Arc::new(v)),
+        }
+    }
+}

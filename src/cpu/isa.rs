@@ -1,0 +1,132 @@
+//! Which instruction set the CPU kernels run with: detected once at run time, or forced with
+//! `SWATH_ISA=base|avx2|avx512` (or per call) so tests can cover every path on one machine.
+//!
+//! The kernels are written once (in `block.rs`, all `#[inline(always)]`) and compiled three
+//! times here, each copy inside a function with its own `#[target_feature]`, so the compiler
+//! vectorizes each copy for its vector width. Because reductions use a fixed lane count and
+//! no fused multiply-add, every copy computes bit-identical results.
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use super::block::{ChunkInput, run_chunk};
+use super::buffers::OutSlice;
+use super::reduce::Partial;
+use crate::error::{Error, Result};
+
+/// An instruction-set level for the CPU kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Isa {
+    /// x86-64 baseline (SSE2) or whatever the target compiles for by default.
+    Base,
+    /// x86-64-v3: AVX2 and FMA (FMA is enabled but never contracted into, see module docs).
+    Avx2,
+    /// x86-64-v4: AVX-512 F/BW/DQ/VL.
+    Avx512,
+}
+
+impl Isa {
+    pub const ALL: [Isa; 3] = [Isa::Base, Isa::Avx2, Isa::Avx512];
+
+    /// Whether this machine can run kernels compiled for `self`.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Isa::Base => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                    && std::arch::is_x86_feature_detected!("bmi2")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                Isa::Avx2.is_supported()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+
+    /// The best level this machine supports.
+    pub fn detect() -> Isa {
+        [Isa::Avx512, Isa::Avx2].into_iter().find(|i| i.is_supported()).unwrap_or(Isa::Base)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Base => "base",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+}
+
+impl fmt::Display for Isa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Isa {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Isa> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "base" | "baseline" | "scalar" => Ok(Isa::Base),
+            "avx2" => Ok(Isa::Avx2),
+            "avx512" | "avx-512" => Ok(Isa::Avx512),
+            other => Err(Error::InvalidSetting {
+                setting: "ISA".into(),
+                message: format!("`{other}` is not one of base, avx2, avx512"),
+            }),
+        }
+    }
+}
+
+/// Runs one chunk with the kernels compiled for `isa`, which the caller has checked is
+/// supported.
+pub fn run_chunk_with(
+    isa: Isa,
+    input: &ChunkInput<'_>,
+    rows: Range<usize>,
+    outs: &mut [OutSlice<'_>],
+) -> Result<Vec<Partial>> {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if Isa::Avx512.is_supported() => {
+            // SAFETY: the CPU supports every feature `run_chunk_avx512` enables (checked just
+            // above; `is_x86_feature_detected!` caches its answer).
+            unsafe { run_chunk_avx512(input, rows, outs) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 if Isa::Avx2.is_supported() => {
+            // SAFETY: as above, for the AVX2 feature set.
+            unsafe { run_chunk_avx2(input, rows, outs) }
+        }
+        _ => run_chunk(input, rows, outs),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+fn run_chunk_avx512(
+    input: &ChunkInput<'_>,
+    rows: Range<usize>,
+    outs: &mut [OutSlice<'_>],
+) -> Result<Vec<Partial>> {
+    run_chunk(input, rows, outs)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+fn run_chunk_avx2(
+    input: &ChunkInput<'_>,
+    rows: Range<usize>,
+    outs: &mut [OutSlice<'_>],
+) -> Result<Vec<Partial>> {
+    run_chunk(input, rows, outs)
+}

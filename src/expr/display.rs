@@ -1,0 +1,30 @@
+//! Expressions print in the builder syntax, so error messages show the user's own code.
+
+use std::fmt;
+
+use super::Expr;
+use crate::dtype::Scalar;
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Column(name) => write!(f, "col(\"{name}\")"),
+            Expr::Literal(Scalar::Null) => f.write_str("lit(null)"),
+            Expr::Literal(value) => write!(f, "lit({value})"),
+            Expr::Unary(op, e) => write!(f, "{e}.{}()", op.name()),
+            Expr::Binary(op, a, b) if op.is_infix() => write!(f, "({a} {} {b})", op.name()),
+            Expr::Binary(op, a, b) => write!(f, "{a}.{}({b})", op.name()),
+            Expr::Select { cond, then, otherwise } => {
+                write!(f, "when({cond}).then({then}).otherwise({otherwise})")
+            }
+            Expr::Cast(dtype, e) => write!(f, "{e}.cast({dtype})"),
+            Expr::Reduce(op, e) => match op {
+                crate::ops::ReduceOp::Var(d) | crate::ops::ReduceOp::Std(d) => {
+                    write!(f, "{e}.{}({d})", op.name())
+                }
+                _ => write!(f, "{e}.{}()", op.name()),
+            },
+            Expr::Alias(e, name) => write!(f, "{e}.alias(\"{name}\")"),
+        }
+    }
+}

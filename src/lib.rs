@@ -1,0 +1,58 @@
+//! # swath
+//!
+//! Data-parallel numeric work over named columns, Polars-style. Expressions are type-checked,
+//! fused into as few passes over memory as possible, and run by SIMD-vectorized, multi-threaded
+//! CPU kernels (small work stays on the calling thread).
+//!
+//! ```
+//! use swath::prelude::*;
+//!
+//! fn main() -> Result<(), swath::Error> {
+//!     let df = Frame::new([
+//!         ("a", Column::from(vec![1.0f32, 2.0, 3.0, 4.0])),
+//!         ("b", Column::from(ndarray::arr1(&[4.0f32, 3.0, 2.0, 1.0]))),
+//!         ("k", Column::from(vec![1i32, 2, 3, 4])),
+//!     ])?;
+//!     let out = df.select([
+//!         (col("a") * col("b") + lit(1.0)).sqrt().sum().alias("s"),
+//!         col("a").mean().alias("mean_a"),
+//!         col("k").max().alias("max_k"),
+//!     ])?;
+//!     let s: Vec<f32> = out.column("s")?.to_vec()?;
+//!     assert!((s[0] - 9.7636).abs() < 1e-3);
+//!     let kept = df.filter(col("a").gt(lit(1.5)))?;
+//!     assert_eq!(kept.height(), 3);
+//!     let centered = df.select([(col("a") - col("a").mean()).alias("c")])?;
+//!     println!("{centered}");
+//!     println!("{}", df.explain([col("a").sum()])?);
+//!     Ok(())
+//! }
+//! ```
+
+pub mod column;
+pub mod cpu;
+pub mod dtype;
+pub mod error;
+pub mod expr;
+pub mod frame;
+pub mod ops;
+pub mod options;
+pub mod plan;
+
+pub use column::Column;
+pub use cpu::isa::Isa;
+pub use dtype::{DType, Scalar};
+pub use error::{Error, Result};
+pub use expr::{Expr, col, lit, when};
+pub use frame::Frame;
+pub use options::ExecOptions;
+
+/// Everything a typical program needs: `use swath::prelude::*;`.
+pub mod prelude {
+    pub use crate::column::Column;
+    pub use crate::dtype::{DType, Scalar};
+    pub use crate::expr::{Expr, col, lit, when};
+    pub use crate::frame::Frame;
+    pub use crate::options::ExecOptions;
+    pub use crate::{Error, Isa};
+}

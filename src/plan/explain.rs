@@ -1,0 +1,84 @@
+//! A readable account of a plan: each pass, what it reads, the ops it fuses, what it writes,
+//! and how the CPU will run it and why.
+
+use std::fmt::Write;
+
+use super::ir::{Instr, Kernel, Program};
+use super::lower::{Plan, Source};
+use crate::error::Result;
+use crate::options::ExecOptions;
+
+/// Describes `plan` as it would run with `options`.
+pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
+    let mut out = String::new();
+    let passes = plan.kernels.iter().filter(|k| !k.is_empty()).count();
+    let _ = writeln!(out, "plan: {passes} pass(es) over {} rows", plan.rows);
+    for (k, kernel) in plan.kernels.iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+        let _ = writeln!(out, "pass {k}:");
+        let _ = writeln!(out, "  reads:  {}", reads(kernel));
+        let ops = fused_ops(&kernel.program);
+        let _ = writeln!(out, "  fuses:  {}", if ops.is_empty() { "-".into() } else { ops });
+        for (i, &s) in kernel.stores.iter().enumerate() {
+            let name = output_name(plan, |src| *src == Source::Store { kernel: k, index: i });
+            let _ = writeln!(out, "  writes: column {name} ({}, %{s})", kernel.program.dtype(s));
+        }
+        for r in &kernel.reductions {
+            let _ = writeln!(out, "  reduce: {}(%{}) -> {}", r.op.name(), r.value, r.dtype);
+        }
+        if !kernel.params.is_empty() {
+            let _ = writeln!(out, "  params: {} value(s) from earlier passes", kernel.params.len());
+        }
+        let s = crate::cpu::schedule(kernel, options)?;
+        let bytes: usize = kernel.rows
+            * kernel.program.instrs().iter().enumerate()
+                .filter(|(_, i)| matches!(i, Instr::Load(_)))
+                .map(|(id, _)| kernel.program.dtype(id).size_of())
+                .sum::<usize>();
+        let est = s.estimated_serial_ns / 1000.0;
+        let how = if s.threads > 1 {
+            format!("{} threads over {} chunks (estimated {est:.1} µs on one core, above the {:.0} µs pool threshold)", s.threads, s.chunks, crate::cpu::cost::POOL_MIN_NS / 1000.0)
+        } else {
+            format!("on the calling thread (estimated {est:.1} µs, below the {:.0} µs pool threshold or one thread)", crate::cpu::cost::POOL_MIN_NS / 1000.0)
+        };
+        let _ = writeln!(out, "  backend: cpu/{} {how}; reads {bytes} bytes", s.isa);
+    }
+    for o in plan.outputs.iter().filter(|o| !matches!(o.source, Source::Store { .. })) {
+        let how = match o.source {
+            Source::Input(ref n) => format!("column {n} passed through (no copy)"),
+            _ => "computed from pass results".into(),
+        };
+        let _ = writeln!(out, "output {} ({}): {how}", o.name, o.dtype);
+    }
+    Ok(out)
+}
+
+fn reads(kernel: &Kernel) -> String {
+    if kernel.inputs.is_empty() {
+        return "-".into();
+    }
+    kernel.inputs.join(", ")
+}
+
+fn output_name(plan: &Plan, is: impl Fn(&Source) -> bool) -> String {
+    plan.outputs.iter().find(|o| is(&o.source)).map_or("?".into(), |o| o.name.clone())
+}
+
+/// The program's instructions in SSA form, one per line-item: `%3 = sqrt(%2)`.
+fn fused_ops(program: &Program) -> String {
+    let mut items = Vec::new();
+    for (id, instr) in program.instrs().iter().enumerate() {
+        let text = match instr {
+            Instr::Load(k) => format!("load #{k}"),
+            Instr::Const(c) => format!("{c}"),
+            Instr::Param(k) => format!("param #{k}"),
+            Instr::Unary(op, a) => format!("{}(%{a})", op.name()),
+            Instr::Binary(op, a, b) => format!("%{a} {} %{b}", op.name()),
+            Instr::Select(c, a, b) => format!("%{c} ? %{a} : %{b}"),
+            Instr::Cast(t, a) => format!("%{a} as {t}"),
+            Instr::KernelResult { kernel, output } => format!("result {kernel}.{output}"),
+            Instr::ReduceScalar(op, a) => format!("{}(%{a})", op.name()),
+        };
+        items.push(format!("%{id} = {text}"));
+    }
+    items.join("; ")
+}

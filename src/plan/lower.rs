@@ -1,0 +1,296 @@
+//! Lowering: expressions to kernels (passes over rows) plus a scalar program.
+//!
+//! Every node is computed in the earliest pass its inputs allow ([`Shape`]): maps over columns
+//! in pass 0; a map that needs a reduction's result (`x - x.mean()`) in the pass after that
+//! reduction, where it reads the reduction's value as a `Param`. All expressions of one call
+//! share those passes, so `sum(a)`, `min(a)` and `max(a * b)` read `a` and `b` once. A node
+//! needed in a later pass is recomputed there from the columns: rereading inputs is cheaper
+//! than writing a temporary column and reading it back.
+//!
+//! Constants fold as they are pushed, and [`Program::push`] shares equal instructions.
+
+use crate::dtype::{DType, Scalar};
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::ops::elem::cast_scalar;
+
+use super::ir::{Id, Instr, Kernel, Program, Reduction};
+use super::scalar;
+use super::types::{Inference, Info, Shape, common_type};
+
+/// Where one output column of a plan comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// An input column, passed through without copying.
+    Input(String),
+    /// Store `index` of kernel `kernel`.
+    Store { kernel: usize, index: usize },
+    /// Value `id` of the scalar program.
+    Scalar(Id),
+}
+
+/// A named output of a plan.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub dtype: DType,
+    pub source: Source,
+}
+
+/// The lowered form of one call: passes, then the scalar program, then the outputs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub rows: usize,
+    pub kernels: Vec<Kernel>,
+    pub scalars: Program,
+    /// For each scalar-program value, the number of passes that must have run before it can
+    /// be computed.
+    pub scalar_ready: Vec<usize>,
+    pub outputs: Vec<Output>,
+}
+
+/// Lowers `exprs` over a frame of `rows` rows whose columns have the dtypes `schema` gives.
+pub fn lower(
+    exprs: &[Expr],
+    rows: usize,
+    schema: &dyn Fn(&str) -> Option<DType>,
+    column_names: &dyn Fn() -> String,
+) -> Result<Plan> {
+    let mut lowerer = Lowerer {
+        types: Inference::new(schema, column_names),
+        rows,
+        kernels: Vec::new(),
+        scalars: Program::default(),
+        scalar_ready: Vec::new(),
+    };
+    let mut outputs = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        let name = e.output_name();
+        if outputs.iter().any(|o: &Output| o.name == name) {
+            return Err(Error::DuplicateColumn(name));
+        }
+        let info = lowerer.types.info(e)?;
+        let source = match info.shape {
+            Shape::Full { stage } => {
+                let id = lowerer.full(e, stage, info.dtype)?;
+                let kernel = &mut lowerer.kernels[stage];
+                match kernel.program.instrs()[id] {
+                    Instr::Load(k) => Source::Input(kernel.inputs[k].clone()),
+                    _ => {
+                        kernel.stores.push(id);
+                        Source::Store { kernel: stage, index: kernel.stores.len() - 1 }
+                    }
+                }
+            }
+            Shape::Scalar { .. } => Source::Scalar(lowerer.scalar(e, info.dtype)?),
+        };
+        outputs.push(Output { name, dtype: info.dtype, source });
+    }
+    Ok(Plan {
+        rows,
+        kernels: lowerer.kernels,
+        scalars: lowerer.scalars,
+        scalar_ready: lowerer.scalar_ready,
+        outputs,
+    })
+}
+
+struct Lowerer<'a> {
+    types: Inference<'a>,
+    rows: usize,
+    kernels: Vec<Kernel>,
+    scalars: Program,
+    scalar_ready: Vec<usize>,
+}
+
+/// Which program an instruction goes to: a pass, or the scalar program.
+#[derive(Clone, Copy)]
+enum Target {
+    Kernel(usize),
+    Scalars,
+}
+
+impl Lowerer<'_> {
+    fn program(&mut self, target: Target) -> &mut Program {
+        match target {
+            Target::Kernel(k) => &mut self.kernels[k].program,
+            Target::Scalars => &mut self.scalars,
+        }
+    }
+
+    fn kernel(&mut self, stage: usize) -> &mut Kernel {
+        while self.kernels.len() <= stage {
+            self.kernels.push(Kernel { rows: self.rows, ..Kernel::default() });
+        }
+        &mut self.kernels[stage]
+    }
+
+    /// Pushes into `target`, folding the instruction if its operands are all constants.
+    fn push(&mut self, target: Target, instr: Instr, dtype: DType) -> Id {
+        let program = self.program(target);
+        let c = |id: Id| program.constant(id);
+        let folded = match instr {
+            Instr::Unary(op, a) => c(a).map(|x| scalar::unary(op, x)),
+            Instr::Binary(op, a, b) => c(a).zip(c(b)).map(|(x, y)| scalar::binary(op, x, y)),
+            Instr::Cast(to, a) => c(a).map(|x| cast_scalar(x, to)),
+            Instr::Select(cond, a, b) => match c(cond) {
+                Some(Scalar::Bool(true)) => return a,
+                Some(Scalar::Bool(false)) => return b,
+                _ => None,
+            },
+            _ => None,
+        };
+        let instr = folded.map_or(instr, Instr::Const);
+        let id = program.push(instr.clone(), dtype);
+        if matches!(target, Target::Scalars) && id == self.scalar_ready.len() {
+            let ready = match instr {
+                Instr::KernelResult { kernel, .. } => kernel + 1,
+                Instr::Unary(_, a) | Instr::Cast(_, a) | Instr::ReduceScalar(_, a) => {
+                    self.scalar_ready[a]
+                }
+                Instr::Binary(_, a, b) => self.scalar_ready[a].max(self.scalar_ready[b]),
+                Instr::Select(x, a, b) => {
+                    self.scalar_ready[x].max(self.scalar_ready[a]).max(self.scalar_ready[b])
+                }
+                _ => 0,
+            };
+            self.scalar_ready.push(ready);
+        }
+        id
+    }
+
+    /// Casts `id` to `to` unless it already has that dtype.
+    fn cast(&mut self, target: Target, id: Id, to: DType) -> Id {
+        if self.program(target).dtype(id) == to {
+            id
+        } else {
+            self.push(target, Instr::Cast(to, id), to)
+        }
+    }
+
+    /// Lowers `e` into pass `stage`, producing dtype `want`.
+    fn full(&mut self, e: &Expr, stage: usize, want: DType) -> Result<Id> {
+        let info = self.types.info(e)?;
+        let target = Target::Kernel(stage);
+        self.kernel(stage);
+        if let Shape::Scalar { .. } = info.shape {
+            let s = self.scalar(e, want)?;
+            let instr = match self.scalars.constant(s) {
+                Some(value) => Instr::Const(value),
+                None => {
+                    let kernel = &mut self.kernels[stage];
+                    let slot = kernel.params.iter().position(|&p| p == s).unwrap_or_else(|| {
+                        kernel.params.push(s);
+                        kernel.params.len() - 1
+                    });
+                    Instr::Param(slot)
+                }
+            };
+            return Ok(self.push(target, instr, want));
+        }
+        let id = match e {
+            Expr::Column(name) => {
+                let kernel = &mut self.kernels[stage];
+                let k = kernel.inputs.iter().position(|n| n == name).unwrap_or_else(|| {
+                    kernel.inputs.push(name.clone());
+                    kernel.inputs.len() - 1
+                });
+                self.push(target, Instr::Load(k), info.dtype)
+            }
+            Expr::Alias(a, _) => return self.full(a, stage, want),
+            Expr::Cast(dtype, a) => {
+                let from = self.types.info(a)?.dtype;
+                let x = self.full(a, stage, from)?;
+                self.cast(target, x, *dtype)
+            }
+            _ => return self.map(e, info, target, &mut |this, child, dtype| this.full(child, stage, dtype), want),
+        };
+        Ok(self.cast(target, id, want))
+    }
+
+    /// Lowers a scalar-shaped `e` into the scalar program, producing dtype `want`.
+    fn scalar(&mut self, e: &Expr, want: DType) -> Result<Id> {
+        let info = self.types.info(e)?;
+        let target = Target::Scalars;
+        let id = match e {
+            Expr::Literal(value) => {
+                let value = cast_scalar(*value, want);
+                return Ok(self.push(target, Instr::Const(value), want));
+            }
+            Expr::Alias(a, _) => return self.scalar(a, want),
+            Expr::Cast(dtype, a) => {
+                let from = self.types.info(a)?.dtype;
+                let x = self.scalar(a, from)?;
+                self.cast(target, x, *dtype)
+            }
+            Expr::Reduce(op, a) => {
+                let input = self.types.info(a)?;
+                let bad = |message| Error::InvalidType { expr: e.to_string(), message };
+                let (acc, out) = op.signature(input.dtype).map_err(bad)?;
+                match input.shape {
+                    Shape::Full { stage } => {
+                        let value = self.full(a, stage, acc)?;
+                        let kernel = &mut self.kernels[stage];
+                        kernel.reductions.push(Reduction { op: *op, value, dtype: out });
+                        let output = kernel.reductions.len() - 1;
+                        self.push(target, Instr::KernelResult { kernel: stage, output }, out)
+                    }
+                    Shape::Scalar { .. } => {
+                        let x = self.scalar(a, acc)?;
+                        match self.scalars.constant(x) {
+                            Some(c) => {
+                                let value = scalar::reduce_one(*op, c, out);
+                                self.push(target, Instr::Const(value), out)
+                            }
+                            None => self.push(target, Instr::ReduceScalar(*op, x), out),
+                        }
+                    }
+                }
+            }
+            Expr::Column(name) => {
+                return Err(Error::Internal(format!("column `{name}` lowered as a scalar")));
+            }
+            _ => return self.map(e, info, target, &mut |this, child, dtype| this.scalar(child, dtype), want),
+        };
+        Ok(self.cast(target, id, want))
+    }
+
+    /// Lowers a map node (unary, binary or select) whose operands `lower_child` places.
+    fn map(
+        &mut self,
+        e: &Expr,
+        info: Info,
+        target: Target,
+        lower_child: &mut dyn FnMut(&mut Self, &Expr, DType) -> Result<Id>,
+        want: DType,
+    ) -> Result<Id> {
+        let bad = |message| Error::InvalidType { expr: e.to_string(), message };
+        let id = match e {
+            Expr::Unary(op, a) => {
+                let input = self.types.info(a)?.dtype;
+                let (cast_to, out) = op.signature(input).map_err(bad)?;
+                let x = lower_child(self, a, cast_to)?;
+                self.push(target, Instr::Unary(*op, x), out)
+            }
+            Expr::Binary(op, a, b) => {
+                let (ia, ib) = (self.types.info(a)?, self.types.info(b)?);
+                let common = common_type(ia, ib)
+                    .ok_or_else(|| bad(format!("cannot mix {} and {}", ia.dtype, ib.dtype)))?;
+                let (cast_to, out) = op.signature(common).map_err(bad)?;
+                let x = lower_child(self, a, cast_to)?;
+                let y = lower_child(self, b, cast_to)?;
+                self.push(target, Instr::Binary(*op, x, y), out)
+            }
+            Expr::Select { cond, then, otherwise } => {
+                let c = lower_child(self, cond, DType::Bool)?;
+                let x = lower_child(self, then, info.dtype)?;
+                let y = lower_child(self, otherwise, info.dtype)?;
+                self.push(target, Instr::Select(c, x, y), info.dtype)
+            }
+            other => {
+                return Err(Error::Internal(format!("`{other}` is not a map")));
+            }
+        };
+        Ok(self.cast(target, id, want))
+    }
+}
