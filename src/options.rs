@@ -47,9 +47,7 @@ impl ExecOptions {
     pub fn resolved_threads(&self) -> Result<usize> {
         let threads = match self.threads {
             Some(t) => t,
-            None => env().threads.clone()?.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(1, |n| n.get())
-            }),
+            None => env().threads.clone()?.unwrap_or(env().cores),
         };
         if threads == 0 {
             return Err(Error::InvalidSetting {
@@ -64,6 +62,9 @@ impl ExecOptions {
 struct Env {
     isa: Result<Option<Isa>>,
     threads: Result<Option<usize>>,
+    /// Cores available to this process. Read once: on Linux the query reads cgroup files,
+    /// which costs more than a small select.
+    cores: usize,
 }
 
 /// The environment's settings, read once: they are process-wide by definition.
@@ -82,5 +83,6 @@ fn env() -> &'static Env {
                 })
             })
             .transpose(),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
     })
 }

@@ -1,0 +1,103 @@
+//! Core CPU benchmarks, each beside the hand-written Rust loop that is its practical limit.
+//!
+//! cargo bench --bench core
+//!
+//! Groups: `sum_64m` (select sum vs a 16-accumulator loop), `fused_16m` ((a*b+c).sqrt().sum()
+//! vs a fused loop), `heavy_16m` (sin(x)*exp(-x*x) summed, 1 vs 2 threads), `small_1000`
+//! (one sum over 1,000 rows vs a plain loop: the fixed cost of a call).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use swath::prelude::*;
+
+#[path = "data.rs"]
+mod data;
+
+fn sum16(x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let mut chunks = x.chunks_exact(16);
+    for c in &mut chunks {
+        for j in 0..16 {
+            acc[j] += c[j];
+        }
+    }
+    let tail: f32 = chunks.remainder().iter().sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+fn fused16(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let n = a.len() / 16 * 16;
+    for i in (0..n).step_by(16) {
+        for j in 0..16 {
+            acc[j] += (a[i + j] * b[i + j] + c[i + j]).sqrt();
+        }
+    }
+    let tail: f32 = (n..a.len()).map(|i| (a[i] * b[i] + c[i]).sqrt()).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+fn sum_64m(cr: &mut Criterion) {
+    let n = 64 << 20;
+    let x = data::random_f32(n, 1, -1.0, 1.0);
+    let df = Frame::new([("x", Column::from(x.clone()))]).unwrap();
+    let mut g = cr.benchmark_group("sum_64m");
+    g.sample_size(10).throughput(Throughput::Bytes((n * 4) as u64));
+    g.bench_function("hand_loop_1t", |b| b.iter(|| sum16(black_box(&x))));
+    g.bench_function("swath", |b| b.iter(|| df.select([col("x").sum()]).unwrap()));
+    let one = ExecOptions::new().threads(1);
+    g.bench_function("swath_1t", |b| b.iter(|| df.select_with([col("x").sum()], &one).unwrap()));
+    g.finish();
+}
+
+fn fused_16m(cr: &mut Criterion) {
+    let n = 16 << 20;
+    let (a, b, c) = (
+        data::random_f32(n, 2, 0.0, 2.0),
+        data::random_f32(n, 3, 0.0, 2.0),
+        data::random_f32(n, 4, 0.0, 2.0),
+    );
+    let df = Frame::new([
+        ("a", Column::from(a.clone())),
+        ("b", Column::from(b.clone())),
+        ("c", Column::from(c.clone())),
+    ])
+    .unwrap();
+    let e = || (col("a") * col("b") + col("c")).sqrt().sum();
+    let mut g = cr.benchmark_group("fused_16m");
+    g.sample_size(10).throughput(Throughput::Bytes((n * 12) as u64));
+    g.bench_function("hand_loop_1t", |bch| bch.iter(|| fused16(black_box(&a), &b, &c)));
+    g.bench_function("swath", |bch| bch.iter(|| df.select([e()]).unwrap()));
+    let one = ExecOptions::new().threads(1);
+    g.bench_function("swath_1t", |bch| bch.iter(|| df.select_with([e()], &one).unwrap()));
+    g.finish();
+}
+
+fn heavy_16m(cr: &mut Criterion) {
+    let n = 16 << 20;
+    let x = data::random_f32(n, 5, -2.0, 2.0);
+    let df = Frame::new([("x", Column::from(x))]).unwrap();
+    let e = || (col("x").sin() * (-(col("x") * col("x"))).exp()).sum();
+    let mut g = cr.benchmark_group("heavy_16m");
+    g.sample_size(10).throughput(Throughput::Bytes((n * 4) as u64));
+    for threads in [1, 2] {
+        let opts = ExecOptions::new().threads(threads);
+        g.bench_function(format!("swath_{threads}t"), |b| {
+            b.iter(|| df.select_with([e()], &opts).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn small_1000(cr: &mut Criterion) {
+    let x = data::random_f32(1000, 6, -1.0, 1.0);
+    let df = Frame::new([("x", Column::from(x.clone()))]).unwrap();
+    let mut g = cr.benchmark_group("small_1000");
+    g.bench_function("hand_loop", |b| b.iter(|| sum16(black_box(&x))));
+    g.bench_function("swath", |b| b.iter(|| df.select([col("x").sum()]).unwrap()));
+    g.finish();
+}
+
+criterion_group!(benches, sum_64m, fused_16m, heavy_16m, small_1000);
+criterion_main!(benches);
