@@ -1,0 +1,168 @@
+//! The core benchmark figures as ratios measured in one run (BENCHMARKING.md): swath beside
+//! the hand-written Rust loop that is its practical limit, on the same random data.
+//!
+//!     cargo bench --bench ratios              # table
+//!     cargo bench --bench ratios -- --json    # one JSON object per line (benches/peers reads it)
+//!     cargo bench --bench ratios -- rss-inputs | rss-fused   # for /usr/bin/time -v (peak RSS)
+//!
+//! Medians of several runs each; the machine's name belongs beside the figures.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use swath::prelude::*;
+
+#[path = "data.rs"]
+mod data;
+
+const SUM_ROWS: usize = 64 << 20;
+const FUSED_ROWS: usize = 16 << 20;
+
+fn sum16(x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let mut chunks = x.chunks_exact(16);
+    for c in &mut chunks {
+        for j in 0..16 {
+            acc[j] += c[j];
+        }
+    }
+    let tail: f32 = chunks.remainder().iter().sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+fn fused16(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let n = a.len() / 16 * 16;
+    for i in (0..n).step_by(16) {
+        for j in 0..16 {
+            acc[j] += (a[i + j] * b[i + j] + c[i + j]).sqrt();
+        }
+    }
+    let tail: f32 = (n..a.len()).map(|i| (a[i] * b[i] + c[i]).sqrt()).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// The same loop split over two scoped threads: the practical two-core limit.
+fn fused16_2t(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
+    let h = a.len() / 2;
+    std::thread::scope(|s| {
+        let left = s.spawn(|| fused16(&a[..h], &b[..h], &c[..h]));
+        let right = fused16(&a[h..], &b[h..], &c[h..]);
+        left.join().unwrap_or(f32::NAN) + right
+    })
+}
+
+fn sum16_2t(x: &[f32]) -> f32 {
+    let h = x.len() / 2;
+    std::thread::scope(|s| {
+        let left = s.spawn(|| sum16(&x[..h]));
+        let right = sum16(&x[h..]);
+        left.join().unwrap_or(f32::NAN) + right
+    })
+}
+
+/// Median wall time of `runs` calls, after one warm-up call.
+fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_nanos() as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+struct Row {
+    group: &'static str,
+    name: String,
+    ns: f64,
+    bytes: usize,
+}
+
+fn frame3(n: usize) -> Frame {
+    Frame::new([
+        ("a", Column::from(data::random_f32(n, 2, 0.0, 2.0))),
+        ("b", Column::from(data::random_f32(n, 3, 0.0, 2.0))),
+        ("c", Column::from(data::random_f32(n, 4, 0.0, 2.0))),
+    ])
+    .expect("equal lengths")
+}
+
+fn fused() -> Expr {
+    (col("a") * col("b") + col("c")).sqrt().sum()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    if args.iter().any(|a| a == "rss-inputs") {
+        let df = frame3(FUSED_ROWS);
+        println!("inputs only: {} rows", black_box(&df).height());
+        return;
+    }
+    if args.iter().any(|a| a == "rss-fused") {
+        let df = frame3(FUSED_ROWS);
+        let out = df.select([fused()]).expect("fused select");
+        println!("fused: {}", out.column("a").and_then(|c| c.get(0)).expect("result"));
+        return;
+    }
+    let json = args.iter().any(|a| a == "--json");
+    let one = ExecOptions::new().threads(1);
+    let two = ExecOptions::new().threads(2);
+    let mut rows = Vec::new();
+    let mut add = |group, name: &str, ns, bytes| {
+        rows.push(Row { group, name: name.to_string(), ns, bytes });
+    };
+
+    let x = data::random_f32(SUM_ROWS, 1, -1.0, 1.0);
+    let df = Frame::new([("x", Column::from(x.clone()))]).expect("one column");
+    let bytes = SUM_ROWS * 4;
+    add("sum_64m", "hand_loop_1t", median_ns(15, || { black_box(sum16(black_box(&x))); }), bytes);
+    add("sum_64m", "hand_loop_2t", median_ns(15, || { black_box(sum16_2t(black_box(&x))); }), bytes);
+    add("sum_64m", "swath_1t", median_ns(15, || { let _ = black_box(df.select_with([col("x").sum()], &one)); }), bytes);
+    add("sum_64m", "swath_2t", median_ns(15, || { let _ = black_box(df.select_with([col("x").sum()], &two)); }), bytes);
+    drop((x, df));
+
+    let df = frame3(FUSED_ROWS);
+    let slice = |n: &str| df.column(n).and_then(|c| c.as_slice::<f32>()).expect("f32 column");
+    let (a, b, c) = (slice("a"), slice("b"), slice("c"));
+    let bytes = FUSED_ROWS * 12;
+    add("fused_16m", "hand_loop_1t", median_ns(15, || { black_box(fused16(a, b, c)); }), bytes);
+    add("fused_16m", "hand_loop_2t", median_ns(15, || { black_box(fused16_2t(a, b, c)); }), bytes);
+    add("fused_16m", "swath_1t", median_ns(15, || { let _ = black_box(df.select_with([fused()], &one)); }), bytes);
+    add("fused_16m", "swath_2t", median_ns(15, || { let _ = black_box(df.select_with([fused()], &two)); }), bytes);
+
+    let heavy = || (col("a").sin() * (-(col("a") * col("a"))).exp()).sum();
+    let bytes = FUSED_ROWS * 4;
+    add("heavy_16m", "swath_1t", median_ns(7, || { let _ = black_box(df.select_with([heavy()], &one)); }), bytes);
+    add("heavy_16m", "swath_2t", median_ns(7, || { let _ = black_box(df.select_with([heavy()], &two)); }), bytes);
+
+    let small = data::random_f32(1000, 6, -1.0, 1.0);
+    let df = Frame::new([("x", Column::from(small.clone()))]).expect("one column");
+    add("small_1000", "hand_loop", median_ns(20001, || { black_box(sum16(black_box(&small))); }), 4000);
+    add("small_1000", "swath", median_ns(20001, || { let _ = black_box(df.select([col("x").sum()])); }), 4000);
+
+    if json {
+        for r in &rows {
+            println!(
+                "{{\"group\":\"{}\",\"name\":\"{}\",\"median_ns\":{:.0},\"bytes\":{}}}",
+                r.group, r.name, r.ns, r.bytes
+            );
+        }
+        return;
+    }
+    println!("{:<12} {:<14} {:>12} {:>10} {:>14}", "group", "name", "median", "GB/s", "vs first row");
+    for r in &rows {
+        let base = rows.iter().find(|b| b.group == r.group).map_or(r.ns, |b| b.ns);
+        println!(
+            "{:<12} {:<14} {:>10.3}ms {:>10.2} {:>13.2}x",
+            r.group,
+            r.name,
+            r.ns / 1e6,
+            r.bytes as f64 / r.ns,
+            base / r.ns
+        );
+    }
+}
