@@ -43,11 +43,14 @@ fn sum_64m(cr: &mut Criterion) {
     let x = data::random_f32(n, 1, -1.0, 1.0);
     let df = Frame::new([("x", Column::from(x.clone()))]).unwrap();
     let mut g = cr.benchmark_group("sum_64m");
-    g.sample_size(10).throughput(Throughput::Bytes((n * 4) as u64));
+    g.sample_size(10)
+        .throughput(Throughput::Bytes((n * 4) as u64));
     g.bench_function("hand_loop_1t", |b| b.iter(|| sum16(black_box(&x))));
     g.bench_function("swath", |b| b.iter(|| df.select([col("x").sum()]).unwrap()));
     let one = ExecOptions::new().threads(1);
-    g.bench_function("swath_1t", |b| b.iter(|| df.select_with([col("x").sum()], &one).unwrap()));
+    g.bench_function("swath_1t", |b| {
+        b.iter(|| df.select_with([col("x").sum()], &one).unwrap())
+    });
     g.finish();
 }
 
@@ -66,11 +69,16 @@ fn fused_16m(cr: &mut Criterion) {
     .unwrap();
     let e = || (col("a") * col("b") + col("c")).sqrt().sum();
     let mut g = cr.benchmark_group("fused_16m");
-    g.sample_size(10).throughput(Throughput::Bytes((n * 12) as u64));
-    g.bench_function("hand_loop_1t", |bch| bch.iter(|| fused16(black_box(&a), &b, &c)));
+    g.sample_size(10)
+        .throughput(Throughput::Bytes((n * 12) as u64));
+    g.bench_function("hand_loop_1t", |bch| {
+        bch.iter(|| fused16(black_box(&a), &b, &c))
+    });
     g.bench_function("swath", |bch| bch.iter(|| df.select([e()]).unwrap()));
     let one = ExecOptions::new().threads(1);
-    g.bench_function("swath_1t", |bch| bch.iter(|| df.select_with([e()], &one).unwrap()));
+    g.bench_function("swath_1t", |bch| {
+        bch.iter(|| df.select_with([e()], &one).unwrap())
+    });
     g.finish();
 }
 
@@ -80,7 +88,8 @@ fn heavy_16m(cr: &mut Criterion) {
     let df = Frame::new([("x", Column::from(x))]).unwrap();
     let e = || (col("x").sin() * (-(col("x") * col("x"))).exp()).sum();
     let mut g = cr.benchmark_group("heavy_16m");
-    g.sample_size(10).throughput(Throughput::Bytes((n * 4) as u64));
+    g.sample_size(10)
+        .throughput(Throughput::Bytes((n * 4) as u64));
     for threads in [1, 2] {
         let opts = ExecOptions::new().threads(threads);
         g.bench_function(format!("swath_{threads}t"), |b| {

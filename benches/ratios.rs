@@ -96,7 +96,10 @@ fn fused() -> Expr {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.iter().any(|a| a == "rss-inputs") {
         let df = frame3(FUSED_ROWS);
         println!("inputs only: {} rows", black_box(&df).height());
@@ -105,7 +108,10 @@ fn main() {
     if args.iter().any(|a| a == "rss-fused") {
         let df = frame3(FUSED_ROWS);
         let out = df.select([fused()]).expect("fused select");
-        println!("fused: {}", out.column("a").and_then(|c| c.get(0)).expect("result"));
+        println!(
+            "fused: {}",
+            out.column("a").and_then(|c| c.get(0)).expect("result")
+        );
         return;
     }
     let json = args.iter().any(|a| a == "--json");
@@ -113,36 +119,129 @@ fn main() {
     let two = ExecOptions::new().threads(2);
     let mut rows = Vec::new();
     let mut add = |group, name: &str, ns, bytes| {
-        rows.push(Row { group, name: name.to_string(), ns, bytes });
+        rows.push(Row {
+            group,
+            name: name.to_string(),
+            ns,
+            bytes,
+        });
     };
 
     let x = data::random_f32(SUM_ROWS, 1, -1.0, 1.0);
     let df = Frame::new([("x", Column::from(x.clone()))]).expect("one column");
     let bytes = SUM_ROWS * 4;
-    add("sum_64m", "hand_loop_1t", median_ns(15, || { black_box(sum16(black_box(&x))); }), bytes);
-    add("sum_64m", "hand_loop_2t", median_ns(15, || { black_box(sum16_2t(black_box(&x))); }), bytes);
-    add("sum_64m", "swath_1t", median_ns(15, || { let _ = black_box(df.select_with([col("x").sum()], &one)); }), bytes);
-    add("sum_64m", "swath_2t", median_ns(15, || { let _ = black_box(df.select_with([col("x").sum()], &two)); }), bytes);
+    add(
+        "sum_64m",
+        "hand_loop_1t",
+        median_ns(15, || {
+            black_box(sum16(black_box(&x)));
+        }),
+        bytes,
+    );
+    add(
+        "sum_64m",
+        "hand_loop_2t",
+        median_ns(15, || {
+            black_box(sum16_2t(black_box(&x)));
+        }),
+        bytes,
+    );
+    add(
+        "sum_64m",
+        "swath_1t",
+        median_ns(15, || {
+            let _ = black_box(df.select_with([col("x").sum()], &one));
+        }),
+        bytes,
+    );
+    add(
+        "sum_64m",
+        "swath_2t",
+        median_ns(15, || {
+            let _ = black_box(df.select_with([col("x").sum()], &two));
+        }),
+        bytes,
+    );
     drop((x, df));
 
     let df = frame3(FUSED_ROWS);
-    let slice = |n: &str| df.column(n).and_then(|c| c.as_slice::<f32>()).expect("f32 column");
+    let slice = |n: &str| {
+        df.column(n)
+            .and_then(|c| c.as_slice::<f32>())
+            .expect("f32 column")
+    };
     let (a, b, c) = (slice("a"), slice("b"), slice("c"));
     let bytes = FUSED_ROWS * 12;
-    add("fused_16m", "hand_loop_1t", median_ns(15, || { black_box(fused16(a, b, c)); }), bytes);
-    add("fused_16m", "hand_loop_2t", median_ns(15, || { black_box(fused16_2t(a, b, c)); }), bytes);
-    add("fused_16m", "swath_1t", median_ns(15, || { let _ = black_box(df.select_with([fused()], &one)); }), bytes);
-    add("fused_16m", "swath_2t", median_ns(15, || { let _ = black_box(df.select_with([fused()], &two)); }), bytes);
+    add(
+        "fused_16m",
+        "hand_loop_1t",
+        median_ns(15, || {
+            black_box(fused16(a, b, c));
+        }),
+        bytes,
+    );
+    add(
+        "fused_16m",
+        "hand_loop_2t",
+        median_ns(15, || {
+            black_box(fused16_2t(a, b, c));
+        }),
+        bytes,
+    );
+    add(
+        "fused_16m",
+        "swath_1t",
+        median_ns(15, || {
+            let _ = black_box(df.select_with([fused()], &one));
+        }),
+        bytes,
+    );
+    add(
+        "fused_16m",
+        "swath_2t",
+        median_ns(15, || {
+            let _ = black_box(df.select_with([fused()], &two));
+        }),
+        bytes,
+    );
 
     let heavy = || (col("a").sin() * (-(col("a") * col("a"))).exp()).sum();
     let bytes = FUSED_ROWS * 4;
-    add("heavy_16m", "swath_1t", median_ns(7, || { let _ = black_box(df.select_with([heavy()], &one)); }), bytes);
-    add("heavy_16m", "swath_2t", median_ns(7, || { let _ = black_box(df.select_with([heavy()], &two)); }), bytes);
+    add(
+        "heavy_16m",
+        "swath_1t",
+        median_ns(7, || {
+            let _ = black_box(df.select_with([heavy()], &one));
+        }),
+        bytes,
+    );
+    add(
+        "heavy_16m",
+        "swath_2t",
+        median_ns(7, || {
+            let _ = black_box(df.select_with([heavy()], &two));
+        }),
+        bytes,
+    );
 
     let small = data::random_f32(1000, 6, -1.0, 1.0);
     let df = Frame::new([("x", Column::from(small.clone()))]).expect("one column");
-    add("small_1000", "hand_loop", median_ns(20001, || { black_box(sum16(black_box(&small))); }), 4000);
-    add("small_1000", "swath", median_ns(20001, || { let _ = black_box(df.select([col("x").sum()])); }), 4000);
+    add(
+        "small_1000",
+        "hand_loop",
+        median_ns(20001, || {
+            black_box(sum16(black_box(&small)));
+        }),
+        4000,
+    );
+    add(
+        "small_1000",
+        "swath",
+        median_ns(20001, || {
+            let _ = black_box(df.select([col("x").sum()]));
+        }),
+        4000,
+    );
 
     if json {
         for r in &rows {
@@ -153,9 +252,15 @@ fn main() {
         }
         return;
     }
-    println!("{:<12} {:<14} {:>12} {:>10} {:>14}", "group", "name", "median", "GB/s", "vs first row");
+    println!(
+        "{:<12} {:<14} {:>12} {:>10} {:>14}",
+        "group", "name", "median", "GB/s", "vs first row"
+    );
     for r in &rows {
-        let base = rows.iter().find(|b| b.group == r.group).map_or(r.ns, |b| b.ns);
+        let base = rows
+            .iter()
+            .find(|b| b.group == r.group)
+            .map_or(r.ns, |b| b.ns);
         println!(
             "{:<12} {:<14} {:>10.3}ms {:>10.2} {:>13.2}x",
             r.group,

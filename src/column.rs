@@ -123,7 +123,10 @@ impl Bitmap {
     /// A bitmap of `len` rows, all valid or all null.
     pub fn new(len: usize, valid: bool) -> Self {
         let fill = if valid { u64::MAX } else { 0 };
-        Bitmap { words: vec![fill; len.div_ceil(64)], len }
+        Bitmap {
+            words: vec![fill; len.div_ceil(64)],
+            len,
+        }
     }
     pub fn len(&self) -> usize {
         self.len
@@ -148,13 +151,19 @@ pub struct Column {
 
 impl Column {
     pub(crate) fn from_data(data: ColumnData) -> Self {
-        Column { data, validity: None }
+        Column {
+            data,
+            validity: None,
+        }
     }
 
     /// A column of `len` nulls of the given dtype.
     pub fn nulls(dtype: DType, len: usize) -> Self {
         let data = crate::with_dtype!(dtype, T => T::wrap(Arc::new(vec![T::default(); len])));
-        Column { data, validity: Some(Arc::new(Bitmap::new(len, false))) }
+        Column {
+            data,
+            validity: Some(Arc::new(Bitmap::new(len, false))),
+        }
     }
 
     /// A column of `len` copies of `value`; null gives a null column of `null_dtype`.
@@ -198,9 +207,17 @@ impl Column {
     /// # Ok::<(), swath::Error>(())
     /// ```
     pub fn get(&self, row: usize) -> Result<Scalar> {
-        let out_of_bounds = || Error::OutOfBounds { name: String::new(), row, len: self.len() };
+        let out_of_bounds = || Error::OutOfBounds {
+            name: String::new(),
+            row,
+            len: self.len(),
+        };
         let value = self.data.value(row).ok_or_else(out_of_bounds)?;
-        Ok(if self.is_valid(row) { value } else { Scalar::Null })
+        Ok(if self.is_valid(row) {
+            value
+        } else {
+            Scalar::Null
+        })
     }
 
     /// The values as a slice, without copying. Errors on a dtype mismatch or nulls.
@@ -211,7 +228,10 @@ impl Column {
             requested: T::DTYPE,
         })?;
         if let Some(row) = self.first_null() {
-            return Err(Error::NullValue { name: String::new(), row });
+            return Err(Error::NullValue {
+                name: String::new(),
+                row,
+            });
         }
         Ok(values)
     }
@@ -239,13 +259,22 @@ impl Column {
     /// Fills in the column name on errors raised without one.
     pub(crate) fn name_error(err: Error, name: &str) -> Error {
         match err {
-            Error::DTypeMismatch { found, requested, .. } => {
-                Error::DTypeMismatch { name: name.to_string(), found, requested }
-            }
-            Error::NullValue { row, .. } => Error::NullValue { name: name.to_string(), row },
-            Error::OutOfBounds { row, len, .. } => {
-                Error::OutOfBounds { name: name.to_string(), row, len }
-            }
+            Error::DTypeMismatch {
+                found, requested, ..
+            } => Error::DTypeMismatch {
+                name: name.to_string(),
+                found,
+                requested,
+            },
+            Error::NullValue { row, .. } => Error::NullValue {
+                name: name.to_string(),
+                row,
+            },
+            Error::OutOfBounds { row, len, .. } => Error::OutOfBounds {
+                name: name.to_string(),
+                row,
+                len,
+            },
             other => other,
         }
     }
@@ -259,8 +288,10 @@ impl Column {
             T::wrap(Arc::new(kept))
         });
         let validity = self.validity.as_ref().map(|v| {
-            let kept: Vec<bool> =
-                (0..self.len()).filter(|&r| mask[r]).map(|r| v.is_valid(r)).collect();
+            let kept: Vec<bool> = (0..self.len())
+                .filter(|&r| mask[r])
+                .map(|r| v.is_valid(r))
+                .collect();
             let mut bitmap = Bitmap::new(kept.len(), true);
             for (row, valid) in kept.iter().enumerate() {
                 if !valid {

@@ -56,7 +56,11 @@ impl DType {
     /// The float type a value of this type becomes in float-only math (sqrt of an i32 is f64,
     /// as in numpy; f32 stays f32).
     pub fn float_of(self) -> DType {
-        if self == DType::F32 { DType::F32 } else { DType::F64 }
+        if self == DType::F32 {
+            DType::F32
+        } else {
+            DType::F64
+        }
     }
 }
 

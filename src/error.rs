@@ -12,7 +12,11 @@ pub enum Error {
     ColumnNotFound { name: String, available: String },
     /// Columns of one frame must have one length.
     #[error("column `{name}` has {len} rows but the frame has {expected}")]
-    LengthMismatch { name: String, len: usize, expected: usize },
+    LengthMismatch {
+        name: String,
+        len: usize,
+        expected: usize,
+    },
     /// Two columns (or two outputs of one select) share a name.
     #[error("duplicate column name `{0}`")]
     DuplicateColumn(String),
@@ -21,13 +25,21 @@ pub enum Error {
     InvalidType { expr: String, message: String },
     /// A typed accessor asked for the wrong dtype.
     #[error("column `{name}` has dtype {found}, not {requested}")]
-    DTypeMismatch { name: String, found: DType, requested: DType },
+    DTypeMismatch {
+        name: String,
+        found: DType,
+        requested: DType,
+    },
     /// A column holds nulls where values were required.
     #[error("column `{name}` holds null at row {row}; read it with `get` to see nulls")]
     NullValue { name: String, row: usize },
     /// A row index past the end of a column.
     #[error("row {row} is out of bounds for column `{name}` of length {len}")]
-    OutOfBounds { name: String, row: usize, len: usize },
+    OutOfBounds {
+        name: String,
+        row: usize,
+        len: usize,
+    },
     /// A setting (environment variable or option) that cannot be honoured.
     #[error("invalid setting {setting}: {message}")]
     InvalidSetting { setting: String, message: String },

@@ -56,14 +56,21 @@ impl Frame {
 
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Result<&Column> {
-        self.columns.iter().find(|(n, _)| n == name).map(|(_, c)| c).ok_or_else(|| {
-            Error::ColumnNotFound { name: name.to_string(), available: self.names().join(", ") }
-        })
+        self.columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
+            .ok_or_else(|| Error::ColumnNotFound {
+                name: name.to_string(),
+                available: self.names().join(", "),
+            })
     }
 
     /// Typed values of column `name`, copied; errors name the column.
     pub fn values<T: crate::column::ColumnElem>(&self, name: &str) -> Result<Vec<T>> {
-        self.column(name)?.to_vec().map_err(|e| Column::name_error(e, name))
+        self.column(name)?
+            .to_vec()
+            .map_err(|e| Column::name_error(e, name))
     }
 
     /// Evaluates `exprs` into a new frame, one column per expression. All expressions are
@@ -90,12 +97,19 @@ impl Frame {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
         let plan = self.plan(&exprs)?;
         let outputs = plan::execute(&plan, &|name| self.column(name).cloned(), options)?;
-        let full = plan.outputs.iter().any(|o| !matches!(o.source, plan::Source::Scalar(_)));
+        let full = plan
+            .outputs
+            .iter()
+            .any(|o| !matches!(o.source, plan::Source::Scalar(_)));
         let height = if full { self.height } else { 1 };
         let columns = outputs
             .into_iter()
             .map(|(name, column)| {
-                let column = if column.len() == height { column } else { broadcast(&column, height) };
+                let column = if column.len() == height {
+                    column
+                } else {
+                    broadcast(&column, height)
+                };
                 (name, column)
             })
             .collect();
@@ -116,13 +130,20 @@ impl Frame {
         let new = self.select_with(exprs, options)?;
         let mut columns = self.columns.clone();
         for (name, column) in new.columns {
-            let column = if column.len() == self.height { column } else { broadcast(&column, self.height) };
+            let column = if column.len() == self.height {
+                column
+            } else {
+                broadcast(&column, self.height)
+            };
             match columns.iter_mut().find(|(n, _)| *n == name) {
                 Some(slot) => slot.1 = column,
                 None => columns.push((name, column)),
             }
         }
-        Ok(Frame { columns, height: self.height })
+        Ok(Frame {
+            columns,
+            height: self.height,
+        })
     }
 
     /// The rows where `predicate` (a bool expression) is true.
@@ -142,12 +163,18 @@ impl Frame {
             });
         }
         let keep: Vec<bool> = if mask.len() == self.height {
-            (0..mask.len()).map(|r| mask.get(r) == Ok(Scalar::Bool(true))).collect()
+            (0..mask.len())
+                .map(|r| mask.get(r) == Ok(Scalar::Bool(true)))
+                .collect()
         } else {
             vec![mask.get(0) == Ok(Scalar::Bool(true)); self.height]
         };
         let height = keep.iter().filter(|k| **k).count();
-        let columns = self.columns.iter().map(|(n, c)| (n.clone(), c.gather_mask(&keep))).collect();
+        let columns = self
+            .columns
+            .iter()
+            .map(|(n, c)| (n.clone(), c.gather_mask(&keep)))
+            .collect();
         Ok(Frame { columns, height })
     }
 

@@ -37,7 +37,10 @@ impl ExecOptions {
         if !isa.is_supported() {
             return Err(Error::InvalidSetting {
                 setting: "ISA".into(),
-                message: format!("this CPU cannot run {isa} kernels (best: {})", Isa::detect()),
+                message: format!(
+                    "this CPU cannot run {isa} kernels (best: {})",
+                    Isa::detect()
+                ),
             });
         }
         Ok(isa)
@@ -71,16 +74,23 @@ struct Env {
 fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| Env {
-        isa: std::env::var("SWATH_ISA").ok().map(|v| v.parse::<Isa>()).transpose().map_err(
-            |e| Error::InvalidSetting { setting: "SWATH_ISA".into(), message: e.to_string() },
-        ),
+        isa: std::env::var("SWATH_ISA")
+            .ok()
+            .map(|v| v.parse::<Isa>())
+            .transpose()
+            .map_err(|e| Error::InvalidSetting {
+                setting: "SWATH_ISA".into(),
+                message: e.to_string(),
+            }),
         threads: std::env::var("SWATH_THREADS")
             .ok()
             .map(|v| {
-                v.trim().parse::<usize>().map_err(|_| Error::InvalidSetting {
-                    setting: "SWATH_THREADS".into(),
-                    message: format!("`{v}` is not a thread count"),
-                })
+                v.trim()
+                    .parse::<usize>()
+                    .map_err(|_| Error::InvalidSetting {
+                        setting: "SWATH_THREADS".into(),
+                        message: format!("`{v}` is not a thread count"),
+                    })
             })
             .transpose(),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -51,7 +51,10 @@ pub fn run_chunk(
             Instr::Load(_) => Buf::zeroed(dtype, 0),
             Instr::Const(value) => Buf::filled(dtype, value, block),
             Instr::Param(k) => {
-                let value = input.params.get(k).ok_or_else(|| internal("missing param"))?;
+                let value = input
+                    .params
+                    .get(k)
+                    .ok_or_else(|| internal("missing param"))?;
                 Buf::filled(dtype, *value, block)
             }
             _ => Buf::zeroed(dtype, block),
@@ -97,10 +100,16 @@ fn operand<'a, T: CpuElem>(
 ) -> Result<&'a [T]> {
     let values = match input.kernel.program.instrs().get(id) {
         Some(Instr::Load(k)) => {
-            let column = input.columns.get(*k).ok_or_else(|| internal("missing input"))?;
+            let column = input
+                .columns
+                .get(*k)
+                .ok_or_else(|| internal("missing input"))?;
             T::slice(column).and_then(|v| v.get(rows.clone()))
         }
-        _ => regs.get(id).and_then(T::buf).and_then(|v| v.get(..rows.len())),
+        _ => regs
+            .get(id)
+            .and_then(T::buf)
+            .and_then(|v| v.get(..rows.len())),
     };
     values.ok_or_else(|| internal("operand of unexpected type"))
 }
@@ -127,7 +136,12 @@ fn store(
 
 /// Computes instruction `i` for one block into its register.
 #[inline(always)]
-fn eval_instr(input: &ChunkInput<'_>, regs: &mut [Buf], i: usize, rows: &Range<usize>) -> Result<()> {
+fn eval_instr(
+    input: &ChunkInput<'_>,
+    regs: &mut [Buf],
+    i: usize,
+    rows: &Range<usize>,
+) -> Result<()> {
     let program = &input.kernel.program;
     let n = rows.len();
     // Operands always precede `i` (SSA order), so they sit in `before`.

@@ -54,7 +54,10 @@ impl Isa {
 
     /// The best level this machine supports.
     pub fn detect() -> Isa {
-        [Isa::Avx512, Isa::Avx2].into_iter().find(|i| i.is_supported()).unwrap_or(Isa::Base)
+        [Isa::Avx512, Isa::Avx2]
+            .into_iter()
+            .find(|i| i.is_supported())
+            .unwrap_or(Isa::Base)
     }
 
     pub fn name(self) -> &'static str {

@@ -48,7 +48,12 @@ pub fn schedule(kernel: &Kernel, options: &ExecOptions) -> Result<Schedule> {
     let estimated_serial_ns = cost::serial_ns(kernel);
     let parallel = pool_threads > 1 && chunks > 1 && estimated_serial_ns >= cost::POOL_MIN_NS;
     let threads = if parallel { pool_threads } else { 1 };
-    Ok(Schedule { isa, threads, chunks, estimated_serial_ns })
+    Ok(Schedule {
+        isa,
+        threads,
+        chunks,
+        estimated_serial_ns,
+    })
 }
 
 /// Runs `kernel` over `columns` (one per kernel input, in order) with `params`.
@@ -64,8 +69,11 @@ pub fn run_kernel(
         return Err(Error::Internal("kernel input of the wrong length".into()));
     }
     let program = &kernel.program;
-    let mut buffers: Vec<Buf> =
-        kernel.stores.iter().map(|&s| Buf::zeroed(program.dtype(s), kernel.rows)).collect();
+    let mut buffers: Vec<Buf> = kernel
+        .stores
+        .iter()
+        .map(|&s| Buf::zeroed(program.dtype(s), kernel.rows))
+        .collect();
     // Hand each chunk its own window of every output column.
     let mut windows: Vec<Vec<OutSlice<'_>>> = (0..plan.chunks).map(|_| Vec::new()).collect();
     for buffer in &mut buffers {
@@ -73,16 +81,29 @@ pub fn run_kernel(
             windows[chunk].push(window);
         }
     }
-    let input = block::ChunkInput { kernel, columns: &data, params };
+    let input = block::ChunkInput {
+        kernel,
+        columns: &data,
+        params,
+    };
     let rows_of = |chunk: usize| chunk * CHUNK..((chunk + 1) * CHUNK).min(kernel.rows);
     let run = |(chunk, mut outs): (usize, Vec<OutSlice<'_>>)| {
         isa::run_chunk_with(plan.isa, &input, rows_of(chunk), &mut outs)
     };
     let partials: Vec<Vec<reduce::Partial>> = if plan.threads > 1 {
-        pool::pool(plan.threads)?
-            .install(|| windows.into_par_iter().enumerate().map(run).collect::<Result<_>>())?
+        pool::pool(plan.threads)?.install(|| {
+            windows
+                .into_par_iter()
+                .enumerate()
+                .map(run)
+                .collect::<Result<_>>()
+        })?
     } else {
-        windows.into_iter().enumerate().map(run).collect::<Result<_>>()?
+        windows
+            .into_iter()
+            .enumerate()
+            .map(run)
+            .collect::<Result<_>>()?
     };
     let reductions = kernel
         .reductions
@@ -93,6 +114,9 @@ pub fn run_kernel(
             reduce::combine(red.op, &parts, program.dtype(red.value), red.dtype)
         })
         .collect();
-    let stores = buffers.into_iter().map(|b| Column::from_data(b.into_column_data())).collect();
+    let stores = buffers
+        .into_iter()
+        .map(|b| Column::from_data(b.into_column_data()))
+        .collect();
     Ok(KernelOutput { stores, reductions })
 }

@@ -14,7 +14,9 @@ pub fn pool(threads: usize) -> Result<Arc<ThreadPool>> {
     let pools = POOLS.get_or_init(Default::default);
     // A panic elsewhere while holding the lock cannot leave the map half-written (insert is
     // the only mutation), so a poisoned lock is safe to reuse.
-    let mut pools = pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut pools = pools
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(pool) = pools.get(&threads) {
         return Ok(pool.clone());
     }

@@ -63,7 +63,10 @@ fn lane_max<T: Elem>(x: &[T]) -> T {
 /// Combines `xs` pairwise (adjacent pairs, level by level): a fixed tree for a given length.
 fn pairwise<T: Copy>(mut xs: Vec<T>, f: impl Fn(T, T) -> T) -> Option<T> {
     while xs.len() > 1 {
-        xs = xs.chunks(2).map(|p| if p.len() == 2 { f(p[0], p[1]) } else { p[0] }).collect();
+        xs = xs
+            .chunks(2)
+            .map(|p| if p.len() == 2 { f(p[0], p[1]) } else { p[0] })
+            .collect();
     }
     xs.pop()
 }
@@ -103,7 +106,11 @@ impl Moments {
             let d = v.to_f64() - mean;
             dev[j] += d * d;
         }
-        Moments { n, mean, m2: lanes(&dev, 0.0, |a, b| a + b) }
+        Moments {
+            n,
+            mean,
+            m2: lanes(&dev, 0.0, |a, b| a + b),
+        }
     }
 
     /// Chan et al.'s parallel merge: exact in exact arithmetic, stable in floating point.
@@ -177,7 +184,10 @@ impl Accumulator {
                 rows: 0,
                 flag: op == ReduceOp::All,
             };
-            Accumulator { state: Box::new(state), finish: finish::<T> }
+            Accumulator {
+                state: Box::new(state),
+                finish: finish::<T>,
+            }
         }
         crate::with_dtype!(dtype, T => make::<T>(op))
     }
@@ -240,7 +250,9 @@ fn finish<T: CpuElem>(state: Box<dyn Any + Send>) -> Partial {
         moments: Moments::default(),
         flag: false,
     };
-    let Ok(acc) = state.downcast::<TypedAcc<T>>() else { return empty };
+    let Ok(acc) = state.downcast::<TypedAcc<T>>() else {
+        return empty;
+    };
     let value = match acc.op {
         ReduceOp::Prod => pairwise(acc.partials, T::mul),
         _ if !acc.partials.is_empty() => pairwise(acc.partials, T::add),
@@ -263,7 +275,11 @@ pub fn combine(op: ReduceOp, parts: &[Partial], acc: DType, out: DType) -> Scala
     let fold = |f: fn(Scalar, Scalar) -> Scalar| values().reduce(f).unwrap_or(Scalar::Null);
     match op {
         ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod => {
-            let combine = if op == ReduceOp::Prod { mul_scalar } else { add_scalar };
+            let combine = if op == ReduceOp::Prod {
+                mul_scalar
+            } else {
+                add_scalar
+            };
             let total = pairwise(values().collect(), combine);
             let identity = if op == ReduceOp::Prod { 1.0 } else { 0.0 };
             let total = total.unwrap_or(cast_scalar(Scalar::F64(identity), acc));
@@ -292,13 +308,23 @@ pub fn combine(op: ReduceOp, parts: &[Partial], acc: DType, out: DType) -> Scala
             best.map_or(Scalar::Null, |(_, i)| Scalar::I64(i as i64))
         }
         ReduceOp::Var(ddof) | ReduceOp::Std(ddof) => {
-            let m = parts.iter().fold(Moments::default(), |a, p| a.merge(p.moments));
+            let m = parts
+                .iter()
+                .fold(Moments::default(), |a, p| a.merge(p.moments));
             if m.n == 0.0 {
                 return Scalar::Null;
             }
             let divisor = m.n - ddof as f64;
-            let var = if divisor > 0.0 { m.m2 / divisor } else { f64::NAN };
-            let v = if matches!(op, ReduceOp::Std(_)) { var.sqrt() } else { var };
+            let var = if divisor > 0.0 {
+                m.m2 / divisor
+            } else {
+                f64::NAN
+            };
+            let v = if matches!(op, ReduceOp::Std(_)) {
+                var.sqrt()
+            } else {
+                var
+            };
             cast_scalar(Scalar::F64(v), out)
         }
         ReduceOp::Count => Scalar::I64(rows as i64),
@@ -336,7 +362,9 @@ fn mul_scalar(a: Scalar, b: Scalar) -> Scalar {
 }
 
 fn better_dyn(new: Scalar, old: Scalar, min: bool) -> bool {
-    let Some(dtype) = new.dtype() else { return false };
+    let Some(dtype) = new.dtype() else {
+        return false;
+    };
     crate::with_dtype!(dtype, T => match (T::from_scalar(new), T::from_scalar(old)) {
         (Some(n), Some(o)) => better(n, o, min),
         _ => false,

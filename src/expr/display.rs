@@ -14,7 +14,11 @@ impl fmt::Display for Expr {
             Expr::Unary(op, e) => write!(f, "{e}.{}()", op.name()),
             Expr::Binary(op, a, b) if op.is_infix() => write!(f, "({a} {} {b})", op.name()),
             Expr::Binary(op, a, b) => write!(f, "{a}.{}({b})", op.name()),
-            Expr::Select { cond, then, otherwise } => {
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
                 write!(f, "when({cond}).then({then}).otherwise({otherwise})")
             }
             Expr::Cast(dtype, e) => write!(f, "{e}.cast({dtype})"),

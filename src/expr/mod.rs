@@ -25,7 +25,11 @@ pub enum Expr {
     Unary(UnaryOp, Arc<Expr>),
     Binary(BinaryOp, Arc<Expr>, Arc<Expr>),
     /// `when(cond).then(a).otherwise(b)`: `a` where `cond` holds, else `b`.
-    Select { cond: Arc<Expr>, then: Arc<Expr>, otherwise: Arc<Expr> },
+    Select {
+        cond: Arc<Expr>,
+        then: Arc<Expr>,
+        otherwise: Arc<Expr>,
+    },
     Cast(DType, Arc<Expr>),
     /// A reduction: gives one row, broadcast when combined with full-length columns.
     Reduce(ReduceOp, Arc<Expr>),
@@ -71,6 +75,8 @@ macro_rules! reduce_methods {
     )*};
 }
 
+// `not` and `eq` mirror Polars' method names; `!expr` works too (ops::Not is implemented).
+#[allow(clippy::should_implement_trait)]
 impl Expr {
     unary_methods! {
         /// Absolute value (wrapping for the most negative integer).
@@ -200,8 +206,14 @@ impl Expr {
             Expr::Column(name) => name.clone(),
             Expr::Literal(_) => "literal".to_string(),
             Expr::Unary(_, e) | Expr::Cast(_, e) | Expr::Reduce(_, e) => e.output_name(),
-            Expr::Binary(_, a, b) => first_column(a).or_else(|| first_column(b)).unwrap_or_else(|| "literal".into()),
-            Expr::Select { cond, then, otherwise } => first_column(then)
+            Expr::Binary(_, a, b) => first_column(a)
+                .or_else(|| first_column(b))
+                .unwrap_or_else(|| "literal".into()),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => first_column(then)
                 .or_else(|| first_column(otherwise))
                 .or_else(|| first_column(cond))
                 .unwrap_or_else(|| "literal".into()),

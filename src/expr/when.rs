@@ -33,28 +33,38 @@ pub type ChainedThen = Then;
 
 impl When {
     pub fn then(self, value: impl Into<Expr>) -> Then {
-        Then { branches: vec![(self.cond, value.into())] }
+        Then {
+            branches: vec![(self.cond, value.into())],
+        }
     }
 }
 
 impl Then {
     pub fn when(self, cond: impl Into<Expr>) -> ChainedWhen {
-        ChainedWhen { branches: self.branches, cond: cond.into() }
+        ChainedWhen {
+            branches: self.branches,
+            cond: cond.into(),
+        }
     }
 
     /// The value where no condition holds. The first condition that holds wins.
     pub fn otherwise(self, value: impl Into<Expr>) -> Expr {
-        self.branches.into_iter().rev().fold(value.into(), |otherwise, (cond, then)| Expr::Select {
-            cond: Arc::new(cond),
-            then: Arc::new(then),
-            otherwise: Arc::new(otherwise),
-        })
+        self.branches
+            .into_iter()
+            .rev()
+            .fold(value.into(), |otherwise, (cond, then)| Expr::Select {
+                cond: Arc::new(cond),
+                then: Arc::new(then),
+                otherwise: Arc::new(otherwise),
+            })
     }
 }
 
 impl ChainedWhen {
     pub fn then(mut self, value: impl Into<Expr>) -> Then {
         self.branches.push((self.cond, value.into()));
-        Then { branches: self.branches }
+        Then {
+            branches: self.branches,
+        }
     }
 }

@@ -30,8 +30,10 @@ impl fmt::Display for Frame {
             }
             cells.push(cell);
         }
-        let widths: Vec<usize> =
-            cells.iter().map(|c| c.iter().map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> = cells
+            .iter()
+            .map(|c| c.iter().map(|s| s.chars().count()).max().unwrap_or(0))
+            .collect();
         let rule = |l: &str, m: &str, r: &str, fill: &str| {
             let parts: Vec<String> = widths.iter().map(|w| fill.repeat(w + 2)).collect();
             format!("{l}{}{r}", parts.join(m))

@@ -10,7 +10,9 @@ use super::{BinaryOp, UnaryOp};
 use crate::dtype::{DType, Scalar};
 
 /// An element type swath computes with.
-pub trait Elem: Copy + Send + Sync + PartialEq + PartialOrd + Default + std::fmt::Debug + 'static {
+pub trait Elem:
+    Copy + Send + Sync + PartialEq + PartialOrd + Default + std::fmt::Debug + 'static
+{
     const DTYPE: DType;
     const ZERO: Self;
     const ONE: Self;

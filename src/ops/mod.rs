@@ -167,8 +167,8 @@ impl BinaryOp {
     pub const ALL: [BinaryOp; 18] = {
         use BinaryOp::*;
         [
-            Add, Sub, Mul, Div, Rem, Pow, Atan2, Minimum, Maximum, Eq, Ne, Lt, Le, Gt, Ge, And,
-            Or, Xor,
+            Add, Sub, Mul, Div, Rem, Pow, Atan2, Minimum, Maximum, Eq, Ne, Lt, Le, Gt, Ge, And, Or,
+            Xor,
         ]
     };
 

@@ -13,36 +13,80 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
     let mut out = String::new();
     let passes = plan.kernels.iter().filter(|k| !k.is_empty()).count();
     let _ = writeln!(out, "plan: {passes} pass(es) over {} rows", plan.rows);
-    for (k, kernel) in plan.kernels.iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+    for (k, kernel) in plan
+        .kernels
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| !k.is_empty())
+    {
         let _ = writeln!(out, "pass {k}:");
         let _ = writeln!(out, "  reads:  {}", reads(kernel));
         let ops = fused_ops(&kernel.program);
-        let _ = writeln!(out, "  fuses:  {}", if ops.is_empty() { "-".into() } else { ops });
+        let _ = writeln!(
+            out,
+            "  fuses:  {}",
+            if ops.is_empty() { "-".into() } else { ops }
+        );
         for (i, &s) in kernel.stores.iter().enumerate() {
-            let name = output_name(plan, |src| *src == Source::Store { kernel: k, index: i });
-            let _ = writeln!(out, "  writes: column {name} ({}, %{s})", kernel.program.dtype(s));
+            let name = output_name(plan, |src| {
+                *src == Source::Store {
+                    kernel: k,
+                    index: i,
+                }
+            });
+            let _ = writeln!(
+                out,
+                "  writes: column {name} ({}, %{s})",
+                kernel.program.dtype(s)
+            );
         }
         for r in &kernel.reductions {
-            let _ = writeln!(out, "  reduce: {}(%{}) -> {}", r.op.name(), r.value, r.dtype);
+            let _ = writeln!(
+                out,
+                "  reduce: {}(%{}) -> {}",
+                r.op.name(),
+                r.value,
+                r.dtype
+            );
         }
         if !kernel.params.is_empty() {
-            let _ = writeln!(out, "  params: {} value(s) from earlier passes", kernel.params.len());
+            let _ = writeln!(
+                out,
+                "  params: {} value(s) from earlier passes",
+                kernel.params.len()
+            );
         }
         let s = crate::cpu::schedule(kernel, options)?;
         let bytes: usize = kernel.rows
-            * kernel.program.instrs().iter().enumerate()
+            * kernel
+                .program
+                .instrs()
+                .iter()
+                .enumerate()
                 .filter(|(_, i)| matches!(i, Instr::Load(_)))
                 .map(|(id, _)| kernel.program.dtype(id).size_of())
                 .sum::<usize>();
         let est = s.estimated_serial_ns / 1000.0;
         let how = if s.threads > 1 {
-            format!("{} threads over {} chunks (estimated {est:.1} µs on one core, above the {:.0} µs pool threshold)", s.threads, s.chunks, crate::cpu::cost::POOL_MIN_NS / 1000.0)
+            format!(
+                "{} threads over {} chunks (estimated {est:.1} µs on one core, above the {:.0} µs pool threshold)",
+                s.threads,
+                s.chunks,
+                crate::cpu::cost::POOL_MIN_NS / 1000.0
+            )
         } else {
-            format!("on the calling thread (estimated {est:.1} µs, below the {:.0} µs pool threshold or one thread)", crate::cpu::cost::POOL_MIN_NS / 1000.0)
+            format!(
+                "on the calling thread (estimated {est:.1} µs, below the {:.0} µs pool threshold or one thread)",
+                crate::cpu::cost::POOL_MIN_NS / 1000.0
+            )
         };
         let _ = writeln!(out, "  backend: cpu/{} {how}; reads {bytes} bytes", s.isa);
     }
-    for o in plan.outputs.iter().filter(|o| !matches!(o.source, Source::Store { .. })) {
+    for o in plan
+        .outputs
+        .iter()
+        .filter(|o| !matches!(o.source, Source::Store { .. }))
+    {
         let how = match o.source {
             Source::Input(ref n) => format!("column {n} passed through (no copy)"),
             _ => "computed from pass results".into(),
@@ -60,7 +104,10 @@ fn reads(kernel: &Kernel) -> String {
 }
 
 fn output_name(plan: &Plan, is: impl Fn(&Source) -> bool) -> String {
-    plan.outputs.iter().find(|o| is(&o.source)).map_or("?".into(), |o| o.name.clone())
+    plan.outputs
+        .iter()
+        .find(|o| is(&o.source))
+        .map_or("?".into(), |o| o.name.clone())
 }
 
 /// The program's instructions in SSA form, one per line-item: `%3 = sqrt(%2)`.

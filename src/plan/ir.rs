@@ -27,7 +27,10 @@ pub enum Instr {
     Select(Id, Id, Id),
     Cast(DType, Id),
     /// Output `output` of the reductions of kernel `kernel`.
-    KernelResult { kernel: usize, output: usize },
+    KernelResult {
+        kernel: usize,
+        output: usize,
+    },
     /// A reduction over a single value.
     ReduceScalar(ReduceOp, Id),
 }

@@ -78,13 +78,20 @@ pub fn lower(
                     Instr::Load(k) => Source::Input(kernel.inputs[k].clone()),
                     _ => {
                         kernel.stores.push(id);
-                        Source::Store { kernel: stage, index: kernel.stores.len() - 1 }
+                        Source::Store {
+                            kernel: stage,
+                            index: kernel.stores.len() - 1,
+                        }
                     }
                 }
             }
             Shape::Scalar { .. } => Source::Scalar(lowerer.scalar(e, info.dtype)?),
         };
-        outputs.push(Output { name, dtype: info.dtype, source });
+        outputs.push(Output {
+            name,
+            dtype: info.dtype,
+            source,
+        });
     }
     Ok(Plan {
         rows,
@@ -120,7 +127,10 @@ impl Lowerer<'_> {
 
     fn kernel(&mut self, stage: usize) -> &mut Kernel {
         while self.kernels.len() <= stage {
-            self.kernels.push(Kernel { rows: self.rows, ..Kernel::default() });
+            self.kernels.push(Kernel {
+                rows: self.rows,
+                ..Kernel::default()
+            });
         }
         &mut self.kernels[stage]
     }
@@ -149,9 +159,9 @@ impl Lowerer<'_> {
                     self.scalar_ready[a]
                 }
                 Instr::Binary(_, a, b) => self.scalar_ready[a].max(self.scalar_ready[b]),
-                Instr::Select(x, a, b) => {
-                    self.scalar_ready[x].max(self.scalar_ready[a]).max(self.scalar_ready[b])
-                }
+                Instr::Select(x, a, b) => self.scalar_ready[x]
+                    .max(self.scalar_ready[a])
+                    .max(self.scalar_ready[b]),
                 _ => 0,
             };
             self.scalar_ready.push(ready);
@@ -179,10 +189,14 @@ impl Lowerer<'_> {
                 Some(value) => Instr::Const(value),
                 None => {
                     let kernel = &mut self.kernels[stage];
-                    let slot = kernel.params.iter().position(|&p| p == s).unwrap_or_else(|| {
-                        kernel.params.push(s);
-                        kernel.params.len() - 1
-                    });
+                    let slot = kernel
+                        .params
+                        .iter()
+                        .position(|&p| p == s)
+                        .unwrap_or_else(|| {
+                            kernel.params.push(s);
+                            kernel.params.len() - 1
+                        });
                     Instr::Param(slot)
                 }
             };
@@ -191,10 +205,14 @@ impl Lowerer<'_> {
         let id = match e {
             Expr::Column(name) => {
                 let kernel = &mut self.kernels[stage];
-                let k = kernel.inputs.iter().position(|n| n == name).unwrap_or_else(|| {
-                    kernel.inputs.push(name.clone());
-                    kernel.inputs.len() - 1
-                });
+                let k = kernel
+                    .inputs
+                    .iter()
+                    .position(|n| n == name)
+                    .unwrap_or_else(|| {
+                        kernel.inputs.push(name.clone());
+                        kernel.inputs.len() - 1
+                    });
                 self.push(target, Instr::Load(k), info.dtype)
             }
             Expr::Alias(a, _) => return self.full(a, stage, want),
@@ -203,7 +221,15 @@ impl Lowerer<'_> {
                 let x = self.full(a, stage, from)?;
                 self.cast(target, x, *dtype)
             }
-            _ => return self.map(e, info, target, &mut |this, child, dtype| this.full(child, stage, dtype), want),
+            _ => {
+                return self.map(
+                    e,
+                    info,
+                    target,
+                    &mut |this, child, dtype| this.full(child, stage, dtype),
+                    want,
+                );
+            }
         };
         Ok(self.cast(target, id, want))
     }
@@ -225,15 +251,29 @@ impl Lowerer<'_> {
             }
             Expr::Reduce(op, a) => {
                 let input = self.types.info(a)?;
-                let bad = |message| Error::InvalidType { expr: e.to_string(), message };
+                let bad = |message| Error::InvalidType {
+                    expr: e.to_string(),
+                    message,
+                };
                 let (acc, out) = op.signature(input.dtype).map_err(bad)?;
                 match input.shape {
                     Shape::Full { stage } => {
                         let value = self.full(a, stage, acc)?;
                         let kernel = &mut self.kernels[stage];
-                        kernel.reductions.push(Reduction { op: *op, value, dtype: out });
+                        kernel.reductions.push(Reduction {
+                            op: *op,
+                            value,
+                            dtype: out,
+                        });
                         let output = kernel.reductions.len() - 1;
-                        self.push(target, Instr::KernelResult { kernel: stage, output }, out)
+                        self.push(
+                            target,
+                            Instr::KernelResult {
+                                kernel: stage,
+                                output,
+                            },
+                            out,
+                        )
                     }
                     Shape::Scalar { .. } => {
                         let x = self.scalar(a, acc)?;
@@ -248,9 +288,19 @@ impl Lowerer<'_> {
                 }
             }
             Expr::Column(name) => {
-                return Err(Error::Internal(format!("column `{name}` lowered as a scalar")));
+                return Err(Error::Internal(format!(
+                    "column `{name}` lowered as a scalar"
+                )));
             }
-            _ => return self.map(e, info, target, &mut |this, child, dtype| this.scalar(child, dtype), want),
+            _ => {
+                return self.map(
+                    e,
+                    info,
+                    target,
+                    &mut |this, child, dtype| this.scalar(child, dtype),
+                    want,
+                );
+            }
         };
         Ok(self.cast(target, id, want))
     }
@@ -264,7 +314,10 @@ impl Lowerer<'_> {
         lower_child: &mut dyn FnMut(&mut Self, &Expr, DType) -> Result<Id>,
         want: DType,
     ) -> Result<Id> {
-        let bad = |message| Error::InvalidType { expr: e.to_string(), message };
+        let bad = |message| Error::InvalidType {
+            expr: e.to_string(),
+            message,
+        };
         let id = match e {
             Expr::Unary(op, a) => {
                 let input = self.types.info(a)?.dtype;
@@ -281,7 +334,11 @@ impl Lowerer<'_> {
                 let y = lower_child(self, b, cast_to)?;
                 self.push(target, Instr::Binary(*op, x, y), out)
             }
-            Expr::Select { cond, then, otherwise } => {
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let c = lower_child(self, cond, DType::Bool)?;
                 let x = lower_child(self, then, info.dtype)?;
                 let y = lower_child(self, otherwise, info.dtype)?;

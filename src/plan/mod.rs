@@ -26,19 +26,29 @@ pub fn execute(
     column: &dyn Fn(&str) -> Result<Column>,
     options: &ExecOptions,
 ) -> Result<Outputs> {
-    let mut scalars = ScalarState { values: Vec::new(), results: Vec::new() };
+    let mut scalars = ScalarState {
+        values: Vec::new(),
+        results: Vec::new(),
+    };
     let mut stores: Vec<Vec<Column>> = Vec::with_capacity(plan.kernels.len());
     for (k, kernel) in plan.kernels.iter().enumerate() {
         scalars.run_until(plan, k)?;
         let params: Vec<Scalar> = kernel.params.iter().map(|&id| scalars.values[id]).collect();
         let output = if kernel.is_empty() {
-            crate::cpu::KernelOutput { stores: Vec::new(), reductions: Vec::new() }
+            crate::cpu::KernelOutput {
+                stores: Vec::new(),
+                reductions: Vec::new(),
+            }
         } else if params.iter().any(Scalar::is_null) && kernel.rows > 0 {
             // Nulls come only from reductions over no rows, so this cannot happen today;
             // propagate them rather than compute with made-up values.
             null_output(kernel)
         } else {
-            let inputs = kernel.inputs.iter().map(|n| column(n)).collect::<Result<Vec<_>>>()?;
+            let inputs = kernel
+                .inputs
+                .iter()
+                .map(|n| column(n))
+                .collect::<Result<Vec<_>>>()?;
             let refs: Vec<&Column> = inputs.iter().collect();
             crate::cpu::run_kernel(kernel, &refs, &params, options)?
         };
@@ -66,7 +76,11 @@ pub fn execute(
 fn null_output(kernel: &ir::Kernel) -> crate::cpu::KernelOutput {
     let p = &kernel.program;
     crate::cpu::KernelOutput {
-        stores: kernel.stores.iter().map(|&s| Column::nulls(p.dtype(s), kernel.rows)).collect(),
+        stores: kernel
+            .stores
+            .iter()
+            .map(|&s| Column::nulls(p.dtype(s), kernel.rows))
+            .collect(),
         reductions: kernel.reductions.iter().map(|_| Scalar::Null).collect(),
     }
 }
@@ -82,8 +96,7 @@ impl ScalarState {
     /// Computes every scalar that is ready once `passes` passes have run.
     fn run_until(&mut self, plan: &Plan, passes: usize) -> Result<()> {
         let program: &Program = &plan.scalars;
-        while self.values.len() < program.len() && plan.scalar_ready[self.values.len()] <= passes
-        {
+        while self.values.len() < program.len() && plan.scalar_ready[self.values.len()] <= passes {
             let id = self.values.len();
             let v = |i: usize| self.values[i];
             let value = match program.instrs()[id] {
@@ -100,7 +113,9 @@ impl ScalarState {
                     .copied()
                     .ok_or_else(|| Error::Internal("reduction result not ready".into()))?,
                 Instr::Load(_) | Instr::Param(_) => {
-                    return Err(Error::Internal("row instruction in the scalar program".into()));
+                    return Err(Error::Internal(
+                        "row instruction in the scalar program".into(),
+                    ));
                 }
             };
             self.values.push(value);

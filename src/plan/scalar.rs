@@ -9,7 +9,9 @@ use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryKind, UnaryOp};
 
 /// `op(x)`; `x` already has the op's input dtype.
 pub fn unary(op: UnaryOp, x: Scalar) -> Scalar {
-    let Some(dtype) = x.dtype() else { return Scalar::Null };
+    let Some(dtype) = x.dtype() else {
+        return Scalar::Null;
+    };
     crate::with_dtype!(dtype, T => {
         let Some(v) = T::from_scalar(x) else { return Scalar::Null };
         match op.kind() {
@@ -23,7 +25,9 @@ pub fn unary(op: UnaryOp, x: Scalar) -> Scalar {
 
 /// `op(x, y)`; both already have the op's input dtype.
 pub fn binary(op: BinaryOp, x: Scalar, y: Scalar) -> Scalar {
-    let (Some(dtype), Some(_)) = (x.dtype(), y.dtype()) else { return Scalar::Null };
+    let (Some(dtype), Some(_)) = (x.dtype(), y.dtype()) else {
+        return Scalar::Null;
+    };
     crate::with_dtype!(dtype, T => {
         let (Some(a), Some(b)) = (T::from_scalar(x), T::from_scalar(y)) else {
             return Scalar::Null;

@@ -56,7 +56,11 @@ fn adopt(weak: DType, strong: DType) -> Option<DType> {
     if weak == DType::Bool || strong == DType::Bool {
         return (weak == strong).then_some(weak);
     }
-    if weak.is_float() && strong.is_integer() { Some(DType::F64) } else { Some(strong) }
+    if weak.is_float() && strong.is_integer() {
+        Some(DType::F64)
+    } else {
+        Some(strong)
+    }
 }
 
 /// Infers and remembers the info of every node of the expressions it is given.
@@ -71,7 +75,11 @@ impl<'a> Inference<'a> {
         schema: &'a dyn Fn(&str) -> Option<DType>,
         column_names: &'a dyn Fn() -> String,
     ) -> Self {
-        Inference { schema, column_names, memo: HashMap::new() }
+        Inference {
+            schema,
+            column_names,
+            memo: HashMap::new(),
+        }
     }
 
     /// Info of `e`, which must outlive this inference (nodes are remembered by address).
@@ -86,20 +94,31 @@ impl<'a> Inference<'a> {
     }
 
     fn infer(&mut self, e: &Expr) -> Result<Info> {
-        let bad = |message: String| Error::InvalidType { expr: e.to_string(), message };
+        let bad = |message: String| Error::InvalidType {
+            expr: e.to_string(),
+            message,
+        };
         Ok(match e {
             Expr::Column(name) => {
                 let dtype = (self.schema)(name).ok_or_else(|| Error::ColumnNotFound {
                     name: name.clone(),
                     available: (self.column_names)(),
                 })?;
-                Info { dtype, weak: false, shape: Shape::Full { stage: 0 } }
+                Info {
+                    dtype,
+                    weak: false,
+                    shape: Shape::Full { stage: 0 },
+                }
             }
             Expr::Literal(value) => {
                 let dtype = value
                     .dtype()
                     .ok_or_else(|| bad("a null literal has no type; cast it".into()))?;
-                Info { dtype, weak: true, shape: Shape::Scalar { ready: 0 } }
+                Info {
+                    dtype,
+                    weak: true,
+                    shape: Shape::Scalar { ready: 0 },
+                }
             }
             Expr::Unary(op, a) => {
                 let a = self.info(a)?;
@@ -109,24 +128,48 @@ impl<'a> Inference<'a> {
             Expr::Binary(op, a, b) => {
                 let (a, b) = (self.info(a)?, self.info(b)?);
                 let common = common_type(a, b).ok_or_else(|| {
-                    bad(format!("`{}` cannot mix {} and {}", op.name(), a.dtype, b.dtype))
+                    bad(format!(
+                        "`{}` cannot mix {} and {}",
+                        op.name(),
+                        a.dtype,
+                        b.dtype
+                    ))
                 })?;
                 let (_, out) = op.signature(common).map_err(bad)?;
-                Info { dtype: out, weak: a.weak && b.weak, shape: Shape::join(&[a.shape, b.shape]) }
+                Info {
+                    dtype: out,
+                    weak: a.weak && b.weak,
+                    shape: Shape::join(&[a.shape, b.shape]),
+                }
             }
-            Expr::Select { cond, then, otherwise } => {
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let c = self.info(cond)?;
                 if c.dtype != DType::Bool {
                     return Err(bad(format!("the condition must be bool, not {}", c.dtype)));
                 }
                 let (a, b) = (self.info(then)?, self.info(otherwise)?);
                 let dtype = common_type(a, b).ok_or_else(|| {
-                    bad(format!("`then` is {} but `otherwise` is {}", a.dtype, b.dtype))
+                    bad(format!(
+                        "`then` is {} but `otherwise` is {}",
+                        a.dtype, b.dtype
+                    ))
                 })?;
                 let shape = Shape::join(&[c.shape, a.shape, b.shape]);
-                Info { dtype, weak: a.weak && b.weak, shape }
+                Info {
+                    dtype,
+                    weak: a.weak && b.weak,
+                    shape,
+                }
             }
-            Expr::Cast(dtype, a) => Info { dtype: *dtype, weak: false, ..self.info(a)? },
+            Expr::Cast(dtype, a) => Info {
+                dtype: *dtype,
+                weak: false,
+                ..self.info(a)?
+            },
             Expr::Reduce(op, a) => {
                 let a = self.info(a)?;
                 let (_, out) = op.signature(a.dtype).map_err(bad)?;
@@ -134,7 +177,11 @@ impl<'a> Inference<'a> {
                     Shape::Full { stage } => stage + 1,
                     Shape::Scalar { ready } => ready,
                 };
-                Info { dtype: out, weak: false, shape: Shape::Scalar { ready } }
+                Info {
+                    dtype: out,
+                    weak: false,
+                    shape: Shape::Scalar { ready },
+                }
             }
             Expr::Alias(a, _) => self.info(a)?,
         })
