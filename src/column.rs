@@ -289,7 +289,7 @@ impl Column {
         });
         let validity = self.validity.as_ref().map(|v| {
             let kept: Vec<bool> = (0..self.len())
-                .filter(|&r| mask[r])
+                .filter(|&r| mask.get(r) == Some(&true))
                 .map(|r| v.is_valid(r))
                 .collect();
             let mut bitmap = Bitmap::new(kept.len(), true);

@@ -163,10 +163,9 @@ impl Frame {
             });
         }
         let keep: Vec<bool> = if mask.len() == self.height {
-            (0..mask.len())
-                .map(|r| mask.get(r) == Ok(Scalar::Bool(true)))
-                .collect()
+            mask.to_vec::<bool>()?
         } else {
+            // A single value (a reduction, or a literal) keeps all rows or none.
             vec![mask.get(0) == Ok(Scalar::Bool(true)); self.height]
         };
         let height = keep.iter().filter(|k| **k).count();
