@@ -43,6 +43,13 @@ pub enum Error {
     /// A setting (environment variable or option) that cannot be honoured.
     #[error("invalid setting {setting}: {message}")]
     InvalidSetting { setting: String, message: String },
+    /// An expression string that does not parse; `position` is a byte offset into `input`.
+    #[error("cannot parse expression: {message}\n  {input}\n  {caret:>width$}", caret = "^", width = position + 1)]
+    Parse {
+        input: String,
+        position: usize,
+        message: String,
+    },
     /// A bug in swath itself: please report it.
     #[error("internal error (a swath bug): {0}")]
     Internal(String),

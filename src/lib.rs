@@ -43,7 +43,7 @@ pub use column::Column;
 pub use cpu::isa::Isa;
 pub use dtype::{DType, Scalar};
 pub use error::{Error, Result};
-pub use expr::{Expr, col, lit, when};
+pub use expr::{Expr, col, lit, parse, when};
 pub use frame::Frame;
 pub use options::ExecOptions;
 

@@ -5,6 +5,7 @@
 //! the other expressions of the same call into passes over memory.
 
 mod display;
+mod parse;
 mod when;
 
 use std::ops;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use crate::dtype::{DType, Scalar};
 use crate::ops::{BinaryOp, ReduceOp, UnaryOp};
 
+pub use parse::parse;
 pub use when::{ChainedThen, ChainedWhen, Then, When, when};
 
 /// A column expression. Cheap to clone: subtrees are shared.
