@@ -44,12 +44,15 @@ pub enum Error {
     #[error("invalid setting {setting}: {message}")]
     InvalidSetting { setting: String, message: String },
     /// An expression string that does not parse; `position` is a byte offset into `input`.
-    #[error("cannot parse expression: {message}\n  {input}\n  {caret:>width$}", caret = "^", width = position + 1)]
+    #[error("cannot parse `{input}` at position {position}: {message}")]
     Parse {
         input: String,
         position: usize,
         message: String,
     },
+    /// A file that cannot be read or understood.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
     /// A bug in swath itself: please report it.
     #[error("internal error (a swath bug): {0}")]
     Internal(String),

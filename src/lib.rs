@@ -35,6 +35,7 @@ pub mod dtype;
 pub mod error;
 pub mod expr;
 pub mod frame;
+pub mod io;
 pub mod ops;
 pub mod options;
 pub mod plan;

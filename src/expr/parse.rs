@@ -306,7 +306,9 @@ impl Parser<'_> {
             if self.eat(")") {
                 return Ok(args);
             }
-            self.expect(",")?;
+            if !self.eat(",") {
+                return Err(self.error("expected `,` or `)`"));
+            }
         }
     }
 }

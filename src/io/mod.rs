@@ -1,0 +1,5 @@
+//! Reading data into frames.
+
+mod csv;
+
+pub use self::csv::read_csv;
