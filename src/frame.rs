@@ -183,7 +183,7 @@ impl Frame {
         plan::explain(&self.plan(&exprs)?, &ExecOptions::default())
     }
 
-    fn plan(&self, exprs: &[Expr]) -> Result<plan::Plan> {
+    pub(crate) fn plan(&self, exprs: &[Expr]) -> Result<plan::Plan> {
         let schema = |name: &str| self.column(name).ok().map(Column::dtype);
         let names = || self.names().join(", ");
         plan::lower(exprs, self.height, &schema, &names)

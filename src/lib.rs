@@ -30,6 +30,7 @@
 //! ```
 
 pub mod column;
+pub mod cost;
 pub mod cpu;
 pub mod dtype;
 pub mod error;

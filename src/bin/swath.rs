@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Show the CPU, the instruction set and threads swath uses.
     Info,
+    /// Measure this machine's costs again and replace the cached calibration.
+    Calibrate,
     /// Evaluate expressions over the columns of a CSV file, e.g. `sum(sqrt(a*b+c))`.
     Eval {
         /// One or more expressions (numexpr-like syntax; see `swath::parse`).
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info => info(),
+        Command::Calibrate => calibrate(),
         Command::Eval {
             exprs,
             csv,
@@ -79,6 +82,39 @@ fn info() -> Result<(), Error> {
     );
     println!("threads:  {}", options.resolved_threads()?);
     Ok(())
+}
+
+fn calibrate() -> Result<(), Error> {
+    let c = swath::cost::recalibrate()?;
+    let path = swath::cost::cache_path().map_or("(not cached)".into(), |p| p.display().to_string());
+    println!("calibration for {}", c.fingerprint);
+    println!("{}", calibration_table(&c));
+    println!("saved to {path}");
+    Ok(())
+}
+
+fn calibration_table(c: &swath::cost::Calibration) -> String {
+    let cpu = &c.cpu;
+    [
+        format!(
+            "  pass on the calling thread: {:.1} µs fixed",
+            cpu.call_ns / 1e3
+        ),
+        format!(
+            "  pool hand-off ({} threads): {:.1} µs",
+            cpu.threads,
+            cpu.pool_ns / 1e3
+        ),
+        format!(
+            "  streaming read: {:.1} GB/s on one thread, {:.1} GB/s on the pool",
+            cpu.read_bytes_per_ns, cpu.pool_read_bytes_per_ns
+        ),
+        format!(
+            "  cheap op: {:.3} ns/element, transcendental: {:.2} ns/element",
+            cpu.cheap_op_ns, cpu.heavy_op_ns
+        ),
+    ]
+    .join("\n")
 }
 
 fn supported_isas() -> String {

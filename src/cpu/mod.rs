@@ -4,7 +4,6 @@
 
 mod block;
 pub(crate) mod buffers;
-pub mod cost;
 pub mod isa;
 mod pool;
 mod reduce;
@@ -31,39 +30,34 @@ pub struct KernelOutput {
 }
 
 /// How a kernel will run on the CPU.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
     pub isa: Isa,
     /// Threads used: 1 means on the calling thread.
     pub threads: usize,
     pub chunks: usize,
-    pub estimated_serial_ns: f64,
 }
 
-/// Decides ISA and threading for `kernel`.
-pub fn schedule(kernel: &Kernel, options: &ExecOptions) -> Result<Schedule> {
-    let isa = options.resolved_isa()?;
-    let pool_threads = options.resolved_threads()?;
-    let chunks = kernel.rows.div_ceil(CHUNK);
-    let estimated_serial_ns = cost::serial_ns(kernel);
-    let parallel = pool_threads > 1 && chunks > 1 && estimated_serial_ns >= cost::POOL_MIN_NS;
-    let threads = if parallel { pool_threads } else { 1 };
-    Ok(Schedule {
-        isa,
-        threads,
-        chunks,
-        estimated_serial_ns,
-    })
-}
-
-/// Runs `kernel` over `columns` (one per kernel input, in order) with `params`.
+/// Runs `kernel` over `columns` (one per kernel input, in order) with `params`, on the
+/// calling thread or the pool as the cost model chooses.
 pub fn run_kernel(
     kernel: &Kernel,
     columns: &[&Column],
     params: &[Scalar],
     options: &ExecOptions,
 ) -> Result<KernelOutput> {
-    let plan = schedule(kernel, options)?;
+    let choice = crate::cost::choose_cpu(kernel, options)?;
+    log::debug!("{}", choice.reason);
+    run_scheduled(kernel, columns, params, &choice.schedule)
+}
+
+/// Runs `kernel` exactly as `plan` says.
+pub fn run_scheduled(
+    kernel: &Kernel,
+    columns: &[&Column],
+    params: &[Scalar],
+    plan: &Schedule,
+) -> Result<KernelOutput> {
     let data: Vec<&ColumnData> = columns.iter().map(|c| c.data()).collect();
     if data.iter().any(|d| d.len() != kernel.rows) {
         return Err(Error::Internal("kernel input of the wrong length".into()));

@@ -56,7 +56,7 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
                 kernel.params.len()
             );
         }
-        let s = crate::cpu::schedule(kernel, options)?;
+        let choice = crate::cost::choose_cpu(kernel, options)?;
         let bytes: usize = kernel.rows
             * kernel
                 .program
@@ -66,21 +66,15 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
                 .filter(|(_, i)| matches!(i, Instr::Load(_)))
                 .map(|(id, _)| kernel.program.dtype(id).size_of())
                 .sum::<usize>();
-        let est = s.estimated_serial_ns / 1000.0;
-        let how = if s.threads > 1 {
-            format!(
-                "{} threads over {} chunks (estimated {est:.1} µs on one core, above the {:.0} µs pool threshold)",
-                s.threads,
-                s.chunks,
-                crate::cpu::cost::POOL_MIN_NS / 1000.0
-            )
-        } else {
-            format!(
-                "on the calling thread (estimated {est:.1} µs, below the {:.0} µs pool threshold or one thread)",
-                crate::cpu::cost::POOL_MIN_NS / 1000.0
-            )
-        };
-        let _ = writeln!(out, "  backend: cpu/{} {how}; reads {bytes} bytes", s.isa);
+        let estimates: Vec<String> = choice
+            .estimates
+            .iter()
+            .map(|(way, ns)| format!("{way} {}", crate::cost::us(*ns)))
+            .collect();
+        let _ = writeln!(out, "  estimates: {}", estimates.join(", "));
+        let how = &choice.reason;
+        let s = choice.schedule;
+        let _ = writeln!(out, "  choice: cpu/{} {how}; reads {bytes} bytes", s.isa);
     }
     for o in plan
         .outputs

@@ -1,0 +1,103 @@
+//! The calibration is measured once per machine and kept on disk, under
+//! `$SWATH_CACHE_DIR`, else `$XDG_CACHE_HOME/swath`, else `~/.cache/swath`. A file that does
+//! not parse or was measured on other hardware (another fingerprint) is measured again and
+//! replaced, never trusted; a cache that cannot be written is only logged.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::{Calibration, fingerprint, measure};
+use crate::error::Result;
+
+const FILE_NAME: &str = "calibration.json";
+
+/// Where the calibration is cached, if there is anywhere to cache it.
+pub fn cache_path() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let dir = var("SWATH_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("swath")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("swath")))?;
+    Some(dir.join(FILE_NAME))
+}
+
+/// This process's calibration: from the cache when it is valid, else measured (and cached).
+pub fn calibration() -> Result<&'static Calibration> {
+    static CALIBRATION: OnceLock<Result<Calibration>> = OnceLock::new();
+    CALIBRATION
+        .get_or_init(|| match cache_path() {
+            Some(path) => load_or_measure(&path),
+            None => measure(),
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The calibration cached at `path` if it parses and matches this machine, else a fresh
+/// measurement, written to `path`.
+pub fn load_or_measure(path: &Path) -> Result<Calibration> {
+    match load(path) {
+        Ok(c) => Ok(c),
+        Err(reason) => {
+            log::info!("calibrating swath ({reason})");
+            let c = measure()?;
+            save(&c, path);
+            Ok(c)
+        }
+    }
+}
+
+/// Measures again and replaces the cache (what `swath calibrate` does).
+pub fn recalibrate() -> Result<Calibration> {
+    let c = measure()?;
+    if let Some(path) = cache_path() {
+        save(&c, &path);
+    }
+    Ok(c)
+}
+
+fn load(path: &Path) -> std::result::Result<Calibration, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("no cache at {}: {e}", path.display()))?;
+    let c: Calibration = serde_json::from_str(&text)
+        .map_err(|e| format!("cache {} is corrupt: {e}", path.display()))?;
+    let here = fingerprint();
+    if c.fingerprint != here {
+        return Err(format!(
+            "cache is from other hardware ({}; this is {here})",
+            c.fingerprint
+        ));
+    }
+    let cpu = &c.cpu;
+    let figures = [
+        cpu.call_ns,
+        cpu.pool_ns,
+        cpu.read_bytes_per_ns,
+        cpu.pool_read_bytes_per_ns,
+        cpu.cheap_op_ns,
+        cpu.heavy_op_ns,
+    ];
+    if figures.iter().any(|v| !v.is_finite() || *v < 0.0) || cpu.read_bytes_per_ns <= 0.0 {
+        return Err(format!("cache {} holds impossible figures", path.display()));
+    }
+    Ok(c)
+}
+
+fn save(c: &Calibration, path: &Path) {
+    let write = || -> std::result::Result<(), String> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        let text = serde_json::to_string_pretty(c).map_err(|e| e.to_string())?;
+        // Write then rename, so a concurrent reader never sees half a file.
+        let tmp = path.with_extension(format!("json.{}", std::process::id()));
+        std::fs::write(&tmp, text).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    };
+    if let Err(e) = write() {
+        log::warn!("cannot cache the calibration at {}: {e}", path.display());
+    }
+}

@@ -1,0 +1,110 @@
+//! Short probes that measure the cost model's constants with swath's own kernels, so the
+//! model describes what swath really does on this machine. The whole run is well under a
+//! second (most of it generating 64 MiB of random input).
+
+use std::time::Instant;
+
+use super::{Calibration, CpuCosts, Work};
+use crate::column::Column;
+use crate::cpu::{self, CHUNK, Schedule};
+use crate::error::{Error, Result};
+use crate::expr::{Expr, col};
+use crate::frame::Frame;
+use crate::options::ExecOptions;
+
+/// Rows of the bandwidth probe: 64 MiB of f32, larger than any last-level cache we target.
+const STREAM_ROWS: usize = 16 << 20;
+/// Rows of the compute probes: 1 MiB of f32, in cache, so they time arithmetic, not memory.
+const COMPUTE_ROWS: usize = 256 << 10;
+
+/// Runs every probe and returns the measured constants.
+pub fn measure() -> Result<Calibration> {
+    let options = ExecOptions::default();
+    let threads = options.resolved_threads()?;
+    let isa = options.resolved_isa()?;
+
+    let tiny = probe_frame(1);
+    let call_ns = time_pass(&tiny, col("x").sum(), isa, 1, 301)?.1;
+
+    let small = probe_frame(2 * CHUNK);
+    let (_, small_serial) = time_pass(&small, col("x").sum(), isa, 1, 51)?;
+    let (_, small_pool) = time_pass(&small, col("x").sum(), isa, threads, 51)?;
+    let pool_ns = (small_pool - call_ns - (small_serial - call_ns) / threads as f64).max(0.0);
+
+    let compute = probe_frame(COMPUTE_ROWS);
+    let (w, t) = time_pass(&compute, (col("x") * col("x") + col("x")).sum(), isa, 1, 21)?;
+    let cheap_op_ns = ((t - call_ns) / w.rows / w.cheap_ops).max(1e-3);
+    let (w, t) = time_pass(&compute, col("x").sin().sum(), isa, 1, 11)?;
+    let heavy_op_ns =
+        (((t - call_ns) / w.rows - w.cheap_ops * cheap_op_ns) / w.heavy_ops).max(1e-3);
+
+    let stream = probe_frame(STREAM_ROWS);
+    let bytes = (STREAM_ROWS * 4) as f64;
+    let (w, t1) = time_pass(&stream, col("x").sum(), isa, 1, 5)?;
+    let read_bytes_per_ns = bytes / (t1 - call_ns - w.rows * w.cheap_ops * cheap_op_ns).max(1.0);
+    let (w, tp) = time_pass(&stream, col("x").sum(), isa, threads, 5)?;
+    let compute_share = w.rows * w.cheap_ops * cheap_op_ns / threads as f64;
+    let pool_read_bytes_per_ns = bytes / (tp - call_ns - pool_ns - compute_share).max(1.0);
+
+    Ok(Calibration {
+        fingerprint: super::fingerprint(),
+        cpu: CpuCosts {
+            call_ns,
+            pool_ns,
+            threads,
+            read_bytes_per_ns,
+            pool_read_bytes_per_ns: pool_read_bytes_per_ns.max(read_bytes_per_ns),
+            cheap_op_ns,
+            heavy_op_ns,
+        },
+    })
+}
+
+/// A frame with one column `x` of `rows` pseudo-random f32 in [-1, 1).
+fn probe_frame(rows: usize) -> Frame {
+    let mut state = 0x5EED_u64;
+    let values: Vec<f32> = (0..rows)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect();
+    Frame::new([("x", Column::from(values))]).unwrap_or_default()
+}
+
+/// The work of `expr`'s single pass over `frame` and its fastest time in ns: the minimum,
+/// not the median, because other work on the machine only ever adds time.
+fn time_pass(
+    frame: &Frame,
+    expr: Expr,
+    isa: crate::Isa,
+    threads: usize,
+    reps: usize,
+) -> Result<(Work, f64)> {
+    let plan = frame.plan(&[expr])?;
+    let kernel = plan
+        .kernels
+        .first()
+        .ok_or_else(|| Error::Internal("calibration probe has no pass".into()))?;
+    let columns = kernel
+        .inputs
+        .iter()
+        .map(|n| frame.column(n))
+        .collect::<Result<Vec<_>>>()?;
+    let schedule = Schedule {
+        isa,
+        threads,
+        chunks: kernel.rows.div_ceil(CHUNK),
+    };
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps + 1 {
+        let start = Instant::now();
+        cpu::run_scheduled(kernel, &columns, &[], &schedule)?;
+        times.push(start.elapsed().as_nanos() as f64);
+    }
+    times.remove(0); // warm-up
+    let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
+    Ok((Work::of(kernel), fastest))
+}

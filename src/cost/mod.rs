@@ -1,0 +1,138 @@
+//! The cost model: estimated time of one pass on each way swath can run it, from what the pass
+//! does per row ([`Work`]) and constants measured on this machine ([`Calibration`]).
+//!
+//! time = fixed overhead + bytes moved / bandwidth + ops / rate (+ transfers for a GPU).
+//! Memory and arithmetic are added, not overlapped: pessimistic for both, but the same way on
+//! every backend, and the calibration probes mix both the same way the kernels do.
+
+mod cache;
+mod calibrate;
+mod choose;
+
+use serde::{Deserialize, Serialize};
+
+pub use cache::{cache_path, calibration, load_or_measure, recalibrate};
+pub use calibrate::measure;
+pub use choose::{Choice, choose_cpu, us};
+
+use crate::ops::{BinaryOp, UnaryKind};
+use crate::plan::ir::{Instr, Kernel};
+
+/// What one pass does per row, independent of the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Work {
+    pub rows: f64,
+    /// Bytes of input columns read per row.
+    pub bytes_in: f64,
+    /// Bytes of output columns written per row.
+    pub bytes_out: f64,
+    /// Cheap ops per row (arithmetic, comparisons, casts, selects, reduction steps).
+    pub cheap_ops: f64,
+    /// Transcendental ops per row (sin, exp, pow ...).
+    pub heavy_ops: f64,
+}
+
+impl Work {
+    pub fn of(kernel: &Kernel) -> Work {
+        let program = &kernel.program;
+        let mut w = Work {
+            rows: kernel.rows as f64,
+            ..Work::default()
+        };
+        for (id, instr) in program.instrs().iter().enumerate() {
+            match instr {
+                Instr::Load(_) => w.bytes_in += program.dtype(id).size_of() as f64,
+                Instr::Unary(op, _) if op.kind() == UnaryKind::Float => {
+                    // sqrt is a vector instruction, the rest are library calls.
+                    if *op == crate::ops::UnaryOp::Sqrt {
+                        w.cheap_ops += 2.0
+                    } else {
+                        w.heavy_ops += 1.0
+                    }
+                }
+                Instr::Binary(BinaryOp::Pow | BinaryOp::Atan2, _, _) => w.heavy_ops += 1.5,
+                Instr::Unary(..) | Instr::Binary(..) | Instr::Select(..) | Instr::Cast(..) => {
+                    w.cheap_ops += 1.0
+                }
+                _ => {}
+            }
+        }
+        for &s in &kernel.stores {
+            w.bytes_out += program.dtype(s).size_of() as f64;
+        }
+        w.cheap_ops += kernel.reductions.len() as f64;
+        w
+    }
+}
+
+/// Constants of the CPU backend measured on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CpuCosts {
+    /// Fixed cost of running a pass on the calling thread, ns.
+    pub call_ns: f64,
+    /// Extra fixed cost of handing a pass to the pool and waiting for it, ns.
+    pub pool_ns: f64,
+    /// Threads in the pool the figures below were measured with.
+    pub threads: usize,
+    /// Bytes per ns one thread streams through a pass.
+    pub read_bytes_per_ns: f64,
+    /// Bytes per ns the whole pool streams.
+    pub pool_read_bytes_per_ns: f64,
+    /// ns per element of one cheap op on one thread.
+    pub cheap_op_ns: f64,
+    /// ns per element of one transcendental op on one thread.
+    pub heavy_op_ns: f64,
+}
+
+impl CpuCosts {
+    fn compute_ns(&self, w: &Work) -> f64 {
+        w.rows * (w.cheap_ops * self.cheap_op_ns + w.heavy_ops * self.heavy_op_ns)
+    }
+
+    /// Estimated ns on the calling thread.
+    pub fn serial_ns(&self, w: &Work) -> f64 {
+        self.call_ns
+            + w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns
+            + self.compute_ns(w)
+    }
+
+    /// Estimated ns on a pool of `threads` threads.
+    pub fn pool_ns(&self, w: &Work, threads: usize) -> f64 {
+        let threads = threads.max(1) as f64;
+        // Bandwidth grows with threads up to what the pool measured, compute splits evenly.
+        let bw = (self.read_bytes_per_ns * threads)
+            .min(self.pool_read_bytes_per_ns * threads / self.threads.max(1) as f64);
+        let bw = bw.max(self.read_bytes_per_ns);
+        self.call_ns
+            + self.pool_ns
+            + w.rows * (w.bytes_in + w.bytes_out) / bw
+            + self.compute_ns(w) / threads
+    }
+}
+
+/// Everything the chooser knows about this machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// What the figures were measured on; a cache with another fingerprint is not used.
+    pub fingerprint: String,
+    pub cpu: CpuCosts,
+}
+
+/// Identifies this machine and build: CPU model, cores, ISA and swath's version.
+pub fn fingerprint() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let isa = crate::cpu::isa::Isa::detect();
+    format!(
+        "swath {}; cpu {model}; {cores} cores; {isa}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
