@@ -5,7 +5,7 @@
 use super::{Work, calibration};
 use crate::cpu::{CHUNK, Schedule};
 use crate::error::Result;
-use crate::options::ExecOptions;
+use crate::options::{Backend, ExecOptions};
 use crate::plan::ir::Kernel;
 
 /// A decision for one pass.
@@ -31,7 +31,14 @@ pub fn choose_cpu(kernel: &Kernel, options: &ExecOptions) -> Result<Choice> {
     if let Some(p) = pooled {
         estimates.push((format!("cpu x{threads}"), p));
     }
-    let (use_pool, reason) = match pooled {
+    let forced = match options.resolved_backend()? {
+        Backend::Cpu1 => Some((false, "calling thread: forced (backend cpu1)".to_string())),
+        Backend::Cpu if threads > 1 => {
+            Some((true, format!("pool of {threads}: forced (backend cpu)")))
+        }
+        _ => None,
+    };
+    let (use_pool, reason) = forced.unwrap_or_else(|| match pooled {
         None if threads == 1 => (false, "calling thread: one thread configured".to_string()),
         None => (
             false,
@@ -54,7 +61,7 @@ pub fn choose_cpu(kernel: &Kernel, options: &ExecOptions) -> Result<Choice> {
                 us(costs.pool_ns)
             ),
         ),
-    };
+    });
     let schedule = Schedule {
         isa,
         threads: if use_pool { threads } else { 1 },

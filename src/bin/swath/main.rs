@@ -1,6 +1,9 @@
-//! The `swath` command line: `info`, `eval`.
+//! The `swath` command line: `bench`, `info`, `calibrate`, `eval`.
 //!
 //! Every failure prints one `error: ...` line on stderr and exits with status 1; nothing panics.
+
+mod bench;
+mod chart;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +24,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Compare the ways of running passes (calling thread, pool, GPU, auto) over sizes and
+    /// kernel shapes: a throughput table, the chooser's regret, JSON and a chart.
+    Bench {
+        /// Largest size of the default sweep (sizes go from 100 rows up, about x4 apart).
+        #[arg(long, default_value_t = 4 << 20)]
+        max_rows: usize,
+        /// Sweep up to 64M rows (the full regret benchmark; minutes, not seconds).
+        #[arg(long)]
+        full: bool,
+        /// Exact sizes instead of the default sweep, e.g. `--sizes 1000,1000000`.
+        #[arg(long, value_delimiter = ',')]
+        sizes: Option<Vec<usize>>,
+        /// Kernel shapes to run.
+        #[arg(long, value_delimiter = ',', value_enum, default_values_t = bench::Shape::ALL)]
+        shapes: Vec<bench::Shape>,
+        /// Ways to run them (gpu is skipped without an adapter).
+        #[arg(long, value_delimiter = ',', value_enum, default_values_t = [bench::Way::Cpu1, bench::Way::Cpu, bench::Way::Gpu, bench::Way::Auto])]
+        backends: Vec<bench::Way>,
+        /// Where to write the results as JSON.
+        #[arg(long, default_value = "target/swath-bench/bench.json")]
+        json: PathBuf,
+        /// Where to write the chart (`.svg` and `.png` are added).
+        #[arg(long, default_value = "target/swath-bench/bench")]
+        chart: PathBuf,
+        /// Seconds of timing per point and backend (at least three runs each).
+        #[arg(long, default_value_t = 0.05)]
+        seconds: f64,
+    },
     /// Show the CPU, the instruction set and threads swath uses.
     Info,
     /// Measure this machine's costs again and replace the cached calibration.
@@ -45,6 +76,28 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bench {
+            max_rows,
+            full,
+            sizes,
+            shapes,
+            backends,
+            json,
+            chart,
+            seconds,
+        } => {
+            let sizes =
+                sizes.unwrap_or_else(|| bench::sizes_up_to(if full { 64 << 20 } else { max_rows }));
+            let config = bench::Config {
+                sizes,
+                shapes,
+                ways: backends.clone(),
+                json,
+                chart,
+                seconds_per_point: seconds,
+            };
+            run_bench(&config, &backends)
+        }
         Command::Info => info(),
         Command::Calibrate => calibrate(),
         Command::Eval {
@@ -61,6 +114,40 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_bench(config: &bench::Config, ways: &[bench::Way]) -> Result<(), Error> {
+    if config.sizes.is_empty() || config.sizes.contains(&0) {
+        return Err(Error::InvalidSetting {
+            setting: "--sizes".into(),
+            message: "sizes must be at least 1 row".into(),
+        });
+    }
+    let report = bench::run(config)?;
+    println!("swath bench on {}", report.machine);
+    match &report.gpu {
+        Some(gpu) => println!("gpu: {gpu}"),
+        None => println!("gpu: none found (GPU columns skipped)"),
+    }
+    print!("{}", bench::table(&report, ways));
+    let io = |path: &PathBuf, message: String| Error::Io {
+        path: path.display().to_string(),
+        message,
+    };
+    if let Some(dir) = config.json.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io(&config.json, e.to_string()))?;
+    }
+    let text =
+        serde_json::to_string_pretty(&report).map_err(|e| io(&config.json, e.to_string()))?;
+    std::fs::write(&config.json, text).map_err(|e| io(&config.json, e.to_string()))?;
+    chart::write(&report, &config.chart).map_err(|m| io(&config.chart, m))?;
+    println!(
+        "\nwrote {}, {}.svg and {}.png",
+        config.json.display(),
+        config.chart.display(),
+        config.chart.display()
+    );
+    Ok(())
 }
 
 fn info() -> Result<(), Error> {

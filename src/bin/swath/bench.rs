@@ -1,0 +1,314 @@
+//! `swath bench`: the CPU-vs-GPU comparison. Sweeps sizes and kernel shapes on every way of
+//! running a pass (calling thread, pool, GPU where present) and on `auto`, and reports
+//! throughput and the chooser's regret, time(auto) / min(time of every forced way).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use swath::options::Backend;
+use swath::prelude::*;
+
+/// One kernel shape of the sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// Memory-bound: `sum(a)`.
+    Sum,
+    /// `sum(sqrt(a*b+c))`: three inputs, one fused pass.
+    Fused,
+    /// Arithmetic-heavy map written to a new column: `sin(a)*cos(b) + sqrt(a*b)`.
+    Map,
+    /// Multi-output select: sum, min, max and mean of a, b and c in one pass.
+    Multi,
+}
+
+impl Shape {
+    pub const ALL: [Shape; 4] = [Shape::Sum, Shape::Fused, Shape::Map, Shape::Multi];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Sum => "sum",
+            Shape::Fused => "fused",
+            Shape::Map => "map",
+            Shape::Multi => "multi",
+        }
+    }
+
+    fn exprs(self) -> Vec<Expr> {
+        let (a, b, c) = (col("a"), col("b"), col("c"));
+        match self {
+            Shape::Sum => vec![a.sum()],
+            Shape::Fused => vec![(a * b + c).sqrt().sum()],
+            Shape::Map => vec![(a.clone().sin() * b.clone().cos() + (a * b).sqrt()).alias("y")],
+            Shape::Multi => ["a", "b", "c"]
+                .iter()
+                .flat_map(|n| {
+                    [
+                        col(*n).sum().alias(format!("sum_{n}")),
+                        col(*n).min().alias(format!("min_{n}")),
+                        col(*n).max().alias(format!("max_{n}")),
+                        col(*n).mean().alias(format!("mean_{n}")),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    /// Bytes read and written per row.
+    fn bytes_per_row(self) -> usize {
+        match self {
+            Shape::Sum => 4,
+            Shape::Fused | Shape::Multi => 12,
+            Shape::Map => 12,
+        }
+    }
+}
+
+/// A way to run the passes: forced, or left to the chooser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Way {
+    /// CPU, on the calling thread.
+    Cpu1,
+    /// CPU, on swath's thread pool.
+    Cpu,
+    /// The GPU (skipped when there is none).
+    Gpu,
+    /// swath's own choice per pass.
+    Auto,
+}
+
+impl Way {
+    pub fn name(self) -> &'static str {
+        match self {
+            Way::Cpu1 => "cpu1",
+            Way::Cpu => "cpu",
+            Way::Gpu => "gpu",
+            Way::Auto => "auto",
+        }
+    }
+    fn options(self) -> ExecOptions {
+        ExecOptions::new().backend(match self {
+            Way::Cpu1 => Backend::Cpu1,
+            Way::Cpu => Backend::Cpu,
+            Way::Gpu => Backend::Gpu,
+            Way::Auto => Backend::Auto,
+        })
+    }
+}
+
+/// What to sweep and where to write.
+pub struct Config {
+    pub sizes: Vec<usize>,
+    pub shapes: Vec<Shape>,
+    pub ways: Vec<Way>,
+    pub json: PathBuf,
+    pub chart: PathBuf,
+    /// Seconds to spend timing each (point, way), at least three runs.
+    pub seconds_per_point: f64,
+}
+
+/// One measured point.
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub shape: Shape,
+    pub rows: usize,
+    pub way: Way,
+    pub median_ns: f64,
+    pub gb_per_s: f64,
+    pub rows_per_s: f64,
+}
+
+/// The sweep's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub machine: String,
+    pub gpu: Option<String>,
+    pub points: Vec<Point>,
+    /// (shape, rows, regret) for every size where auto and at least one forced way ran.
+    pub regret: Vec<(Shape, usize, f64)>,
+}
+
+/// The default sizes: 100 rows up to `max`, about x4 apart.
+pub fn sizes_up_to(max: usize) -> Vec<usize> {
+    let mut sizes = vec![];
+    let mut n = 100usize;
+    while n <= max {
+        sizes.push(n);
+        n = n.saturating_mul(4);
+    }
+    if sizes.last() != Some(&max) {
+        sizes.push(max);
+    }
+    sizes
+}
+
+pub fn run(config: &Config) -> Result<Report, Error> {
+    let gpu = swath::gpu::adapter_info()
+        .map(|i| format!("{} ({}, {})", i.name, i.backend, i.device_type));
+    let ways: Vec<Way> = config
+        .ways
+        .iter()
+        .copied()
+        .filter(|w| *w != Way::Gpu || gpu.is_some())
+        .collect();
+    let total = (config.sizes.len() * config.shapes.len() * ways.len()) as u64;
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut points = Vec::new();
+    for &rows in &config.sizes {
+        let frame = data(rows)?;
+        for &shape in &config.shapes {
+            for &way in &ways {
+                bar.set_message(format!("{} {rows} rows on {}", shape.name(), way.name()));
+                let ns = time(&frame, shape, way, config.seconds_per_point)?;
+                let bytes = (rows * shape.bytes_per_row()) as f64;
+                points.push(Point {
+                    shape,
+                    rows,
+                    way,
+                    median_ns: ns,
+                    gb_per_s: bytes / ns,
+                    rows_per_s: rows as f64 / ns * 1e9,
+                });
+                bar.inc(1);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let regret = regret(&points);
+    Ok(Report {
+        machine: swath::cost::fingerprint(),
+        gpu,
+        points,
+        regret,
+    })
+}
+
+fn regret(points: &[Point]) -> Vec<(Shape, usize, f64)> {
+    let mut out = Vec::new();
+    for p in points.iter().filter(|p| p.way == Way::Auto) {
+        let best = points
+            .iter()
+            .filter(|q| q.shape == p.shape && q.rows == p.rows && q.way != Way::Auto)
+            .map(|q| q.median_ns)
+            .fold(f64::INFINITY, f64::min);
+        if best.is_finite() {
+            out.push((p.shape, p.rows, p.median_ns / best));
+        }
+    }
+    out
+}
+
+/// Columns a, b, c of `rows` random f32 (fresh data, never constants).
+fn data(rows: usize) -> Result<Frame, Error> {
+    let column = |seed: u64| {
+        let mut state = seed;
+        let values: Vec<f32> = (0..rows)
+            .map(|_| {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                2.0 * ((z >> 40) as f32 / (1u64 << 24) as f32)
+            })
+            .collect();
+        Column::from(values)
+    };
+    Frame::new([("a", column(2)), ("b", column(3)), ("c", column(4))])
+}
+
+/// Median ns of one select, repeated for about `seconds` (at least 3 runs, after a warm-up).
+fn time(frame: &Frame, shape: Shape, way: Way, seconds: f64) -> Result<f64, Error> {
+    let options = way.options();
+    let exprs = shape.exprs();
+    let once = || -> Result<f64, Error> {
+        let start = Instant::now();
+        let out = frame.select_with(exprs.clone(), &options)?;
+        std::hint::black_box(out);
+        Ok(start.elapsed().as_nanos() as f64)
+    };
+    let first = once()?;
+    let runs = ((seconds * 1e9 / first.max(1.0)) as usize).clamp(3, 2001);
+    let mut times = (0..runs).map(|_| once()).collect::<Result<Vec<_>, _>>()?;
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// The report as a readable table: throughput per way, then regret.
+pub fn table(report: &Report, ways: &[Way]) -> String {
+    let mut out = String::new();
+    let ways: Vec<Way> = ways
+        .iter()
+        .copied()
+        .filter(|w| report.points.iter().any(|p| p.way == *w))
+        .collect();
+    let shapes: Vec<Shape> = Shape::ALL
+        .into_iter()
+        .filter(|s| report.points.iter().any(|p| p.shape == *s))
+        .collect();
+    for shape in shapes {
+        out.push_str(&format!("\n{} — GB/s (Mrows/s)\n", shape_title(shape)));
+        out.push_str(&format!("{:>10}", "rows"));
+        for w in &ways {
+            out.push_str(&format!("{:>20}", w.name()));
+        }
+        out.push_str(&format!("{:>9}\n", "regret"));
+        let mut rows: Vec<usize> = report
+            .points
+            .iter()
+            .filter(|p| p.shape == shape)
+            .map(|p| p.rows)
+            .collect();
+        rows.dedup();
+        for n in rows {
+            out.push_str(&format!("{n:>10}"));
+            for w in &ways {
+                match report
+                    .points
+                    .iter()
+                    .find(|p| p.shape == shape && p.rows == n && p.way == *w)
+                {
+                    Some(p) => out.push_str(&format!(
+                        "{:>20}",
+                        format!("{:.2} ({:.1})", p.gb_per_s, p.rows_per_s / 1e6)
+                    )),
+                    None => out.push_str(&format!("{:>20}", "-")),
+                }
+            }
+            match report
+                .regret
+                .iter()
+                .find(|(s, r, _)| *s == shape && *r == n)
+            {
+                Some((_, _, g)) => out.push_str(&format!("{g:>9.2}\n")),
+                None => out.push_str(&format!("{:>9}\n", "-")),
+            }
+        }
+    }
+    if !report.regret.is_empty() {
+        let mut values: Vec<f64> = report.regret.iter().map(|r| r.2).collect();
+        values.sort_by(f64::total_cmp);
+        out.push_str(&format!(
+            "\nregret time(auto)/min(time forced): max {:.2}, median {:.2} over {} points\n",
+            values[values.len() - 1],
+            values[values.len() / 2],
+            values.len()
+        ));
+    }
+    out
+}
+
+pub fn shape_title(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Sum => "sum(a)",
+        Shape::Fused => "sum(sqrt(a*b+c))",
+        Shape::Map => "y = sin(a)*cos(b) + sqrt(a*b)",
+        Shape::Multi => "sum/min/max/mean of a, b, c",
+    }
+}
