@@ -40,24 +40,58 @@ fn lanes<T: Elem>(x: &[T], identity: T, f: impl Fn(T, T) -> T) -> T {
     acc[0]
 }
 
-/// Smallest value; NaN if any value is NaN.
+/// Smallest (`min`) or largest value; NaN if any value is NaN. NaN is tracked in its own lanes
+/// (a plain `<` skips it), which vectorizes, and vanishes for integers.
+#[inline(always)]
+fn lane_extreme<T: Elem>(x: &[T], min: bool) -> T {
+    let identity = if min {
+        T::MIN_IDENTITY
+    } else {
+        T::MAX_IDENTITY
+    };
+    let mut acc = [identity; LANES];
+    let mut nan = [false; LANES];
+    let mut blocks = x.chunks_exact(LANES);
+    let pick = |a: T, b: T| {
+        if (min && b < a) || (!min && b > a) {
+            b
+        } else {
+            a
+        }
+    };
+    for block in &mut blocks {
+        for j in 0..LANES {
+            acc[j] = pick(acc[j], block[j]);
+            nan[j] |= block[j].is_nan();
+        }
+    }
+    for (j, &v) in blocks.remainder().iter().enumerate() {
+        acc[j] = pick(acc[j], v);
+        nan[j] |= v.is_nan();
+    }
+    if nan.iter().any(|&n| n) {
+        if let Some(&first) = x.iter().find(|v| v.is_nan()) {
+            return first;
+        }
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for j in 0..width {
+            acc[j] = pick(acc[j], acc[j + width]);
+        }
+    }
+    acc[0]
+}
+
 #[inline(always)]
 fn lane_min<T: Elem>(x: &[T]) -> T {
-    let m = lanes(x, T::MIN_IDENTITY, |a, b| if b < a { b } else { a });
-    // A plain `<` skips NaN; look for one only in float blocks (free for integers).
-    match x.iter().find(|v| v.is_nan()) {
-        Some(&nan) => nan,
-        None => m,
-    }
+    lane_extreme(x, true)
 }
 
 #[inline(always)]
 fn lane_max<T: Elem>(x: &[T]) -> T {
-    let m = lanes(x, T::MAX_IDENTITY, |a, b| if b > a { b } else { a });
-    match x.iter().find(|v| v.is_nan()) {
-        Some(&nan) => nan,
-        None => m,
-    }
+    lane_extreme(x, false)
 }
 
 /// Combines `xs` pairwise (adjacent pairs, level by level): a fixed tree for a given length.
