@@ -60,14 +60,17 @@ macro_rules! column_elem {
             /// its first element; copies otherwise.
             fn from(values: Array1<$t>) -> Self {
                 if values.is_standard_layout() {
-                    let (vec, offset) = values.into_raw_vec_and_offset();
-                    match offset {
-                        Some(0) | None => return Column::from(vec),
-                        Some(start) => {
-                            let len = vec.len() - start;
-                            return Column::from(vec[start..start + len].to_vec());
-                        }
+                    let len = values.len();
+                    let (mut vec, offset) = values.into_raw_vec_and_offset();
+                    let start = offset.unwrap_or(0);
+                    if start == 0 {
+                        // The array may be a prefix of its buffer: drop the rest in place.
+                        vec.truncate(len);
+                        return Column::from(vec);
                     }
+                    // A standard-layout array's elements are contiguous from `start`.
+                    let window = vec.get(start..start + len).map(<[$t]>::to_vec);
+                    return Column::from(window.unwrap_or_default());
                 }
                 Column::from(values.to_vec())
             }

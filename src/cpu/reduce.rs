@@ -69,10 +69,10 @@ fn lane_extreme<T: Elem>(x: &[T], min: bool) -> T {
         acc[j] = pick(acc[j], v);
         nan[j] |= v.is_nan();
     }
-    if nan.iter().any(|&n| n) {
-        if let Some(&first) = x.iter().find(|v| v.is_nan()) {
-            return first;
-        }
+    if nan.iter().any(|&n| n)
+        && let Some(&first) = x.iter().find(|v| v.is_nan())
+    {
+        return first;
     }
     let mut width = LANES;
     while width > 1 {
@@ -238,7 +238,7 @@ impl Accumulator {
         }
         acc.rows += x.len();
         match acc.op {
-            ReduceOp::Sum | ReduceOp::Mean => acc.partials.push(lanes(x, T::ZERO, T::add)),
+            ReduceOp::Sum | ReduceOp::Mean => acc.partials.push(lanes(x, T::SUM_IDENTITY, T::add)),
             ReduceOp::Prod => acc.partials.push(lanes(x, T::ONE, T::mul)),
             ReduceOp::Min => {
                 let m = lane_min(x);

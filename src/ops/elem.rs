@@ -16,6 +16,9 @@ pub trait Elem:
     const DTYPE: DType;
     const ZERO: Self;
     const ONE: Self;
+    /// The identity of addition: -0.0 for floats (so a sum of negative zeros stays -0.0, as
+    /// IEEE and numpy give), 0 otherwise.
+    const SUM_IDENTITY: Self;
     /// The identity of `min`: the largest value (+inf for floats).
     const MIN_IDENTITY: Self;
     /// The identity of `max`: the smallest value (-inf for floats).
@@ -77,6 +80,7 @@ macro_rules! float_elem {
             const DTYPE: DType = DType::$variant;
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
+            const SUM_IDENTITY: Self = -0.0;
             const MIN_IDENTITY: Self = $t::INFINITY;
             const MAX_IDENTITY: Self = $t::NEG_INFINITY;
 
@@ -187,6 +191,7 @@ macro_rules! int_elem {
             const DTYPE: DType = DType::$variant;
             const ZERO: Self = 0;
             const ONE: Self = 1;
+            const SUM_IDENTITY: Self = 0;
             const MIN_IDENTITY: Self = $t::MAX;
             const MAX_IDENTITY: Self = $t::MIN;
 
@@ -266,6 +271,7 @@ impl Elem for bool {
     const DTYPE: DType = DType::Bool;
     const ZERO: Self = false;
     const ONE: Self = true;
+    const SUM_IDENTITY: Self = false;
     const MIN_IDENTITY: Self = true;
     const MAX_IDENTITY: Self = false;
 

@@ -14,7 +14,7 @@ pub use lower::{Output, Plan, Source, lower};
 use crate::column::Column;
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
-use crate::options::ExecOptions;
+use crate::options::{Backend, ExecOptions};
 use ir::{Instr, Program};
 
 /// A plan's outputs: (name, column), with single values still of length 1.
@@ -33,7 +33,11 @@ pub fn execute(
     let mut stores: Vec<Vec<Column>> = Vec::with_capacity(plan.kernels.len());
     for (k, kernel) in plan.kernels.iter().enumerate() {
         scalars.run_until(plan, k)?;
-        let params: Vec<Scalar> = kernel.params.iter().map(|&id| scalars.values[id]).collect();
+        let params: Vec<Scalar> = kernel
+            .params
+            .iter()
+            .map(|&id| scalars.value(id))
+            .collect::<Result<_>>()?;
         let output = if kernel.is_empty() {
             crate::cpu::KernelOutput {
                 stores: Vec::new(),
@@ -50,7 +54,7 @@ pub fn execute(
                 .map(|n| column(n))
                 .collect::<Result<Vec<_>>>()?;
             let refs: Vec<&Column> = inputs.iter().collect();
-            crate::cpu::run_kernel(kernel, &refs, &params, options)?
+            run_pass(kernel, &refs, &params, options)?
         };
         stores.push(output.stores);
         scalars.results.push(output.reductions);
@@ -66,11 +70,45 @@ pub fn execute(
                     .and_then(|s| s.get(*index))
                     .cloned()
                     .ok_or_else(|| Error::Internal("missing store".into()))?,
-                Source::Scalar(id) => Column::full(scalars.values[*id], 1, out.dtype),
+                Source::Scalar(id) => Column::full(scalars.value(*id)?, 1, out.dtype),
             };
             Ok((out.name.clone(), col))
         })
         .collect()
+}
+
+/// Runs one pass on the backend the options resolve to. `Gpu` runs every pass the device can
+/// and sends the rest to the CPU (logged, and counted in `gpu::thread_stats`), as it does a
+/// pass the GPU fails on (device lost, out of memory); without a GPU adapter it is an error,
+/// as an unsupported forced ISA is. `Auto` is the CPU until the cost-based chooser lands.
+fn run_pass(
+    kernel: &ir::Kernel,
+    columns: &[&Column],
+    params: &[Scalar],
+    options: &ExecOptions,
+) -> Result<crate::cpu::KernelOutput> {
+    if options.resolved_backend()? == Backend::Gpu {
+        match crate::gpu::attempt(kernel, columns, params) {
+            crate::gpu::Attempt::Failed(Error::BackendUnavailable(reason)) => {
+                return Err(Error::BackendUnavailable(format!(
+                    "the GPU backend was requested but {reason}"
+                )));
+            }
+            crate::gpu::Attempt::Ran(out) => {
+                crate::gpu::record(|s| s.gpu_passes += 1);
+                return Ok(out);
+            }
+            crate::gpu::Attempt::Unsupported(why) => {
+                log::info!("pass runs on the CPU: {why}");
+                crate::gpu::record(|s| s.unsupported += 1);
+            }
+            crate::gpu::Attempt::Failed(e) => {
+                log::warn!("GPU pass failed, running it on the CPU: {e}");
+                crate::gpu::record(|s| s.failed += 1);
+            }
+        }
+    }
+    crate::cpu::run_kernel(kernel, columns, params, options)
 }
 
 fn null_output(kernel: &ir::Kernel) -> crate::cpu::KernelOutput {
@@ -87,25 +125,39 @@ fn null_output(kernel: &ir::Kernel) -> crate::cpu::KernelOutput {
 
 /// The scalar program's values, computed as the passes they depend on finish.
 struct ScalarState {
-    values: Vec<Scalar>,
+    /// `None` until computed. Readiness is not monotone in id order (a later value can be
+    /// ready before an earlier one), so each step sweeps every id.
+    values: Vec<Option<Scalar>>,
     /// Reduction results of each pass run so far.
     results: Vec<Vec<Scalar>>,
 }
 
 impl ScalarState {
-    /// Computes every scalar that is ready once `passes` passes have run.
+    fn value(&self, id: usize) -> Result<Scalar> {
+        self.values
+            .get(id)
+            .copied()
+            .flatten()
+            .ok_or_else(|| Error::Internal(format!("scalar %{id} used before it was computed")))
+    }
+
+    /// Computes every scalar that is ready once `passes` passes have run. Operands precede
+    /// their users and are ready no later than them, so one sweep in id order suffices.
     fn run_until(&mut self, plan: &Plan, passes: usize) -> Result<()> {
         let program: &Program = &plan.scalars;
-        while self.values.len() < program.len() && plan.scalar_ready[self.values.len()] <= passes {
-            let id = self.values.len();
-            let v = |i: usize| self.values[i];
+        self.values.resize(program.len(), None);
+        for id in 0..program.len() {
+            if self.values[id].is_some() || plan.scalar_ready[id] > passes {
+                continue;
+            }
+            let v = |i: usize| self.value(i);
             let value = match program.instrs()[id] {
                 Instr::Const(c) => c,
-                Instr::Unary(op, a) => scalar::unary(op, v(a)),
-                Instr::Binary(op, a, b) => scalar::binary(op, v(a), v(b)),
-                Instr::Select(c, a, b) => scalar::select(v(c), v(a), v(b)),
-                Instr::Cast(to, a) => crate::ops::elem::cast_scalar(v(a), to),
-                Instr::ReduceScalar(op, a) => scalar::reduce_one(op, v(a), program.dtype(id)),
+                Instr::Unary(op, a) => scalar::unary(op, v(a)?),
+                Instr::Binary(op, a, b) => scalar::binary(op, v(a)?, v(b)?),
+                Instr::Select(c, a, b) => scalar::select(v(c)?, v(a)?, v(b)?),
+                Instr::Cast(to, a) => crate::ops::elem::cast_scalar(v(a)?, to),
+                Instr::ReduceScalar(op, a) => scalar::reduce_one(op, v(a)?, program.dtype(id)),
                 Instr::KernelResult { kernel, output } => self
                     .results
                     .get(kernel)
@@ -118,7 +170,7 @@ impl ScalarState {
                     ));
                 }
             };
-            self.values.push(value);
+            self.values[id] = Some(value);
         }
         Ok(())
     }

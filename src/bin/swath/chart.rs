@@ -61,10 +61,10 @@ pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
     };
     let mut out = Vec::new();
     for pair in rows.windows(2) {
-        if let (Some(a), Some(b)) = (fastest(pair[0]), fastest(pair[1])) {
-            if a != b {
-                out.push((pair[1], a, b));
-            }
+        if let (Some(a), Some(b)) = (fastest(pair[0]), fastest(pair[1]))
+            && a != b
+        {
+            out.push((pair[1], a, b));
         }
     }
     out

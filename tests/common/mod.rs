@@ -1,0 +1,1844 @@
+//! Shared support for swath's integration tests:
+//!
+//! - [`Rng`]: a seeded splitmix64 generator (`SWATH_TEST_SEED` overrides the seed);
+//! - random columns full of awkward values (NaN, ±inf, -0.0, huge, subnormal, integer extremes);
+//! - [`backends`]: the execution configurations every check runs on;
+//! - [`Oracle`]: a plain scalar evaluator of the public [`Expr`] tree. It knows swath's
+//!   decided semantics (DESIGN.md) but shares no code with swath's planner or ops: it walks
+//!   the tree itself, tracks dtypes and weak literals itself, and computes integers in i128
+//!   and floats in f64 (rounding to f32 after each op whose result is f32);
+//! - [`check_exprs`]: runs expressions through swath on every backend and compares each
+//!   result with the oracle.
+//!
+//! # How the oracle stays exact where it can and honest where it cannot
+//!
+//! Every float value carries an absolute error bound. Correctly rounded ops (`+ - * /`, `%`,
+//! `sqrt`, floor and friends, min/max, casts) on exact inputs give exact results: swath must
+//! match them exactly. Math functions (`sin`, `exp`, `pow`, ...) get a few ulps, and
+//! reductions an error bound scaled by the sum of magnitudes. Bounds propagate through later
+//! ops (by evaluating at the corners of the input intervals). Where a bound makes the result
+//! genuinely undecidable (a comparison of two values closer than their error, `floor` across
+//! an integer, an overflow that depends on summation order) the value is [`V::Unknown`] and
+//! is not compared. Exact values are never unknown, so plain maps are checked bit for bit.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use swath::ops::{BinaryOp, ReduceOp, UnaryOp};
+use swath::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Random numbers
+// ---------------------------------------------------------------------------------------------
+
+/// The seed every test derives its generator from; `SWATH_TEST_SEED=<u64>` changes it.
+pub fn base_seed() -> u64 {
+    std::env::var("SWATH_TEST_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0x5EED_5A7A)
+}
+
+/// splitmix64: tiny, fast, and good enough for test data.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// A generator for one test: the base seed mixed with the test's name.
+    pub fn for_test(name: &str) -> Rng {
+        let mut h = base_seed() ^ 0x9E37_79B9_7F4A_7C15;
+        for b in name.bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01B3);
+        }
+        Rng(h)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn int_in(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random data
+// ---------------------------------------------------------------------------------------------
+
+/// What kind of values a random column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Everything: NaN, ±inf, ±0, huge, subnormal, ties for rounding, integer extremes.
+    Wild,
+    /// Finite, moderate values (and zeros, ties): what sums and variances are checked on.
+    Tame,
+    /// Values close to 1, so long products neither overflow nor underflow.
+    NearOne,
+}
+
+const F64_SPECIALS: [f64; 22] = [
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    0.0,
+    -0.0,
+    1e300,
+    -1e300,
+    f64::MAX,
+    f64::MIN,
+    f64::MIN_POSITIVE,
+    5e-324,
+    -5e-324,
+    1e-310,
+    0.5,
+    -0.5,
+    1.5,
+    2.5,
+    -2.5,
+    1.0,
+    -1.0,
+    9007199254740993.0,
+    -4503599627370497.5,
+];
+
+const F32_SPECIALS: [f32; 22] = [
+    f32::NAN,
+    f32::INFINITY,
+    f32::NEG_INFINITY,
+    0.0,
+    -0.0,
+    1e30,
+    -1e30,
+    f32::MAX,
+    f32::MIN,
+    f32::MIN_POSITIVE,
+    1e-45,
+    -1e-45,
+    1e-40,
+    0.5,
+    -0.5,
+    1.5,
+    2.5,
+    -2.5,
+    1.0,
+    -1.0,
+    16777217.0,
+    -8388609.5,
+];
+
+fn gen_float(rng: &mut Rng, flavor: Flavor, single: bool) -> f64 {
+    let max_exp = if single { 37.0 } else { 300.0 };
+    match flavor {
+        Flavor::Wild => {
+            let r = rng.unit();
+            if r < 0.10 {
+                if single {
+                    rng.pick(&F32_SPECIALS) as f64
+                } else {
+                    rng.pick(&F64_SPECIALS)
+                }
+            } else if r < 0.35 {
+                rng.uniform(-1.0, 1.0)
+            } else if r < 0.60 {
+                rng.uniform(-100.0, 100.0)
+            } else if r < 0.75 {
+                rng.int_in(-16, 16) as f64 / 2.0
+            } else {
+                let sign = if rng.chance(0.5) { -1.0 } else { 1.0 };
+                sign * 10f64.powf(rng.uniform(-max_exp, max_exp))
+            }
+        }
+        Flavor::Tame => {
+            let r = rng.unit();
+            if r < 0.05 {
+                rng.pick(&[0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5])
+            } else if r < 0.5 {
+                rng.uniform(-1.0, 1.0)
+            } else {
+                rng.uniform(-1000.0, 1000.0)
+            }
+        }
+        Flavor::NearOne => {
+            if rng.chance(0.002) {
+                rng.pick(&[1.0, -1.0, 0.5, 2.0])
+            } else {
+                1.0 + rng.uniform(-1e-3, 1e-3)
+            }
+        }
+    }
+}
+
+pub fn gen_f64(rng: &mut Rng, len: usize, flavor: Flavor) -> Vec<f64> {
+    (0..len).map(|_| gen_float(rng, flavor, false)).collect()
+}
+
+pub fn gen_f32(rng: &mut Rng, len: usize, flavor: Flavor) -> Vec<f32> {
+    (0..len)
+        .map(|_| gen_float(rng, flavor, true) as f32)
+        .collect()
+}
+
+fn gen_int(rng: &mut Rng, flavor: Flavor, min: i64, max: i64) -> i64 {
+    match flavor {
+        Flavor::Wild => {
+            let r = rng.unit();
+            if r < 0.15 {
+                let extremes = [min, max, 0, 1, max - 1, min + 1, min.max(-1), min.max(-7)];
+                rng.pick(&extremes)
+            } else if r < 0.55 {
+                rng.int_in(min.max(-10), 10)
+            } else {
+                // Full range: the raw bits, reduced to the type.
+                let bits = rng.next_u64() as i64;
+                if min == 0 {
+                    bits & max
+                } else if max == i32::MAX as i64 {
+                    bits as i32 as i64
+                } else {
+                    bits
+                }
+            }
+        }
+        Flavor::Tame => rng.int_in(min.max(-1000), 1000),
+        Flavor::NearOne => {
+            if rng.chance(0.01) {
+                rng.pick(&[2, min.max(-1), 3])
+            } else {
+                1
+            }
+        }
+    }
+}
+
+pub fn gen_column(rng: &mut Rng, dtype: DType, len: usize, flavor: Flavor) -> Column {
+    match dtype {
+        DType::Bool => {
+            let p = if flavor == Flavor::NearOne {
+                0.98
+            } else {
+                rng.pick(&[0.5, 0.1, 0.9])
+            };
+            Column::from((0..len).map(|_| rng.chance(p)).collect::<Vec<bool>>())
+        }
+        DType::I32 => Column::from(
+            (0..len)
+                .map(|_| gen_int(rng, flavor, i32::MIN as i64, i32::MAX as i64) as i32)
+                .collect::<Vec<i32>>(),
+        ),
+        DType::I64 => Column::from(
+            (0..len)
+                .map(|_| gen_int(rng, flavor, i64::MIN, i64::MAX))
+                .collect::<Vec<i64>>(),
+        ),
+        DType::U32 => Column::from(
+            (0..len)
+                .map(|_| gen_int(rng, flavor, 0, u32::MAX as i64) as u32)
+                .collect::<Vec<u32>>(),
+        ),
+        DType::F32 => Column::from(gen_f32(rng, len, flavor)),
+        DType::F64 => Column::from(gen_f64(rng, len, flavor)),
+    }
+}
+
+/// A random literal of `dtype` (mostly small values, sometimes an awkward one).
+pub fn gen_scalar(rng: &mut Rng, dtype: DType) -> Scalar {
+    let small = rng.chance(0.8);
+    match dtype {
+        DType::Bool => Scalar::Bool(rng.chance(0.5)),
+        DType::I32 => Scalar::I32(if small {
+            rng.int_in(-5, 5) as i32
+        } else {
+            rng.pick(&[i32::MIN, i32::MAX, -1, 1000])
+        }),
+        DType::I64 => Scalar::I64(if small {
+            rng.int_in(-5, 5)
+        } else {
+            rng.pick(&[i64::MIN, i64::MAX, -1, 1 << 40])
+        }),
+        DType::U32 => Scalar::U32(if small {
+            rng.int_in(0, 5) as u32
+        } else {
+            rng.pick(&[u32::MAX, 1 << 31, 7])
+        }),
+        DType::F32 => Scalar::F32(if small {
+            (rng.int_in(-20, 20) as f32) / 4.0
+        } else {
+            rng.pick(&F32_SPECIALS)
+        }),
+        DType::F64 => Scalar::F64(if small {
+            (rng.int_in(-20, 20) as f64) / 4.0 + rng.pick(&[0.0, 0.1])
+        } else {
+            rng.pick(&F64_SPECIALS)
+        }),
+    }
+}
+
+/// The column name [`random_frame`] gives dtype `d` (`copy` 0 or 1: two independent columns).
+pub fn cname(d: DType, copy: usize) -> String {
+    if copy == 0 {
+        d.name().to_string()
+    } else {
+        format!("{}_{copy}", d.name())
+    }
+}
+
+/// A frame with `copies` random columns of every dtype, named by [`cname`].
+pub fn random_frame(rng: &mut Rng, len: usize, copies: usize, flavor: Flavor) -> Frame {
+    let mut cols = Vec::new();
+    for copy in 0..copies {
+        for d in DType::ALL {
+            cols.push((cname(d, copy), gen_column(rng, d, len, flavor)));
+        }
+    }
+    Frame::new(cols).expect("random frame")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+// ---------------------------------------------------------------------------------------------
+
+/// One configuration every check runs on.
+#[derive(Clone, Debug)]
+pub struct TestBackend {
+    pub name: &'static str,
+    pub opts: ExecOptions,
+}
+
+impl fmt::Display for TestBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// The backends whose results must agree with the oracle. Add a GPU configuration here when
+/// swath gets one; every oracle and property test picks it up.
+pub fn backends() -> Vec<TestBackend> {
+    vec![
+        TestBackend {
+            name: "cpu-1-thread",
+            opts: ExecOptions::new().threads(1),
+        },
+        TestBackend {
+            name: "cpu-2-threads",
+            opts: ExecOptions::new().threads(2),
+        },
+    ]
+}
+
+/// Every ISA this machine supports.
+pub fn supported_isas() -> Vec<Isa> {
+    Isa::ALL.into_iter().filter(|i| i.is_supported()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The oracle
+// ---------------------------------------------------------------------------------------------
+
+/// One expected value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum V {
+    Null,
+    /// Not decidable within the error bounds: not compared.
+    Unknown,
+    B(bool),
+    /// Any integer dtype, already wrapped to its range.
+    I(i128),
+    /// A float value (f32 values are exactly representable) and an absolute error bound;
+    /// a bound of 0 means swath must give exactly this value. A value with a non-zero bound is
+    /// always finite.
+    F(f64, f64),
+}
+
+impl fmt::Display for V {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            V::Null => f.write_str("null"),
+            V::Unknown => f.write_str("?"),
+            V::B(b) => write!(f, "{b}"),
+            V::I(i) => write!(f, "{i}"),
+            V::F(x, e) if *e == 0.0 => write!(f, "{x:e}"),
+            V::F(x, e) => write!(f, "{x:e}±{e:.3e}"),
+        }
+    }
+}
+
+/// The oracle's result for one expression.
+#[derive(Clone, Debug)]
+pub struct OCol {
+    pub dtype: DType,
+    /// A literal, or an op over literals only.
+    pub weak: bool,
+    /// One value (a literal or reduction), broadcast when mixed with full-length columns.
+    pub scalar: bool,
+    pub vals: Arc<Vec<V>>,
+}
+
+impl OCol {
+    #[inline]
+    pub fn at(&self, i: usize) -> V {
+        if self.scalar {
+            self.vals[0]
+        } else {
+            self.vals[i]
+        }
+    }
+}
+
+/// Tolerances the oracle grants.
+#[derive(Clone, Copy, Debug)]
+pub struct Tol {
+    /// Math functions (sin, exp, pow, ...) whose result is f32.
+    pub math_ulps_f32: f64,
+    /// Math functions whose result is f64.
+    pub math_ulps_f64: f64,
+    /// Float sums and means, times the sum of magnitudes: f32 input.
+    pub sum_rel_f32: f64,
+    /// The same for f64 input (and integer means).
+    pub sum_rel_f64: f64,
+    /// Variance, times sum(x^2) / (n - ddof).
+    pub var_rel: f64,
+}
+
+impl Default for Tol {
+    fn default() -> Tol {
+        Tol {
+            math_ulps_f32: 4.0,
+            math_ulps_f64: 2.0,
+            sum_rel_f32: 1e-5,
+            sum_rel_f64: 1e-12,
+            var_rel: 1e-10,
+        }
+    }
+}
+
+/// The scalar evaluator. Build it from a frame, then [`Oracle::eval`] expressions.
+pub struct Oracle {
+    height: usize,
+    columns: HashMap<String, OCol>,
+    pub tol: Tol,
+}
+
+fn is_float(d: DType) -> bool {
+    matches!(d, DType::F32 | DType::F64)
+}
+fn is_int(d: DType) -> bool {
+    matches!(d, DType::I32 | DType::I64 | DType::U32)
+}
+fn is_num(d: DType) -> bool {
+    is_float(d) || is_int(d)
+}
+fn float_of(d: DType) -> DType {
+    if d == DType::F32 {
+        DType::F32
+    } else {
+        DType::F64
+    }
+}
+
+/// The common type of two strongly typed operands.
+pub fn promote(a: DType, b: DType) -> Option<DType> {
+    use DType::*;
+    if a == b {
+        return Some(a);
+    }
+    if a == Bool || b == Bool {
+        return None;
+    }
+    Some(if a == F64 || b == F64 {
+        F64
+    } else if a == F32 || b == F32 {
+        F32
+    } else {
+        I64
+    })
+}
+
+/// The common type of two operands, either of which may be a weak literal.
+pub fn common_type(a: DType, a_weak: bool, b: DType, b_weak: bool) -> Option<DType> {
+    fn adopt(weak: DType, strong: DType) -> Option<DType> {
+        if weak == DType::Bool || strong == DType::Bool {
+            return (weak == strong).then_some(DType::Bool);
+        }
+        if is_float(weak) && is_int(strong) {
+            Some(DType::F64)
+        } else {
+            Some(strong)
+        }
+    }
+    match (a_weak, b_weak) {
+        (true, false) => adopt(a, b),
+        (false, true) => adopt(b, a),
+        _ => promote(a, b),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum UKind {
+    Numeric,
+    Float,
+    Logical,
+    Predicate,
+}
+
+fn ukind(op: UnaryOp) -> UKind {
+    use UnaryOp::*;
+    match op {
+        Neg | Abs | Sign | Floor | Ceil | Round | Trunc => UKind::Numeric,
+        Not => UKind::Logical,
+        IsNan | IsFinite => UKind::Predicate,
+        Sqrt | Cbrt | Exp | Exp2 | Ln | Log2 | Log10 | Log1p | Expm1 | Sin | Cos | Tan | Asin
+        | Acos | Atan | Sinh | Cosh | Tanh => UKind::Float,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum BKind {
+    Arith,
+    FloatMath,
+    Compare,
+    Logic,
+}
+
+fn bkind(op: BinaryOp) -> BKind {
+    use BinaryOp::*;
+    match op {
+        Add | Sub | Mul | Div | Rem | Minimum | Maximum => BKind::Arith,
+        Pow | Atan2 => BKind::FloatMath,
+        Eq | Ne | Lt | Le | Gt | Ge => BKind::Compare,
+        And | Or | Xor => BKind::Logic,
+    }
+}
+
+/// (result dtype) of a reduction over `d`, or why it is refused.
+pub fn reduce_dtype(op: ReduceOp, d: DType) -> Result<DType, String> {
+    use DType::*;
+    Ok(match op {
+        ReduceOp::Count | ReduceOp::ArgMin | ReduceOp::ArgMax => I64,
+        ReduceOp::Any | ReduceOp::All => {
+            if d != Bool {
+                return Err(format!("{op:?} needs bool, not {d}"));
+            }
+            Bool
+        }
+        ReduceOp::Min | ReduceOp::Max => d,
+        ReduceOp::Sum | ReduceOp::Prod => {
+            if is_float(d) {
+                d
+            } else {
+                I64
+            }
+        }
+        ReduceOp::Mean | ReduceOp::Var(_) | ReduceOp::Std(_) => float_of(d),
+    })
+}
+
+/// Wraps an integer to the range of `d` (two's complement, like Rust's `as`).
+fn wrap(d: DType, x: i128) -> i128 {
+    match d {
+        DType::I32 => x as i32 as i128,
+        DType::U32 => x as u32 as i128,
+        DType::I64 => x as i64 as i128,
+        _ => unreachable!("wrap to {d}"),
+    }
+}
+
+fn round_to(d: DType, x: f64) -> f64 {
+    if d == DType::F32 { x as f32 as f64 } else { x }
+}
+
+/// The gap between |x| (rounded to `d`) and the next larger value of `d`.
+pub fn ulp(d: DType, x: f64) -> f64 {
+    if d == DType::F32 {
+        let a = (x.abs() as f32).abs();
+        if !a.is_finite() || a >= f32::MAX {
+            return 2f64.powi(104);
+        }
+        (f32::from_bits(a.to_bits() + 1) - a) as f64
+    } else {
+        let a = x.abs();
+        if !a.is_finite() || a >= f64::MAX {
+            return 2f64.powi(971);
+        }
+        f64::from_bits(a.to_bits() + 1) - a
+    }
+}
+
+/// A float result of dtype `d` whose true (unrounded) value is within `err` of `c`.
+fn finalize(d: DType, c: f64, err: f64) -> V {
+    if c.is_nan() {
+        return if err == 0.0 {
+            V::F(f64::NAN, 0.0)
+        } else {
+            V::Unknown
+        };
+    }
+    if err == 0.0 {
+        return V::F(round_to(d, c), 0.0);
+    }
+    if !err.is_finite() {
+        return V::Unknown;
+    }
+    let (lo, hi) = (round_to(d, c - err), round_to(d, c + err));
+    if lo == hi && lo.is_infinite() {
+        return V::F(lo, 0.0);
+    }
+    if !lo.is_finite() || !hi.is_finite() || !c.is_finite() {
+        return V::Unknown;
+    }
+    V::F(round_to(d, c), err + ulp(d, c))
+}
+
+fn math_fn(op: UnaryOp) -> fn(f64) -> f64 {
+    use UnaryOp::*;
+    match op {
+        Sqrt => f64::sqrt,
+        Cbrt => f64::cbrt,
+        Exp => f64::exp,
+        Exp2 => f64::exp2,
+        Ln => f64::ln,
+        Log2 => f64::log2,
+        Log10 => f64::log10,
+        Log1p => f64::ln_1p,
+        Expm1 => f64::exp_m1,
+        Sin => f64::sin,
+        Cos => f64::cos,
+        Tan => f64::tan,
+        Asin => f64::asin,
+        Acos => f64::acos,
+        Atan => f64::atan,
+        Sinh => f64::sinh,
+        Cosh => f64::cosh,
+        Tanh => f64::tanh,
+        _ => unreachable!("{op:?} is not a math function"),
+    }
+}
+
+fn sign_f(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x // ±0 keeps itself, NaN stays NaN
+    }
+}
+
+/// Rust `as` from a float (value given as f64) to an integer dtype: saturating, NaN -> 0.
+fn float_to_int(d: DType, x: f64) -> i128 {
+    match d {
+        DType::I32 => x as i32 as i128,
+        DType::I64 => x as i64 as i128,
+        DType::U32 => x as u32 as i128,
+        _ => unreachable!(),
+    }
+}
+
+/// Converts a value of dtype `from` to `to` with Rust `as` semantics (promotion and cast).
+pub fn conv(v: V, from: DType, to: DType) -> V {
+    match v {
+        V::Null | V::Unknown => v,
+        V::B(b) => match to {
+            DType::Bool => V::B(b),
+            DType::F32 | DType::F64 => V::F(b as u8 as f64, 0.0),
+            _ => V::I(b as i128),
+        },
+        V::I(x) => match to {
+            DType::Bool => V::B(x != 0),
+            DType::F32 => V::F(
+                if from == DType::U32 {
+                    x as u32 as f32 as f64
+                } else {
+                    x as i64 as f32 as f64
+                },
+                0.0,
+            ),
+            DType::F64 => V::F(x as i64 as f64, 0.0),
+            _ => V::I(wrap(to, x)),
+        },
+        V::F(x, e) => match to {
+            DType::Bool => {
+                if e == 0.0 {
+                    V::B(x != 0.0)
+                } else if x - e > 0.0 || x + e < 0.0 {
+                    V::B(true)
+                } else {
+                    V::Unknown
+                }
+            }
+            DType::F32 if from == DType::F32 => v,
+            DType::F32 => finalize(DType::F32, x, e),
+            DType::F64 => V::F(x, e),
+            _ => {
+                if e == 0.0 {
+                    V::I(float_to_int(to, x))
+                } else {
+                    let (lo, hi) = (float_to_int(to, x - e), float_to_int(to, x + e));
+                    if lo == hi { V::I(lo) } else { V::Unknown }
+                }
+            }
+        },
+    }
+}
+
+fn unary_v(op: UnaryOp, d: DType, v: V, tol: &Tol) -> V {
+    use UnaryOp::*;
+    match (ukind(op), v) {
+        (_, V::Null | V::Unknown) => v,
+        (UKind::Logical, V::B(b)) => V::B(!b),
+        (UKind::Predicate, V::I(_)) => V::B(op == IsFinite),
+        (UKind::Predicate, V::F(x, _)) => V::B(if op == IsNan {
+            x.is_nan()
+        } else {
+            x.is_finite()
+        }),
+        (UKind::Numeric, V::I(x)) => V::I(match op {
+            Neg => wrap(d, -x),
+            Abs => wrap(d, x.abs()),
+            Sign => x.signum(),
+            _ => x,
+        }),
+        (UKind::Numeric, V::F(x, e)) => match op {
+            Neg => V::F(-x, e),
+            Abs => V::F(x.abs(), e),
+            Sign if e == 0.0 => V::F(sign_f(x), 0.0),
+            Sign if x - e > 0.0 => V::F(1.0, 0.0),
+            Sign if x + e < 0.0 => V::F(-1.0, 0.0),
+            Sign => V::Unknown,
+            _ => {
+                let g: fn(f64) -> f64 = match op {
+                    Floor => f64::floor,
+                    Ceil => f64::ceil,
+                    Round => f64::round_ties_even,
+                    _ => f64::trunc,
+                };
+                if e == 0.0 || g(x - e) == g(x + e) {
+                    V::F(g(x), 0.0)
+                } else {
+                    V::Unknown
+                }
+            }
+        },
+        (UKind::Float, V::F(x, e)) => {
+            let f = math_fn(op);
+            let ulps = if op == Sqrt {
+                0.0 // correctly rounded in both precisions
+            } else if d == DType::F32 {
+                tol.math_ulps_f32
+            } else {
+                tol.math_ulps_f64
+            };
+            if e == 0.0 {
+                let c = f(x);
+                let err = if c.is_finite() && ulps > 0.0 {
+                    ulps * ulp(d, c)
+                } else {
+                    0.0
+                };
+                return finalize(d, c, err);
+            }
+            let (lo, c, hi) = (f(x - e), f(x), f(x + e));
+            if !(lo.is_finite() && c.is_finite() && hi.is_finite()) {
+                return V::Unknown;
+            }
+            let spread = (lo - c).abs().max((hi - c).abs());
+            let prop = match op {
+                Sin | Cos => e.min(2.0),
+                // An interval as wide as half a period may hide a pole and still look sorted.
+                Tan if e >= 1.0 => return V::Unknown,
+                Cosh => spread,
+                // Monotone everywhere else (tan between its poles): a reversed order means a
+                // pole inside the interval.
+                _ if (lo <= c && c <= hi) || (lo >= c && c >= hi) => spread,
+                _ => return V::Unknown,
+            };
+            finalize(d, c, prop * (1.0 + 1e-9) + (ulps + 1.0) * ulp(d, c))
+        }
+        (k, v) => panic!("oracle bug: unary {op:?} ({k:?}) on {v:?} of {d}"),
+    }
+}
+
+fn int_binary(op: BinaryOp, d: DType, a: i128, b: i128) -> i128 {
+    use BinaryOp::*;
+    match op {
+        Add => wrap(d, a + b),
+        Sub => wrap(d, a - b),
+        Mul => wrap(d, a * b),
+        Div if b == 0 => 0,
+        Div => wrap(d, a / b),
+        Rem if b == 0 => 0,
+        Rem => wrap(d, a % b),
+        Minimum => a.min(b),
+        Maximum => a.max(b),
+        _ => unreachable!("int {op:?}"),
+    }
+}
+
+fn float_binary_exact(op: BinaryOp, x: f64, y: f64) -> f64 {
+    use BinaryOp::*;
+    match op {
+        Add => x + y,
+        Sub => x - y,
+        Mul => x * y,
+        Div => x / y,
+        Rem => x % y,
+        Pow => x.powf(y),
+        Atan2 => x.atan2(y),
+        Minimum if x.is_nan() || y.is_nan() => f64::NAN,
+        Minimum => x.min(y),
+        Maximum if x.is_nan() || y.is_nan() => f64::NAN,
+        Maximum => x.max(y),
+        _ => unreachable!("float {op:?}"),
+    }
+}
+
+fn float_binary(op: BinaryOp, d: DType, x: f64, ex: f64, y: f64, ey: f64, tol: &Tol) -> V {
+    use BinaryOp::*;
+    let math = matches!(op, Pow | Atan2);
+    let ulps = match (math, d) {
+        (false, _) => 0.0,
+        (true, DType::F32) => tol.math_ulps_f32,
+        (true, _) => tol.math_ulps_f64,
+    };
+    let c = float_binary_exact(op, x, y);
+    if ex == 0.0 && ey == 0.0 {
+        let err = if c.is_finite() && ulps > 0.0 {
+            ulps * ulp(d, c)
+        } else {
+            0.0
+        };
+        return finalize(d, c, err);
+    }
+    // Some input is inexact (and so finite).
+    if (x.is_nan() || y.is_nan()) && op != Pow {
+        return V::F(f64::NAN, 0.0);
+    }
+    let (xl, xh, yl, yh) = (x - ex, x + ex, y - ey, y + ey);
+    let undecidable = match op {
+        Rem => true,
+        Div => yl <= 0.0 && yh >= 0.0,
+        Pow => x.is_nan() || y.is_nan() || (xl <= 0.0 && xh >= 0.0) || (xl < 0.0 && ey > 0.0),
+        Atan2 => (xl <= 0.0 && xh >= 0.0) && (yl <= 0.0 || (yh >= 0.0 && ex > 0.0)),
+        _ => false,
+    };
+    if undecidable {
+        return V::Unknown;
+    }
+    let xs: &[f64] = if ex > 0.0 { &[xl, x, xh] } else { &[x] };
+    let ys: &[f64] = if ey > 0.0 { &[yl, y, yh] } else { &[y] };
+    let mut spread = 0.0f64;
+    let mut all_same = true;
+    let mut all_finite = true;
+    for &a in xs {
+        for &b in ys {
+            let r = float_binary_exact(op, a, b);
+            all_same &= r == c || (r.is_nan() && c.is_nan());
+            all_finite &= r.is_finite();
+            spread = spread.max((r - c).abs());
+        }
+    }
+    if all_same {
+        let err = if c.is_finite() && ulps > 0.0 {
+            ulps * ulp(d, c)
+        } else {
+            0.0
+        };
+        return finalize(d, c, err);
+    }
+    if !all_finite || !c.is_finite() {
+        return V::Unknown;
+    }
+    finalize(d, c, spread * (1.0 + 1e-9) + (ulps + 1.0) * ulp(d, c))
+}
+
+fn compare_v(op: BinaryOp, x: V, y: V) -> V {
+    use BinaryOp::*;
+    let ord = |o: std::cmp::Ordering| match op {
+        Eq => o.is_eq(),
+        Ne => o.is_ne(),
+        Lt => o.is_lt(),
+        Le => o.is_le(),
+        Gt => o.is_gt(),
+        Ge => o.is_ge(),
+        _ => unreachable!(),
+    };
+    match (x, y) {
+        (V::Null, _) | (_, V::Null) => V::Null,
+        (V::Unknown, _) | (_, V::Unknown) => V::Unknown,
+        (V::B(a), V::B(b)) => V::B(ord(a.cmp(&b))),
+        (V::I(a), V::I(b)) => V::B(ord(a.cmp(&b))),
+        (V::F(a, ea), V::F(b, eb)) => {
+            if ea == 0.0 && eb == 0.0 || a.is_nan() || b.is_nan() {
+                return V::B(match op {
+                    Eq => a == b,
+                    Ne => a != b,
+                    Lt => a < b,
+                    Le => a <= b,
+                    Gt => a > b,
+                    _ => a >= b,
+                });
+            }
+            let (al, ah, bl, bh) = (a - ea, a + ea, b - eb, b + eb);
+            let sure_lt = ah < bl;
+            let sure_gt = al > bh;
+            match op {
+                Eq if sure_lt || sure_gt => V::B(false),
+                Ne if sure_lt || sure_gt => V::B(true),
+                Lt | Le if sure_lt => V::B(true),
+                Lt | Le if sure_gt => V::B(false),
+                Gt | Ge if sure_gt => V::B(true),
+                Gt | Ge if sure_lt => V::B(false),
+                _ => V::Unknown,
+            }
+        }
+        (x, y) => panic!("oracle bug: compare {x:?} {y:?}"),
+    }
+}
+
+fn logic_v(op: BinaryOp, x: V, y: V) -> V {
+    let (a, b) = match (x, y) {
+        (V::Null, _) | (_, V::Null) => return V::Null,
+        (V::B(a), V::B(b)) => (Some(a), Some(b)),
+        (V::B(a), V::Unknown) => (Some(a), None),
+        (V::Unknown, V::B(b)) => (None, Some(b)),
+        (V::Unknown, V::Unknown) => return V::Unknown,
+        (x, y) => panic!("oracle bug: logic on {x:?} {y:?}"),
+    };
+    match op {
+        BinaryOp::And if a == Some(false) || b == Some(false) => V::B(false),
+        BinaryOp::Or if a == Some(true) || b == Some(true) => V::B(true),
+        _ => match (a, b) {
+            (Some(a), Some(b)) => V::B(match op {
+                BinaryOp::And => a && b,
+                BinaryOp::Or => a || b,
+                _ => a ^ b,
+            }),
+            _ => V::Unknown,
+        },
+    }
+}
+
+fn binary_v(op: BinaryOp, d: DType, x: V, y: V, tol: &Tol) -> V {
+    match bkind(op) {
+        BKind::Logic => logic_v(op, x, y),
+        BKind::Compare => compare_v(op, x, y),
+        BKind::Arith | BKind::FloatMath => match (x, y) {
+            (V::Null, _) | (_, V::Null) => V::Null,
+            (V::Unknown, _) | (_, V::Unknown) => V::Unknown,
+            (V::I(a), V::I(b)) => V::I(int_binary(op, d, a, b)),
+            (V::F(a, ea), V::F(b, eb)) => float_binary(op, d, a, ea, b, eb, tol),
+            (x, y) => panic!("oracle bug: {op:?} on {x:?} {y:?} ({d})"),
+        },
+    }
+}
+
+/// Kahan-Babuska-Neumaier summation.
+fn neumaier(xs: impl Iterator<Item = f64>) -> f64 {
+    let (mut s, mut c) = (0.0f64, 0.0f64);
+    for x in xs {
+        let t = s + x;
+        if s.abs() >= x.abs() {
+            c += (s - t) + x;
+        } else {
+            c += (x - t) + s;
+        }
+        s = t;
+    }
+    s + c
+}
+
+enum FSum {
+    /// NaN or an infinity, certain.
+    Exact(f64),
+    /// True sum within `err` of `center`.
+    Approx(f64, f64),
+    Unknown,
+}
+
+fn float_sum(vals: &[V], d: DType, tol: &Tol) -> FSum {
+    let (mut nan, mut pinf, mut ninf) = (false, false, false);
+    let (mut abs_sum, mut err_sum) = (0.0f64, 0.0f64);
+    for v in vals {
+        match *v {
+            V::F(x, e) => {
+                if x.is_nan() {
+                    nan = true;
+                } else if x == f64::INFINITY {
+                    pinf = true;
+                } else if x == f64::NEG_INFINITY {
+                    ninf = true;
+                } else {
+                    abs_sum += x.abs();
+                    err_sum += e;
+                }
+            }
+            _ => return FSum::Unknown,
+        }
+    }
+    if nan || (pinf && ninf) {
+        return FSum::Exact(f64::NAN);
+    }
+    let (max, rel) = if d == DType::F32 {
+        (f32::MAX as f64, tol.sum_rel_f32)
+    } else {
+        (f64::MAX, tol.sum_rel_f64)
+    };
+    let bound = abs_sum * (1.0 + 2.0 * rel) + err_sum;
+    if bound.is_nan() || bound >= max {
+        return FSum::Unknown; // some order of summation might overflow
+    }
+    if pinf {
+        return FSum::Exact(f64::INFINITY);
+    }
+    if ninf {
+        return FSum::Exact(f64::NEG_INFINITY);
+    }
+    let s = neumaier(
+        vals.iter()
+            .map(|v| if let V::F(x, _) = v { *x } else { 0.0 }),
+    );
+    FSum::Approx(s, rel * abs_sum + err_sum)
+}
+
+fn float_prod(vals: &[V], d: DType) -> V {
+    let (max_exp, min_exp, eps) = if d == DType::F32 {
+        (128.0, -126.0, f32::EPSILON as f64 / 2.0)
+    } else {
+        (1024.0, -1022.0, f64::EPSILON / 2.0)
+    };
+    let (mut nan, mut zero, mut inf, mut negatives) = (false, false, false, 0usize);
+    let (mut log_hi, mut log_lo, mut rel_in) = (0.0f64, 0.0f64, 0.0f64);
+    for v in vals {
+        let V::F(x, e) = *v else { return V::Unknown };
+        if x.is_nan() {
+            nan = true;
+            continue;
+        }
+        if x < 0.0 {
+            negatives += 1;
+        }
+        if x == 0.0 && e == 0.0 {
+            zero = true;
+        } else if x.is_infinite() {
+            inf = true;
+        } else {
+            let (lo, hi) = (x.abs() - e, x.abs() + e);
+            if lo <= 0.0 {
+                return V::Unknown;
+            }
+            if hi > 1.0 {
+                log_hi += hi.log2();
+            }
+            if lo < 1.0 {
+                log_lo += lo.log2();
+            }
+            rel_in += e / x.abs();
+        }
+    }
+    if nan || (zero && inf) {
+        return V::F(f64::NAN, 0.0);
+    }
+    let overflow = log_hi >= max_exp - 1.0;
+    let underflow = log_lo <= min_exp + 1.0;
+    if zero {
+        return if overflow { V::Unknown } else { V::F(0.0, 0.0) };
+    }
+    if inf {
+        let sign = if negatives % 2 == 1 { -1.0 } else { 1.0 };
+        return if underflow {
+            V::Unknown
+        } else {
+            V::F(sign * f64::INFINITY, 0.0)
+        };
+    }
+    if overflow || underflow {
+        return V::Unknown;
+    }
+    let p: f64 = vals
+        .iter()
+        .map(|v| if let V::F(x, _) = v { *x } else { 1.0 })
+        .product();
+    let n = vals.len() as f64;
+    let rel = n * eps * 1.01 + n * f64::EPSILON + rel_in * 1.01;
+    if rel == 0.0 || vals.len() <= 1 {
+        return finalize(d, p, if rel_in > 0.0 { p.abs() * rel } else { 0.0 });
+    }
+    finalize(d, p, p.abs() * rel)
+}
+
+/// A float reduction that comes out exactly zero may be +0 or -0 (it depends on where the
+/// accumulator starts and on the order of terms; not decided): give it a bound of the smallest
+/// subnormal so that later ops that tell the zeros apart (`1 / x`, `pow`) are not compared.
+fn zero_sign_free(v: V) -> V {
+    match v {
+        V::F(x, e) if x == 0.0 && e == 0.0 => V::F(0.0, f64::from_bits(1)),
+        v => v,
+    }
+}
+
+fn reduce_v(op: ReduceOp, d: DType, out: DType, vals: &[V], tol: &Tol) -> V {
+    let v = reduce_exact(op, d, out, vals, tol);
+    match op {
+        ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean | ReduceOp::Min | ReduceOp::Max
+            if is_float(d) =>
+        {
+            zero_sign_free(v)
+        }
+        _ => v,
+    }
+}
+
+fn reduce_exact(op: ReduceOp, d: DType, out: DType, vals: &[V], tol: &Tol) -> V {
+    use ReduceOp::*;
+    let n = vals.len();
+    // Nulls come only from reductions over no rows; what a reduction of them gives (count
+    // included) is not decided yet.
+    if vals.iter().any(|v| matches!(v, V::Unknown | V::Null)) {
+        return V::Unknown;
+    }
+    if op == Count {
+        return V::I(n as i128);
+    }
+    if n == 0 {
+        return match op {
+            Sum if is_float(d) => V::F(0.0, 0.0),
+            Sum => V::I(0),
+            Prod if is_float(d) => V::F(1.0, 0.0),
+            Prod => V::I(1),
+            Any => V::B(false),
+            All => V::B(true),
+            _ => V::Null,
+        };
+    }
+    let int_of = |v: &V| match *v {
+        V::I(x) => x,
+        V::B(b) => b as i128,
+        _ => unreachable!(),
+    };
+    let bool_of = |v: &V| matches!(v, V::B(true));
+    match op {
+        Any => V::B(vals.iter().any(bool_of)),
+        All => V::B(vals.iter().all(bool_of)),
+        Sum if is_float(d) => match float_sum(vals, d, tol) {
+            FSum::Exact(x) => V::F(x, 0.0),
+            FSum::Approx(c, e) => finalize(d, c, e),
+            FSum::Unknown => V::Unknown,
+        },
+        Sum => V::I(wrap(DType::I64, vals.iter().map(int_of).sum::<i128>())),
+        Prod if is_float(d) => float_prod(vals, d),
+        Prod => V::I(
+            vals.iter()
+                .fold(1i64, |acc, v| acc.wrapping_mul(int_of(v) as i64)) as i128,
+        ),
+        Mean if is_float(d) => match float_sum(vals, d, tol) {
+            FSum::Exact(x) => V::F(x, 0.0),
+            FSum::Approx(c, e) => finalize(out, c / n as f64, e / n as f64),
+            FSum::Unknown => V::Unknown,
+        },
+        Mean => {
+            let s: i128 = vals.iter().map(int_of).sum();
+            let abs: f64 = vals.iter().map(|v| int_of(v).abs() as f64).sum();
+            finalize(
+                DType::F64,
+                s as f64 / n as f64,
+                tol.sum_rel_f64 * abs / n as f64,
+            )
+        }
+        Min | Max if d == DType::Bool => V::B(if op == Min {
+            vals.iter().all(bool_of)
+        } else {
+            vals.iter().any(bool_of)
+        }),
+        Min | Max if is_int(d) => {
+            let it = vals.iter().map(int_of);
+            V::I(if op == Min {
+                it.min().unwrap()
+            } else {
+                it.max().unwrap()
+            })
+        }
+        Min | Max => {
+            let mut best = f64::NAN;
+            let mut err = 0.0f64;
+            for v in vals {
+                let V::F(x, e) = *v else { unreachable!() };
+                if x.is_nan() {
+                    return V::F(f64::NAN, 0.0);
+                }
+                err = err.max(e);
+                if best.is_nan() || (op == Min && x < best) || (op == Max && x > best) {
+                    best = x;
+                }
+            }
+            if best.is_infinite() {
+                V::F(best, 0.0)
+            } else {
+                V::F(best, err)
+            }
+        }
+        ArgMin | ArgMax => arg_extreme(op == ArgMin, vals),
+        Var(ddof) | Std(ddof) => {
+            let xs: Vec<(f64, f64)> = vals
+                .iter()
+                .map(|v| match *v {
+                    V::F(x, e) => (x, e),
+                    V::I(x) => ((x as i64) as f64, 0.0),
+                    V::B(b) => (b as u8 as f64, 0.0),
+                    _ => unreachable!(),
+                })
+                .collect();
+            if xs.iter().any(|(x, _)| !x.is_finite()) || n <= ddof as usize {
+                return V::F(f64::NAN, 0.0);
+            }
+            let denom = (n - ddof as usize) as f64;
+            let sum_sq: f64 = xs.iter().map(|(x, _)| x * x).sum();
+            if !sum_sq.is_finite() {
+                return V::Unknown;
+            }
+            let mean = neumaier(xs.iter().map(|p| p.0)) / n as f64;
+            let ss = neumaier(xs.iter().map(|(x, _)| (x - mean) * (x - mean)));
+            let e2: f64 = xs.iter().map(|(_, e)| e * e).sum();
+            let var = ss / denom;
+            let err = tol.var_rel * sum_sq / denom + (2.0 * (ss * e2).sqrt() + e2) / denom;
+            if matches!(op, Var(_)) {
+                finalize(out, var, err)
+            } else {
+                let s = var.sqrt();
+                let es = (var + err).sqrt() - (var - err).max(0.0).sqrt();
+                finalize(out, s, es)
+            }
+        }
+        Count => unreachable!(),
+    }
+}
+
+fn arg_extreme(min: bool, vals: &[V]) -> V {
+    // Map everything onto (value, err) in f64; NaN wins at its first occurrence.
+    let xs: Vec<(f64, f64)> = vals
+        .iter()
+        .map(|v| match *v {
+            V::F(x, e) => (x, e),
+            V::I(x) => (x as f64, 0.0),
+            V::B(b) => (b as u8 as f64, 0.0),
+            _ => unreachable!(),
+        })
+        .collect();
+    if let Some(i) = xs.iter().position(|(x, _)| x.is_nan()) {
+        return V::I(i as i128);
+    }
+    // Integers: compare exactly (i64 values do not all fit f64).
+    if let V::I(_) = vals[0] {
+        let ints: Vec<i128> = vals
+            .iter()
+            .map(|v| if let V::I(x) = v { *x } else { 0 })
+            .collect();
+        let mut best = 0;
+        for (i, x) in ints.iter().enumerate() {
+            if (min && *x < ints[best]) || (!min && *x > ints[best]) {
+                best = i;
+            }
+        }
+        return V::I(best as i128);
+    }
+    let better = |a: f64, b: f64| if min { a < b } else { a > b };
+    let mut best = 0;
+    for (i, (x, _)) in xs.iter().enumerate() {
+        if better(*x, xs[best].0) {
+            best = i;
+        }
+    }
+    if xs.iter().all(|(_, e)| *e == 0.0) {
+        return V::I(best as i128);
+    }
+    // Inexact: the winner must be separated from every other candidate.
+    let (bx, be) = xs[best];
+    let sign = if min { 1.0 } else { -1.0 };
+    for (j, (x, e)) in xs.iter().enumerate() {
+        if j == best {
+            continue;
+        }
+        // distance by which x_j is "worse" than the winner, for sure
+        let margin = sign * (x - bx) - e - be;
+        let ok = if j < best {
+            margin > 0.0
+        } else {
+            margin >= 0.0
+        };
+        if !ok {
+            return V::Unknown;
+        }
+    }
+    V::I(best as i128)
+}
+
+fn scalar_to_v(s: &Scalar) -> Option<(DType, V)> {
+    Some(match *s {
+        Scalar::Null => return None,
+        Scalar::Bool(b) => (DType::Bool, V::B(b)),
+        Scalar::I32(x) => (DType::I32, V::I(x as i128)),
+        Scalar::I64(x) => (DType::I64, V::I(x as i128)),
+        Scalar::U32(x) => (DType::U32, V::I(x as i128)),
+        Scalar::F32(x) => (DType::F32, V::F(x as f64, 0.0)),
+        Scalar::F64(x) => (DType::F64, V::F(x, 0.0)),
+    })
+}
+
+/// Reads a swath column into oracle values (nulls included).
+pub fn column_values(c: &Column) -> Vec<V> {
+    if c.null_count() > 0 {
+        return (0..c.len())
+            .map(|i| match c.get(i).expect("row in range") {
+                Scalar::Null => V::Null,
+                s => scalar_to_v(&s).unwrap().1,
+            })
+            .collect();
+    }
+    match c.dtype() {
+        DType::Bool => c
+            .as_slice::<bool>()
+            .unwrap()
+            .iter()
+            .map(|&b| V::B(b))
+            .collect(),
+        DType::I32 => c
+            .as_slice::<i32>()
+            .unwrap()
+            .iter()
+            .map(|&x| V::I(x as i128))
+            .collect(),
+        DType::I64 => c
+            .as_slice::<i64>()
+            .unwrap()
+            .iter()
+            .map(|&x| V::I(x as i128))
+            .collect(),
+        DType::U32 => c
+            .as_slice::<u32>()
+            .unwrap()
+            .iter()
+            .map(|&x| V::I(x as i128))
+            .collect(),
+        DType::F32 => c
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .map(|&x| V::F(x as f64, 0.0))
+            .collect(),
+        DType::F64 => c
+            .as_slice::<f64>()
+            .unwrap()
+            .iter()
+            .map(|&x| V::F(x, 0.0))
+            .collect(),
+    }
+}
+
+impl Oracle {
+    pub fn new(frame: &Frame) -> Oracle {
+        let columns = frame
+            .columns()
+            .map(|(name, c)| {
+                let col = OCol {
+                    dtype: c.dtype(),
+                    weak: false,
+                    scalar: false,
+                    vals: Arc::new(column_values(c)),
+                };
+                (name.to_string(), col)
+            })
+            .collect();
+        Oracle {
+            height: frame.height(),
+            columns,
+            tol: Tol::default(),
+        }
+    }
+
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    fn out_len(&self, cols: &[&OCol]) -> (bool, usize) {
+        let scalar = cols.iter().all(|c| c.scalar);
+        (scalar, if scalar { 1 } else { self.height })
+    }
+
+    /// The expected result of `e`, or why swath must refuse it.
+    pub fn eval(&self, e: &Expr) -> Result<OCol, String> {
+        let tol = &self.tol;
+        Ok(match e {
+            Expr::Column(name) => self
+                .columns
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("no column `{name}`"))?,
+            Expr::Literal(s) => {
+                let (dtype, v) = scalar_to_v(s).ok_or("a null literal has no type")?;
+                OCol {
+                    dtype,
+                    weak: true,
+                    scalar: true,
+                    vals: Arc::new(vec![v]),
+                }
+            }
+            Expr::Alias(a, _) => self.eval(a)?,
+            Expr::Unary(op, a) => {
+                let a = self.eval(a)?;
+                let kind = ukind(*op);
+                let ok = match kind {
+                    UKind::Logical => a.dtype == DType::Bool,
+                    _ => is_num(a.dtype),
+                };
+                if !ok {
+                    return Err(format!("{op:?} does not take {}", a.dtype));
+                }
+                let (work, out) = match kind {
+                    UKind::Float => (float_of(a.dtype), float_of(a.dtype)),
+                    UKind::Predicate => (a.dtype, DType::Bool),
+                    _ => (a.dtype, a.dtype),
+                };
+                let (scalar, len) = self.out_len(&[&a]);
+                let vals = (0..len)
+                    .map(|i| unary_v(*op, work, conv(a.at(i), a.dtype, work), tol))
+                    .collect();
+                OCol {
+                    dtype: out,
+                    weak: a.weak,
+                    scalar,
+                    vals: Arc::new(vals),
+                }
+            }
+            Expr::Binary(op, a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                let common = common_type(a.dtype, a.weak, b.dtype, b.weak)
+                    .ok_or_else(|| format!("{op:?} cannot mix {} and {}", a.dtype, b.dtype))?;
+                let kind = bkind(*op);
+                let ok = match kind {
+                    BKind::Arith | BKind::FloatMath => is_num(common),
+                    BKind::Compare => true,
+                    BKind::Logic => common == DType::Bool,
+                };
+                if !ok {
+                    return Err(format!("{op:?} does not take {common}"));
+                }
+                let work = if kind == BKind::FloatMath {
+                    float_of(common)
+                } else {
+                    common
+                };
+                let out = match kind {
+                    BKind::Arith | BKind::FloatMath => work,
+                    _ => DType::Bool,
+                };
+                let (scalar, len) = self.out_len(&[&a, &b]);
+                let vals = (0..len)
+                    .map(|i| {
+                        let x = conv(a.at(i), a.dtype, work);
+                        let y = conv(b.at(i), b.dtype, work);
+                        binary_v(*op, work, x, y, tol)
+                    })
+                    .collect();
+                OCol {
+                    dtype: out,
+                    weak: a.weak && b.weak,
+                    scalar,
+                    vals: Arc::new(vals),
+                }
+            }
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.eval(cond)?;
+                if c.dtype != DType::Bool {
+                    return Err(format!("condition is {}, not bool", c.dtype));
+                }
+                let (a, b) = (self.eval(then)?, self.eval(otherwise)?);
+                let common = common_type(a.dtype, a.weak, b.dtype, b.weak)
+                    .ok_or_else(|| format!("branches {} and {} do not mix", a.dtype, b.dtype))?;
+                let (scalar, len) = self.out_len(&[&c, &a, &b]);
+                let vals = (0..len)
+                    .map(|i| match c.at(i) {
+                        V::B(true) => conv(a.at(i), a.dtype, common),
+                        V::B(false) => conv(b.at(i), b.dtype, common),
+                        V::Null => V::Null,
+                        _ => V::Unknown,
+                    })
+                    .collect();
+                OCol {
+                    dtype: common,
+                    weak: a.weak && b.weak,
+                    scalar,
+                    vals: Arc::new(vals),
+                }
+            }
+            Expr::Cast(to, a) => {
+                let a = self.eval(a)?;
+                let vals = a.vals.iter().map(|v| conv(*v, a.dtype, *to)).collect();
+                OCol {
+                    dtype: *to,
+                    weak: false,
+                    scalar: a.scalar,
+                    vals: Arc::new(vals),
+                }
+            }
+            Expr::Reduce(op, a) => {
+                let a = self.eval(a)?;
+                let out = reduce_dtype(*op, a.dtype)?;
+                let vals: &[V] = if a.scalar { &a.vals[..1] } else { &a.vals[..] };
+                let v = reduce_v(*op, a.dtype, out, vals, tol);
+                OCol {
+                    dtype: out,
+                    weak: false,
+                    scalar: true,
+                    vals: Arc::new(vec![v]),
+                }
+            }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing swath with the oracle
+// ---------------------------------------------------------------------------------------------
+
+/// A value swath produced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Got {
+    Null,
+    B(bool),
+    I(i128),
+    F(f64),
+}
+
+impl fmt::Display for Got {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Got::Null => f.write_str("null"),
+            Got::B(b) => write!(f, "{b}"),
+            Got::I(i) => write!(f, "{i}"),
+            Got::F(x) => write!(f, "{x:e}"),
+        }
+    }
+}
+
+/// Calls `f(row, value)` for every value of a swath column.
+pub fn for_each_got(c: &Column, mut f: impl FnMut(usize, Got)) {
+    if c.null_count() > 0 {
+        for i in 0..c.len() {
+            let g = match c.get(i).expect("row in range") {
+                Scalar::Null => Got::Null,
+                s => match scalar_to_v(&s).unwrap().1 {
+                    V::B(b) => Got::B(b),
+                    V::I(x) => Got::I(x),
+                    V::F(x, _) => Got::F(x),
+                    _ => unreachable!(),
+                },
+            };
+            f(i, g);
+        }
+        return;
+    }
+    match c.dtype() {
+        DType::Bool => c
+            .as_slice::<bool>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .for_each(|(i, &x)| f(i, Got::B(x))),
+        DType::I32 => c
+            .as_slice::<i32>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .for_each(|(i, &x)| f(i, Got::I(x as i128))),
+        DType::I64 => c
+            .as_slice::<i64>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .for_each(|(i, &x)| f(i, Got::I(x as i128))),
+        DType::U32 => c
+            .as_slice::<u32>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .for_each(|(i, &x)| f(i, Got::I(x as i128))),
+        DType::F32 => c
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .for_each(|(i, &x)| f(i, Got::F(x as f64))),
+        DType::F64 => c
+            .as_slice::<f64>()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .for_each(|(i, &x)| f(i, Got::F(x))),
+    }
+}
+
+/// Whether swath's value is acceptable for the oracle's.
+pub fn matches(want: V, got: Got) -> bool {
+    match (want, got) {
+        (V::Unknown, _) => true,
+        (V::Null, Got::Null) => true,
+        (V::B(a), Got::B(b)) => a == b,
+        (V::I(a), Got::I(b)) => a == b,
+        (V::F(v, e), Got::F(s)) => {
+            if v.is_nan() {
+                s.is_nan()
+            } else if e == 0.0 {
+                s == v
+            } else {
+                (s - v).abs() <= e
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Compares one result column with the oracle's (broadcasting a scalar to `len`). Returns
+/// a description of the mismatches, if any.
+pub fn compare(got: &Column, want: &OCol, len: usize) -> Result<(), String> {
+    if got.dtype() != want.dtype {
+        return Err(format!(
+            "dtype {} but the oracle says {}",
+            got.dtype(),
+            want.dtype
+        ));
+    }
+    if got.len() != len {
+        return Err(format!("{} rows, expected {len}", got.len()));
+    }
+    let mut bad = Vec::new();
+    let mut count = 0;
+    for_each_got(got, |i, g| {
+        let w = want.at(i);
+        if !matches(w, g) {
+            count += 1;
+            if bad.len() < 4 {
+                bad.push((i, w, g));
+            }
+        }
+    });
+    if count == 0 {
+        return Ok(());
+    }
+    let rows: Vec<String> = bad
+        .iter()
+        .map(|(i, w, g)| format!("row {i}: expected {w}, got {g}"))
+        .collect();
+    Err(format!("{count} of {len} rows differ; {}", rows.join("; ")))
+}
+
+/// The inputs of a frame at one row, for failure messages.
+pub fn row_context(frame: &Frame, row: usize) -> String {
+    frame
+        .columns()
+        .filter(|(_, c)| row < c.len())
+        .map(|(n, c)| {
+            format!(
+                "{n}={}",
+                c.get(row).map(|s| format!("{s:?}")).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic".into()
+    }
+}
+
+/// Runs `f`, turning a panic into `Err(message)`.
+pub fn no_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(panic_message)
+}
+
+/// `frame.select_with(exprs, opts)`, with a panic caught and reported as `Err(Err(message))`.
+pub fn try_select(
+    frame: &Frame,
+    exprs: &[Expr],
+    opts: &ExecOptions,
+) -> Result<Result<Frame, swath::Error>, String> {
+    no_panic(|| frame.select_with(exprs.to_vec(), opts))
+}
+
+/// How many expressions go into one select (all fused into as few passes as swath manages).
+pub const BATCH: usize = 24;
+
+/// Runs every expression on every backend and compares with the oracle. Valid expressions
+/// run in batches (so fusion is exercised); ones the oracle refuses must give `Err`, never a
+/// panic. Returns the failures, each naming the backend and the expression.
+pub fn check_exprs(frame: &Frame, oracle: &Oracle, exprs: &[Expr]) -> Vec<String> {
+    let mut failures = Vec::new();
+    let mut good: Vec<(String, Expr, OCol)> = Vec::new();
+    for (k, e) in exprs.iter().enumerate() {
+        match oracle.eval(e) {
+            Ok(want) => good.push((format!("out{k}"), e.clone(), want)),
+            Err(why) => {
+                for b in backends() {
+                    match try_select(frame, std::slice::from_ref(e), &b.opts) {
+                        Err(p) => failures.push(format!("[{b}] `{e}` panicked: {p} ({why})")),
+                        Ok(Ok(_)) => failures.push(format!(
+                            "[{b}] `{e}` gave a result; expected an error: {why}"
+                        )),
+                        Ok(Err(_)) => {}
+                    }
+                }
+            }
+        }
+    }
+    for batch in good.chunks(BATCH) {
+        for b in backends() {
+            check_batch(frame, batch, &b, &mut failures);
+        }
+    }
+    failures
+}
+
+fn check_batch(
+    frame: &Frame,
+    batch: &[(String, Expr, OCol)],
+    b: &TestBackend,
+    failures: &mut Vec<String>,
+) {
+    let all_scalar = batch.iter().all(|g| g.2.scalar);
+    let height = if all_scalar { 1 } else { frame.height() };
+    let exprs: Vec<Expr> = batch
+        .iter()
+        .map(|(n, e, _)| e.clone().alias(n.as_str()))
+        .collect();
+    let out = match try_select(frame, &exprs, &b.opts) {
+        Ok(Ok(out)) => out,
+        other => {
+            if batch.len() == 1 {
+                let what = match other {
+                    Err(p) => format!("panicked: {p}"),
+                    Ok(Err(e)) => format!("failed: {e}"),
+                    Ok(Ok(_)) => unreachable!(),
+                };
+                failures.push(format!(
+                    "[{b}] `{}` (height {}) {what}; expected {}",
+                    batch[0].1,
+                    frame.height(),
+                    batch[0].2.dtype
+                ));
+            } else {
+                // The batch itself failing is a failure (each expression may well work alone,
+                // as when fusing them is what goes wrong); then find culprits one by one.
+                let what = match other {
+                    Err(p) => format!("panicked: {p}"),
+                    Ok(Err(e)) => format!("failed: {e}"),
+                    Ok(Ok(_)) => unreachable!(),
+                };
+                let texts: Vec<String> = batch.iter().map(|g| format!("`{}`", g.1)).collect();
+                failures.push(format!(
+                    "[{b}] a select of {} valid exprs (height {}) {what}: {}",
+                    batch.len(),
+                    frame.height(),
+                    texts.join(", ")
+                ));
+                for one in batch.chunks(1) {
+                    check_batch(frame, one, b, failures);
+                }
+            }
+            return;
+        }
+    };
+    if out.height() != height || out.width() != batch.len() {
+        failures.push(format!(
+            "[{b}] select of {} exprs gave {}x{}, expected {}x{} (first: `{}`)",
+            batch.len(),
+            out.height(),
+            out.width(),
+            height,
+            batch.len(),
+            batch[0].1
+        ));
+        return;
+    }
+    for (name, e, want) in batch {
+        let got = match out.column(name) {
+            Ok(c) => c,
+            Err(err) => {
+                failures.push(format!("[{b}] `{e}`: output missing: {err}"));
+                continue;
+            }
+        };
+        if let Err(msg) = compare(got, want, height) {
+            let row = msg
+                .split("row ")
+                .nth(1)
+                .and_then(|s| s.split(':').next())
+                .and_then(|s| s.parse::<usize>().ok());
+            let context = match row {
+                Some(r) if !want.scalar => format!(" [inputs: {}]", row_context(frame, r)),
+                _ => String::new(),
+            };
+            failures.push(format!(
+                "[{b}] `{e}` ({} rows, batch of {}): {msg}{context}",
+                frame.height(),
+                batch.len()
+            ));
+        }
+    }
+}
+
+/// Panics with every failure (the first 40) if there are any.
+pub fn assert_ok(failures: Vec<String>, what: &str) {
+    if failures.is_empty() {
+        return;
+    }
+    let n = failures.len();
+    let shown: Vec<String> = failures.into_iter().take(40).collect();
+    panic!(
+        "{what}: {n} failures (SWATH_TEST_SEED={}):\n  {}",
+        base_seed(),
+        shown.join("\n  ")
+    );
+}
