@@ -179,8 +179,17 @@ impl Frame {
 
     /// How `select(exprs)` would run: its passes, fused ops, outputs and backend decisions.
     pub fn explain(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<String> {
+        self.explain_with(exprs, &ExecOptions::default())
+    }
+
+    /// [`Frame::explain`] with explicit execution options.
+    pub fn explain_with(
+        &self,
+        exprs: impl IntoIterator<Item = Expr>,
+        options: &ExecOptions,
+    ) -> Result<String> {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
-        plan::explain(&self.plan(&exprs)?, &ExecOptions::default())
+        plan::explain(&self.plan(&exprs)?, options)
     }
 
     pub(crate) fn plan(&self, exprs: &[Expr]) -> Result<plan::Plan> {

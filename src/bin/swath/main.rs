@@ -57,20 +57,37 @@ enum Command {
     /// Measure this machine's costs again and replace the cached calibration.
     Calibrate,
     /// Evaluate expressions over the columns of a CSV file, e.g. `sum(sqrt(a*b+c))`.
-    Eval {
-        /// One or more expressions (numexpr-like syntax; see `swath::parse`).
-        #[arg(required = true)]
-        exprs: Vec<String>,
-        /// The CSV file whose columns the expressions read (first row: names).
-        #[arg(long)]
-        csv: PathBuf,
-        /// Print the plan (passes, fused ops, threads) instead of evaluating.
-        #[arg(long)]
-        explain: bool,
-        /// Threads for the CPU pool (1 = the calling thread only).
-        #[arg(long)]
-        threads: Option<usize>,
-    },
+    Eval(EvalArgs),
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// One or more expressions (numexpr-like syntax; see `swath::parse`).
+    #[arg(required = true)]
+    exprs: Vec<String>,
+    /// The CSV file whose columns the expressions read (first row: names).
+    #[arg(long)]
+    csv: PathBuf,
+    /// Print the plan (passes, fused ops, estimates, choice) instead of evaluating.
+    #[arg(long)]
+    explain: bool,
+    /// Force a backend: cpu (pool), cpu1 (calling thread), gpu, or auto.
+    #[arg(long)]
+    backend: Option<swath::options::Backend>,
+    /// Threads for the CPU pool.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// A readable table.
+    Table,
+    /// JSON: {"columns": [{"name", "dtype", "values"}]}; NaN and infinities as strings.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -100,12 +117,7 @@ fn main() -> ExitCode {
         }
         Command::Info => info(),
         Command::Calibrate => calibrate(),
-        Command::Eval {
-            exprs,
-            csv,
-            explain,
-            threads,
-        } => eval(&exprs, &csv, explain, threads),
+        Command::Eval(args) => eval(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -213,21 +225,17 @@ fn supported_isas() -> String {
     names.join(", ")
 }
 
-fn eval(
-    texts: &[String],
-    csv: &PathBuf,
-    explain: bool,
-    threads: Option<usize>,
-) -> Result<(), Error> {
-    let exprs = texts
+fn eval(args: &EvalArgs) -> Result<(), Error> {
+    let exprs = args
+        .exprs
         .iter()
         .map(|t| swath::parse(t))
         .collect::<Result<Vec<_>, _>>()?;
-    let df = swath::io::read_csv(csv)?;
+    let df = swath::io::read_csv(&args.csv)?;
     // Unnamed expressions are named by their text, so each output is recognisable.
     let exprs: Vec<Expr> = exprs
         .into_iter()
-        .zip(texts)
+        .zip(&args.exprs)
         .map(|(e, t)| {
             if matches!(e, Expr::Alias(..)) {
                 e
@@ -236,15 +244,53 @@ fn eval(
             }
         })
         .collect();
-    if explain {
-        print!("{}", df.explain(exprs)?);
-        return Ok(());
-    }
     let mut options = ExecOptions::default();
-    if let Some(t) = threads {
+    if let Some(t) = args.threads {
         options = options.threads(t);
     }
+    if let Some(b) = args.backend {
+        options = options.backend(b);
+    }
+    if args.explain {
+        print!("{}", df.explain_with(exprs, &options)?);
+        return Ok(());
+    }
     let out = df.select_with(exprs, &options)?;
-    println!("{out}");
+    match args.format {
+        Format::Table => println!("{out}"),
+        Format::Json => println!("{}", to_json(&out)?),
+    }
     Ok(())
+}
+
+fn to_json(frame: &Frame) -> Result<String, Error> {
+    let mut columns = Vec::new();
+    for (name, column) in frame.columns() {
+        let mut values = Vec::with_capacity(column.len());
+        for row in 0..column.len() {
+            let value = column.get(row)?;
+            values.push(match value {
+                Scalar::Null => serde_json::Value::Null,
+                Scalar::Bool(b) => b.into(),
+                Scalar::I32(v) => v.into(),
+                Scalar::I64(v) => v.into(),
+                Scalar::U32(v) => v.into(),
+                Scalar::F32(_) | Scalar::F64(_) => {
+                    let v = value.as_f64().unwrap_or(f64::NAN);
+                    if v.is_finite() {
+                        // f32 values print by their f64 expansion, which parses back exactly.
+                        v.into()
+                    } else {
+                        serde_json::Value::String(format!("{v}"))
+                    }
+                }
+            });
+        }
+        columns.push(serde_json::json!({
+            "name": name,
+            "dtype": column.dtype().name(),
+            "values": values,
+        }));
+    }
+    Ok(serde_json::json!({ "columns": columns }).to_string())
 }
