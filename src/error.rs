@@ -53,6 +53,13 @@ pub enum Error {
     /// A file that cannot be read or understood.
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// A backend was requested that this machine cannot provide (no GPU adapter, say).
+    #[error("backend unavailable: {0}")]
+    BackendUnavailable(String),
+    /// The GPU failed while running a pass (device lost, out of memory, a shader the driver
+    /// rejected). swath falls back to the CPU where it can; this surfaces only where it cannot.
+    #[error("GPU error: {0}")]
+    Gpu(String),
     /// A bug in swath itself: please report it.
     #[error("internal error (a swath bug): {0}")]
     Internal(String),

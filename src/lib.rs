@@ -36,6 +36,7 @@ pub mod dtype;
 pub mod error;
 pub mod expr;
 pub mod frame;
+pub mod gpu;
 pub mod io;
 pub mod ops;
 pub mod options;
@@ -47,7 +48,7 @@ pub use dtype::{DType, Scalar};
 pub use error::{Error, Result};
 pub use expr::{Expr, col, lit, parse, when};
 pub use frame::Frame;
-pub use options::ExecOptions;
+pub use options::{Backend, ExecOptions};
 
 /// Everything a typical program needs: `use swath::prelude::*;`.
 pub mod prelude {
@@ -55,6 +56,6 @@ pub mod prelude {
     pub use crate::dtype::{DType, Scalar};
     pub use crate::expr::{Expr, col, lit, when};
     pub use crate::frame::Frame;
-    pub use crate::options::ExecOptions;
+    pub use crate::options::{Backend, ExecOptions};
     pub use crate::{Error, Isa};
 }

@@ -1,5 +1,5 @@
 //! Execution options: per call (`Frame::select_with`) or process-wide from the environment
-//! (`SWATH_ISA`, `SWATH_THREADS`). A per-call option wins over the environment.
+//! (`SWATH_ISA`, `SWATH_THREADS`, `SWATH_BACKEND`). A per-call option wins over the environment.
 
 use std::sync::OnceLock;
 
@@ -13,6 +13,49 @@ pub struct ExecOptions {
     pub isa: Option<Isa>,
     /// Threads in the CPU pool; 1 runs everything on the calling thread.
     pub threads: Option<usize>,
+    /// Where passes run: forced CPU, forced GPU, or chosen per pass.
+    pub backend: Option<Backend>,
+}
+
+/// Which backend runs a call's passes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Every pass on the CPU, on swath's thread pool (whatever its size).
+    Cpu,
+    /// Every pass on the CPU, on the calling thread.
+    Cpu1,
+    /// Every pass the GPU can run on the GPU; a pass it cannot run (f64 without the device
+    /// feature, say) goes to the CPU. Without a GPU adapter a call is an error.
+    Gpu,
+    /// Chosen per pass. For now this is the CPU; a cost-based choice comes later.
+    #[default]
+    Auto,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Cpu => "cpu",
+            Backend::Cpu1 => "cpu1",
+            Backend::Gpu => "gpu",
+            Backend::Auto => "auto",
+        })
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cpu" => Ok(Backend::Cpu),
+            "cpu1" => Ok(Backend::Cpu1),
+            "gpu" => Ok(Backend::Gpu),
+            "auto" => Ok(Backend::Auto),
+            other => Err(format!(
+                "`{other}` is not a backend (cpu, cpu1, gpu or auto)"
+            )),
+        }
+    }
 }
 
 impl ExecOptions {
@@ -26,6 +69,18 @@ impl ExecOptions {
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = Some(threads);
         self
+    }
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// The backend to use: the option, else `SWATH_BACKEND`, else [`Backend::Auto`].
+    pub fn resolved_backend(&self) -> Result<Backend> {
+        match self.backend {
+            Some(b) => Ok(b),
+            None => Ok(env().backend.clone()?.unwrap_or_default()),
+        }
     }
 
     /// The instruction set to use: the option, else `SWATH_ISA`, else the best detected.
@@ -65,6 +120,7 @@ impl ExecOptions {
 struct Env {
     isa: Result<Option<Isa>>,
     threads: Result<Option<usize>>,
+    backend: Result<Option<Backend>>,
     /// Cores available to this process. Read once: on Linux the query reads cgroup files,
     /// which costs more than a small select.
     cores: usize,
@@ -93,6 +149,14 @@ fn env() -> &'static Env {
                     })
             })
             .transpose(),
+        backend: std::env::var("SWATH_BACKEND")
+            .ok()
+            .map(|v| v.parse::<Backend>())
+            .transpose()
+            .map_err(|message| Error::InvalidSetting {
+                setting: "SWATH_BACKEND".into(),
+                message,
+            }),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
     })
 }

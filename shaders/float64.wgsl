@@ -1,0 +1,131 @@
+// Helpers for kernels that use f64 (needs SHADER_F64, and SHADER_INT64 for the bit tests).
+// Vulkan defines no f64 transcendentals (GLSL.std.450 exp, log, sin ... are 16/32-bit only), so
+// kernels with them run on the CPU; what is here is exact or correctly rounded.
+
+fn nan_f64() -> f64 { return f64(nan_f32()); }
+fn inf_f64() -> f64 { return f64(inf_f32()); }
+fn isnan_f64(x: f64) -> bool {
+    return (bitcast<u64>(x) & 0x7ffffffffffffffflu) > 0x7ff0000000000000lu;
+}
+fn isinf_f64(x: f64) -> bool {
+    return (bitcast<u64>(x) & 0x7ffffffffffffffflu) == 0x7ff0000000000000lu;
+}
+fn isfinite_f64(x: f64) -> bool {
+    return (bitcast<u64>(x) & 0x7ffffffffffffffflu) < 0x7ff0000000000000lu;
+}
+fn signbit_f64(x: f64) -> bool { return (bitcast<u64>(x) >> 63u) != 0lu; }
+fn copysign_f64(mag: f64, sgn: f64) -> f64 {
+    return bitcast<f64>((bitcast<u64>(mag) & 0x7ffffffffffffffflu)
+        | (bitcast<u64>(sgn) & 0x8000000000000000lu));
+}
+fn truthy_f64(x: f64) -> bool { return (bitcast<u64>(x) & 0x7ffffffffffffffflu) != 0lu; }
+fn f64_lo(x: f64) -> u32 { return u32(bitcast<u64>(x) & 0xfffffffflu); }
+fn f64_hi(x: f64) -> u32 { return u32(bitcast<u64>(x) >> 32u); }
+fn f64_from_words(lo: u32, hi: u32) -> f64 { return bitcast<f64>(u64(lo) | (u64(hi) << 32u)); }
+
+fn nmin_f64(x: f64, y: f64) -> f64 {
+    if (isnan_f64(x)) { return x; }
+    if (isnan_f64(y) || y < x) { return y; }
+    return x;
+}
+fn nmax_f64(x: f64, y: f64) -> f64 {
+    if (isnan_f64(x)) { return x; }
+    if (isnan_f64(y) || y > x) { return y; }
+    return x;
+}
+fn sign_f64(x: f64) -> f64 {
+    if (x > 0.0lf) { return 1.0lf; }
+    if (x < 0.0lf) { return -1.0lf; }
+    return x;
+}
+fn div_f64(a: f64, b: f64) -> f64 {
+    if (b == 0.0lf) {
+        if (a == 0.0lf || isnan_f64(a)) { return nan_f64(); }
+        return copysign_f64(inf_f64(), bitcast<f64>(bitcast<u64>(a) ^ bitcast<u64>(b)));
+    }
+    if (isinf_f64(b)) {
+        if (!isfinite_f64(a)) { return nan_f64(); }
+        return bitcast<f64>((bitcast<u64>(a) ^ bitcast<u64>(b)) & 0x8000000000000000lu);
+    }
+    return a / b;
+}
+fn sqrt_f64(x: f64) -> f64 {
+    if (x < 0.0lf) { return nan_f64(); }
+    if (x == 0.0lf || !isfinite_f64(x)) { return x; }
+    return sqrt(x);
+}
+
+// musl's fmod, exact.
+fn fmod_f64(x: f64, y: f64) -> f64 {
+    var ux = bitcast<u64>(x);
+    var uy = bitcast<u64>(y);
+    var ex = i32((ux >> 52u) & 0x7fflu);
+    var ey = i32((uy >> 52u) & 0x7fflu);
+    let sx = ux & 0x8000000000000000lu;
+    if ((uy << 1u) == 0lu || isnan_f64(y) || ex == 0x7ff) { return nan_f64(); }
+    if ((ux << 1u) <= (uy << 1u)) {
+        if ((ux << 1u) == (uy << 1u)) { return bitcast<f64>(sx); }
+        return x;
+    }
+    if (ex == 0) {
+        var i = ux << 12u;
+        while ((i >> 63u) == 0lu) { ex -= 1; i = i << 1u; }
+        ux = ux << u32(1 - ex);
+    } else {
+        ux = (ux & 0x000ffffffffffffflu) | 0x0010000000000000lu;
+    }
+    if (ey == 0) {
+        var i = uy << 12u;
+        while ((i >> 63u) == 0lu) { ey -= 1; i = i << 1u; }
+        uy = uy << u32(1 - ey);
+    } else {
+        uy = (uy & 0x000ffffffffffffflu) | 0x0010000000000000lu;
+    }
+    while (ex > ey) {
+        let i = ux - uy;
+        if ((i >> 63u) == 0lu) {
+            if (i == 0lu) { return bitcast<f64>(sx); }
+            ux = i;
+        }
+        ux = ux << 1u;
+        ex -= 1;
+    }
+    let i = ux - uy;
+    if ((i >> 63u) == 0lu) {
+        if (i == 0lu) { return bitcast<f64>(sx); }
+        ux = i;
+    }
+    while ((ux >> 52u) == 0lu) { ux = ux << 1u; ex -= 1; }
+    if (ex > 0) {
+        ux = (ux - 0x0010000000000000lu) | (u64(u32(ex)) << 52u);
+    } else {
+        ux = ux >> u32(1 - ex);
+    }
+    return bitcast<f64>(ux | sx);
+}
+
+fn f64_to_i32(x: f64) -> i32 {
+    if (isnan_f64(x)) { return 0i; }
+    if (x >= 2147483647.0lf) { return 2147483647i; }
+    if (x <= -2147483648.0lf) { return -2147483647i - 1i; }
+    return i32(x);
+}
+fn f64_to_u32(x: f64) -> u32 {
+    if (isnan_f64(x) || x <= 0.0lf) { return 0u; }
+    if (x >= 4294967295.0lf) { return 4294967295u; }
+    return u32(x);
+}
+fn f64_to_i64(x: f64) -> i64 {
+    if (isnan_f64(x)) { return 0li; }
+    if (x >= 9223372036854775808.0lf) { return 9223372036854775807li; }
+    if (x <= -9223372036854775808.0lf) { return -9223372036854775807li - 1li; }
+    return i64(x);
+}
+// Rounds to nearest like Rust's `as f32`, overflowing to infinity.
+fn f64_to_f32(x: f64) -> f32 {
+    if (isnan_f64(x)) { return nan_f32(); }
+    if (abs(x) >= 340282356779733661637539395458142568448.0lf) {
+        return copysign_f32(inf_f32(), f32(sign_f64(x)));
+    }
+    return f32(x);
+}

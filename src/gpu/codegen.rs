@@ -1,0 +1,872 @@
+//! Kernel IR to WGSL: one compute shader per kernel.
+//!
+//! The shader is a grid-stride loop over rows. Each live instruction becomes one `let` (SSA
+//! maps onto WGSL directly); constants and params are read once, before the loop, from the
+//! constants buffer, so the WGSL text depends only on the kernel's shape and a pipeline
+//! compiled for `x * 2` serves `x * 3`. Stores write their row; reductions fold the row into
+//! per-thread accumulators, which a shared-memory tree combines into one partial per
+//! workgroup (combined on the host, see `combine.rs`).
+//!
+//! Bindings, all in group 0: `consts` (read), then `partials` (if any reduction runs on the
+//! device), then one per input column read, then one per store.
+//!
+//! Constants buffer (u32 words): `[0]` rows, `[1]` f32 NaN bits, `[2]` f32 +inf bits, `[3]`
+//! unused, then two words (low, high) per constant or param slot.
+
+use std::fmt::Write as _;
+
+use crate::dtype::{DType, Scalar};
+use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryKind, UnaryOp};
+use crate::plan::ir::{Instr, Kernel};
+
+const COMMON: &str = include_str!("../../shaders/common.wgsl");
+const MATH_F32: &str = include_str!("../../shaders/math_f32.wgsl");
+const INT64: &str = include_str!("../../shaders/int64.wgsl");
+const FLOAT64: &str = include_str!("../../shaders/float64.wgsl");
+
+/// First word of the constant slots in the constants buffer.
+pub const SLOT_BASE: usize = 4;
+/// Largest workgroup tried; smaller ones when the reductions' shared memory does not fit.
+const MAX_WORKGROUP: u32 = 256;
+/// "No row seen" in an argmin/argmax partial.
+pub const NO_ROW: u32 = u32::MAX;
+
+/// What the device can do, as far as code generation cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    pub f64: bool,
+    pub i64: bool,
+    pub max_storage_buffers: u32,
+    pub max_workgroup_storage: u32,
+    pub max_invocations: u32,
+    pub max_binding_size: u64,
+    pub max_buffer_size: u64,
+}
+
+/// Where a constant slot's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SlotValue {
+    Const(Scalar),
+    /// `params[k]` of the kernel run.
+    Param(usize),
+}
+
+/// One reduction the shader computes: its partials' place in each workgroup's record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeviceReduction {
+    /// Index into `kernel.reductions`.
+    pub index: usize,
+    pub op: ReduceOp,
+    /// The dtype the value is accumulated in.
+    pub dtype: DType,
+    /// Word offset within a workgroup's record.
+    pub offset: usize,
+}
+
+/// A generated shader and what its bindings hold.
+#[derive(Debug, Clone)]
+pub struct Shader {
+    pub wgsl: String,
+    pub workgroup_size: u32,
+    /// Kernel input index of each input binding, in binding order.
+    pub inputs: Vec<usize>,
+    /// Output bindings (one per kernel store, in order) follow the inputs.
+    pub stores: usize,
+    /// Constant slots, in slot order.
+    pub slots: Vec<SlotValue>,
+    /// Reductions run on the device (`count` is answered on the host from the row count).
+    pub reductions: Vec<DeviceReduction>,
+    /// Words of each workgroup's partials record.
+    pub partial_words: usize,
+}
+
+impl Shader {
+    pub fn has_partials(&self) -> bool {
+        !self.reductions.is_empty()
+    }
+    /// Binding number of the first input column.
+    pub fn first_input_binding(&self) -> u32 {
+        if self.has_partials() { 2 } else { 1 }
+    }
+}
+
+/// Why a kernel cannot run on this device.
+pub type Unsupported = String;
+
+/// Whether a reduction needs the device (count does not: it is the row count).
+pub fn on_device(op: ReduceOp) -> bool {
+    op != ReduceOp::Count
+}
+
+/// The WGSL type of a register of `dtype`.
+fn reg_type(dtype: DType) -> &'static str {
+    match dtype {
+        DType::Bool => "bool",
+        DType::I32 => "i32",
+        DType::I64 => "i64",
+        DType::U32 => "u32",
+        DType::F32 => "f32",
+        DType::F64 => "f64",
+    }
+}
+
+/// The WGSL element type of a buffer of `dtype`: bools are stored as u32 0/1.
+fn buf_type(dtype: DType) -> &'static str {
+    match dtype {
+        DType::Bool => "u32",
+        other => reg_type(other),
+    }
+}
+
+/// Words a value of `dtype` takes in the partials buffer.
+pub fn words(dtype: DType) -> usize {
+    if dtype.size_of() == 8 { 2 } else { 1 }
+}
+
+fn unsupported_dtype(dtype: DType, caps: &Caps) -> Option<Unsupported> {
+    match dtype {
+        DType::F64 if !(caps.f64 && caps.i64) => Some(
+            "f64 needs the device features SHADER_F64 and SHADER_INT64, which this GPU lacks"
+                .into(),
+        ),
+        DType::I64 if !caps.i64 => {
+            Some("i64 needs the device feature SHADER_INT64, which this GPU lacks".into())
+        }
+        _ => None,
+    }
+}
+
+/// Which instructions the kernel's device work needs.
+fn live_set(kernel: &Kernel) -> Vec<bool> {
+    let program = &kernel.program;
+    let mut live = vec![false; program.len()];
+    let mut stack: Vec<usize> = kernel.stores.clone();
+    stack.extend(
+        kernel
+            .reductions
+            .iter()
+            .filter(|r| on_device(r.op))
+            .map(|r| r.value),
+    );
+    while let Some(id) = stack.pop() {
+        if id >= live.len() || live[id] {
+            continue;
+        }
+        live[id] = true;
+        match program.instrs()[id] {
+            Instr::Unary(_, a) | Instr::Cast(_, a) => stack.push(a),
+            Instr::Binary(_, a, b) => stack.extend([a, b]),
+            Instr::Select(c, a, b) => stack.extend([c, a, b]),
+            _ => {}
+        }
+    }
+    live
+}
+
+/// Generates the shader for `kernel`, or says why this device cannot run it.
+pub fn generate(kernel: &Kernel, caps: &Caps) -> Result<Shader, Unsupported> {
+    let program = &kernel.program;
+    let live = live_set(kernel);
+    let instrs = program.instrs();
+    let mut uses_64 = (false, false); // (i64, f64)
+    let mut uses_math = false;
+    for (id, instr) in instrs.iter().enumerate() {
+        if !live[id] {
+            continue;
+        }
+        let dtype = program.dtype(id);
+        if let Some(why) = unsupported_dtype(dtype, caps) {
+            return Err(why);
+        }
+        uses_64.0 |= dtype == DType::I64;
+        uses_64.1 |= dtype == DType::F64;
+        if let Instr::Unary(_, a) | Instr::Binary(_, a, _) | Instr::Cast(_, a) = instr
+            && let Some(why) = unsupported_dtype(program.dtype(*a), caps)
+        {
+            return Err(why);
+        }
+        uses_math |= match instr {
+            Instr::Unary(op, _) => op.kind() == UnaryKind::Float && *op != UnaryOp::Sqrt,
+            Instr::Binary(op, _, _) => matches!(op, BinaryOp::Pow | BinaryOp::Atan2),
+            _ => false,
+        };
+        match instr {
+            Instr::KernelResult { .. } | Instr::ReduceScalar(..) => {
+                return Err("scalar instruction in a kernel".into());
+            }
+            Instr::Load(k) if *k >= kernel.inputs.len() => {
+                return Err("load of a missing input".into());
+            }
+            _ => {}
+        }
+    }
+
+    // Reductions run on the device, and each one's place in a workgroup's partial record.
+    let mut reductions = Vec::new();
+    let mut partial_words = 0;
+    for (index, red) in kernel.reductions.iter().enumerate() {
+        if !on_device(red.op) {
+            continue;
+        }
+        let dtype = program.dtype(red.value);
+        if let Some(why) = unsupported_dtype(dtype, caps) {
+            return Err(why);
+        }
+        let size = match red.op {
+            ReduceOp::ArgMin | ReduceOp::ArgMax => words(dtype) + 1,
+            ReduceOp::Var(_) | ReduceOp::Std(_) => {
+                if dtype != DType::F64 {
+                    return Err(format!("variance accumulated in {dtype}"));
+                }
+                6
+            }
+            ReduceOp::Any | ReduceOp::All if dtype != DType::Bool => {
+                return Err(format!("any/all of {dtype}"));
+            }
+            _ => words(dtype),
+        };
+        reductions.push(DeviceReduction {
+            index,
+            op: red.op,
+            dtype,
+            offset: partial_words,
+        });
+        partial_words += size;
+    }
+
+    // Workgroup size: as large as the reductions' shared memory allows.
+    let per_thread: usize = reductions.iter().map(shared_bytes_per_thread).sum();
+    let mut workgroup_size = MAX_WORKGROUP.min(caps.max_invocations.max(1));
+    while workgroup_size > 32
+        && per_thread * workgroup_size as usize > caps.max_workgroup_storage as usize
+    {
+        workgroup_size /= 2;
+    }
+    if per_thread * workgroup_size as usize > caps.max_workgroup_storage as usize {
+        return Err("too many reductions for the GPU's workgroup memory".into());
+    }
+
+    // Bindings.
+    let inputs: Vec<usize> = {
+        let mut used: Vec<usize> = instrs
+            .iter()
+            .enumerate()
+            .filter_map(|(id, instr)| match instr {
+                Instr::Load(k) if live[id] => Some(*k),
+                _ => None,
+            })
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        used
+    };
+    let bindings = 1 + usize::from(!reductions.is_empty()) + inputs.len() + kernel.stores.len();
+    if bindings > caps.max_storage_buffers as usize {
+        return Err(format!(
+            "the kernel needs {bindings} storage buffers; this GPU allows {} per shader",
+            caps.max_storage_buffers
+        ));
+    }
+
+    let mut generator = Gen {
+        kernel,
+        out: String::new(),
+        slots: Vec::new(),
+        inputs: &inputs,
+    };
+    let mut shader = Shader {
+        wgsl: String::new(),
+        workgroup_size,
+        inputs: inputs.clone(),
+        stores: kernel.stores.len(),
+        slots: Vec::new(),
+        reductions,
+        partial_words,
+    };
+    let body = generator.main(&live, &shader)?;
+    shader.slots = generator.slots;
+
+    let mut wgsl = String::with_capacity(body.len() + COMMON.len() + 4096);
+    wgsl.push_str("// generated by swath::gpu::codegen\n");
+    let _ = writeln!(
+        wgsl,
+        "@group(0) @binding(0) var<storage, read> consts: array<u32>;"
+    );
+    if shader.has_partials() {
+        let _ = writeln!(
+            wgsl,
+            "@group(0) @binding(1) var<storage, read_write> partials: array<u32>;"
+        );
+    }
+    let mut binding = shader.first_input_binding();
+    for &k in &inputs {
+        let dtype = input_dtype(kernel, k).ok_or("load of a missing input")?;
+        let _ = writeln!(
+            wgsl,
+            "@group(0) @binding({binding}) var<storage, read> in{k}: array<{}>;",
+            buf_type(dtype)
+        );
+        binding += 1;
+    }
+    for (j, &s) in kernel.stores.iter().enumerate() {
+        let _ = writeln!(
+            wgsl,
+            "@group(0) @binding({binding}) var<storage, read_write> out{j}: array<{}>;",
+            buf_type(program.dtype(s))
+        );
+        binding += 1;
+    }
+    wgsl.push_str(COMMON);
+    if uses_math {
+        wgsl.push_str(MATH_F32);
+    }
+    if uses_64.0 || uses_64.1 || shader.reductions.iter().any(|r| words(r.dtype) == 2) {
+        wgsl.push_str(INT64);
+    }
+    if uses_64.1 || shader.reductions.iter().any(|r| r.dtype == DType::F64) {
+        wgsl.push_str(FLOAT64);
+    }
+    wgsl.push_str(&reduction_decls(&shader));
+    wgsl.push_str(&body);
+    shader.wgsl = wgsl;
+    Ok(shader)
+}
+
+/// The dtype of kernel input `k`, from its `Load`.
+fn input_dtype(kernel: &Kernel, k: usize) -> Option<DType> {
+    let program = &kernel.program;
+    program
+        .instrs()
+        .iter()
+        .position(|i| *i == Instr::Load(k))
+        .map(|id| program.dtype(id))
+}
+
+/// Shared memory one thread's share of a reduction's tree takes.
+fn shared_bytes_per_thread(r: &DeviceReduction) -> usize {
+    let value = r.dtype.size_of().max(4);
+    match r.op {
+        ReduceOp::ArgMin | ReduceOp::ArgMax => 2 * value,
+        ReduceOp::Var(_) | ReduceOp::Std(_) => 24,
+        _ => value,
+    }
+}
+
+/// The register type a reduction accumulates in (bools as u32 for min/max/argmin/argmax).
+fn acc_type(r: &DeviceReduction) -> &'static str {
+    match r.op {
+        ReduceOp::Any | ReduceOp::All => "u32",
+        _ => buf_type(r.dtype),
+    }
+}
+
+/// Structs and workgroup arrays of the reductions, and their tree-combine functions.
+fn reduction_decls(shader: &Shader) -> String {
+    let wg = shader.workgroup_size;
+    let mut s = String::new();
+    let mut arg_types: Vec<&str> = Vec::new();
+    for r in &shader.reductions {
+        if matches!(r.op, ReduceOp::ArgMin | ReduceOp::ArgMax) && !arg_types.contains(&acc_type(r))
+        {
+            arg_types.push(acc_type(r));
+        }
+    }
+    for t in &arg_types {
+        let _ = writeln!(s, "struct Arg_{t} {{ v: {t}, i: u32 }}");
+        for (name, lt) in [("min", "<"), ("max", ">")] {
+            // Whether (vb, ib) should replace (va, ia): NaN wins, then the smaller (larger)
+            // value, then the earlier row.
+            let nan = |v: &str| match *t {
+                "f32" => format!("isnan_f32({v})"),
+                "f64" => format!("isnan_f64({v})"),
+                _ => "false".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "fn arg{name}_takes_{t}(vb: {t}, ib: u32, va: {t}, ia: u32) -> bool {{
+    if (ib == {NO_ROW}u) {{ return false; }}
+    if (ia == {NO_ROW}u) {{ return true; }}
+    let na = {na};
+    let nb = {nb};
+    if (na && nb) {{ return ib < ia; }}
+    if (na) {{ return false; }}
+    if (nb) {{ return true; }}
+    if (vb {lt} va) {{ return true; }}
+    if (vb == va) {{ return ib < ia; }}
+    return false;
+}}",
+                na = nan("va"),
+                nb = nan("vb"),
+            );
+        }
+    }
+    if shader
+        .reductions
+        .iter()
+        .any(|r| matches!(r.op, ReduceOp::Var(_) | ReduceOp::Std(_)))
+    {
+        s.push_str(
+            "struct Moments { n: f64, mean: f64, m2: f64 }
+// Chan et al.'s merge of two (count, mean, sum of squared deviations).
+fn chan(a: Moments, b: Moments) -> Moments {
+    if (a.n == 0.0lf) { return b; }
+    if (b.n == 0.0lf) { return a; }
+    let n = a.n + b.n;
+    let delta = b.mean - a.mean;
+    return Moments(n, a.mean + delta * (b.n / n), a.m2 + b.m2 + delta * delta * (a.n * b.n / n));
+}
+",
+        );
+    }
+    for (r, red) in shader.reductions.iter().enumerate() {
+        let t = acc_type(red);
+        let elem = match red.op {
+            ReduceOp::ArgMin | ReduceOp::ArgMax => format!("Arg_{t}"),
+            ReduceOp::Var(_) | ReduceOp::Std(_) => "Moments".to_string(),
+            _ => t.to_string(),
+        };
+        let _ = writeln!(s, "var<workgroup> sh{r}: array<{elem}, {wg}>;");
+    }
+    s
+}
+
+/// WGSL text of a value of `dtype` in the smallest form (the identities of reductions).
+fn identity(op: ReduceOp, t: &str) -> String {
+    use ReduceOp::*;
+    match (op, t) {
+        (Sum | Mean, _) => format!("{t}(0)"),
+        (Prod, _) => format!("{t}(1)"),
+        (Any, _) => "0u".into(),
+        (All, _) => "1u".into(),
+        (Min, "f32") => "inf_f32()".into(),
+        (Min, "f64") => "inf_f64()".into(),
+        (Min, "i32") => "2147483647i".into(),
+        (Min, "u32") => "4294967295u".into(),
+        (Min, "i64") => "9223372036854775807li".into(),
+        (Max, "f32") => "-inf_f32()".into(),
+        (Max, "f64") => "-inf_f64()".into(),
+        (Max, "i32") => "(-2147483647i - 1i)".into(),
+        (Max, "u32") => "0u".into(),
+        (Max, "i64") => "(-9223372036854775807li - 1li)".into(),
+        _ => format!("{t}(0)"),
+    }
+}
+
+/// `min`/`max` of two accumulators of type `t`, NaN-propagating for floats.
+fn minmax(min: bool, t: &str, a: &str, b: &str) -> String {
+    let f = if min { "min" } else { "max" };
+    match t {
+        "f32" | "f64" => format!("n{f}_{t}({a}, {b})"),
+        _ => format!("{f}({a}, {b})"),
+    }
+}
+
+struct Gen<'a> {
+    kernel: &'a Kernel,
+    out: String,
+    slots: Vec<SlotValue>,
+    inputs: &'a [usize],
+}
+
+impl Gen<'_> {
+    fn main(&mut self, live: &[bool], shader: &Shader) -> Result<String, Unsupported> {
+        let kernel = self.kernel;
+        let program = &kernel.program;
+        let wg = shader.workgroup_size;
+        let _ = writeln!(
+            self.out,
+            "@compute @workgroup_size({wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>,
+        @builtin(local_invocation_id) lid3: vec3<u32>,
+        @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {{
+    let rows = consts[0];
+    let lid = lid3.x;
+    let stride = nwg.x * {wg}u;"
+        );
+        // Constants and params, once per thread.
+        for (id, instr) in program.instrs().iter().enumerate() {
+            if !live[id] {
+                continue;
+            }
+            let value = match *instr {
+                Instr::Const(s) => SlotValue::Const(s),
+                Instr::Param(k) => SlotValue::Param(k),
+                _ => continue,
+            };
+            let slot = self.slots.len();
+            self.slots.push(value);
+            let w = SLOT_BASE + 2 * slot;
+            let dtype = program.dtype(id);
+            let expr = match dtype {
+                DType::Bool => format!("consts[{w}] != 0u"),
+                DType::I32 => format!("bitcast<i32>(consts[{w}])"),
+                DType::U32 => format!("consts[{w}]"),
+                DType::F32 => format!("bitcast<f32>(consts[{w}])"),
+                DType::I64 => format!("i64_from_words(consts[{w}], consts[{}])", w + 1),
+                DType::F64 => format!("f64_from_words(consts[{w}], consts[{}])", w + 1),
+            };
+            let _ = writeln!(self.out, "    let v{id}: {} = {expr};", reg_type(dtype));
+        }
+        // Accumulators.
+        for (r, red) in shader.reductions.iter().enumerate() {
+            let t = acc_type(red);
+            match red.op {
+                ReduceOp::ArgMin | ReduceOp::ArgMax => {
+                    let _ = writeln!(
+                        self.out,
+                        "    var acc{r}: {t} = {t}(0);\n    var idx{r}: u32 = {NO_ROW}u;"
+                    );
+                }
+                ReduceOp::Var(_) | ReduceOp::Std(_) => {
+                    let _ = writeln!(self.out, "    var acc{r} = Moments(0.0lf, 0.0lf, 0.0lf);");
+                }
+                op => {
+                    let _ = writeln!(self.out, "    var acc{r}: {t} = {};", identity(op, t));
+                }
+            }
+        }
+        // The row loop.
+        self.out
+            .push_str("    for (var i: u32 = gid.x; i < rows; i = i + stride) {\n");
+        for (id, instr) in program.instrs().iter().enumerate() {
+            if !live[id] {
+                continue;
+            }
+            let dtype = program.dtype(id);
+            let v = |x: usize| format!("v{x}");
+            let expr = match *instr {
+                Instr::Const(_) | Instr::Param(_) => continue,
+                Instr::Load(k) => {
+                    if !self.inputs.contains(&k) {
+                        return Err("unbound input".into());
+                    }
+                    if dtype == DType::Bool {
+                        format!("in{k}[i] != 0u")
+                    } else {
+                        format!("in{k}[i]")
+                    }
+                }
+                Instr::Unary(op, a) => unary(op, program.dtype(a), &v(a))?,
+                Instr::Binary(op, a, b) => binary(op, program.dtype(a), &v(a), &v(b))?,
+                Instr::Select(c, a, b) => format!("select({}, {}, {})", v(b), v(a), v(c)),
+                Instr::Cast(to, a) => cast(program.dtype(a), to, &v(a))?,
+                Instr::KernelResult { .. } | Instr::ReduceScalar(..) => {
+                    return Err("scalar instruction in a kernel".into());
+                }
+            };
+            let _ = writeln!(self.out, "        let v{id}: {} = {expr};", reg_type(dtype));
+        }
+        for (j, &s) in kernel.stores.iter().enumerate() {
+            let value = if program.dtype(s) == DType::Bool {
+                format!("select(0u, 1u, v{s})")
+            } else {
+                format!("v{s}")
+            };
+            let _ = writeln!(self.out, "        out{j}[i] = {value};");
+        }
+        for (r, red) in shader.reductions.iter().enumerate() {
+            let value = kernel.reductions[red.index].value;
+            let t = acc_type(red);
+            let x = if red.dtype == DType::Bool {
+                format!("select(0u, 1u, v{value})")
+            } else {
+                format!("v{value}")
+            };
+            let update = match red.op {
+                ReduceOp::Sum | ReduceOp::Mean => format!("acc{r} = acc{r} + {x};"),
+                ReduceOp::Prod => format!("acc{r} = acc{r} * {x};"),
+                ReduceOp::Min | ReduceOp::Max => {
+                    let m = minmax(red.op == ReduceOp::Min, t, &format!("acc{r}"), &x);
+                    format!("acc{r} = {m};")
+                }
+                ReduceOp::ArgMin | ReduceOp::ArgMax => {
+                    let name = if red.op == ReduceOp::ArgMin {
+                        "min"
+                    } else {
+                        "max"
+                    };
+                    format!(
+                        "if (arg{name}_takes_{t}({x}, i, acc{r}, idx{r})) {{ acc{r} = {x}; idx{r} = i; }}"
+                    )
+                }
+                ReduceOp::Var(_) | ReduceOp::Std(_) => format!(
+                    "{{ let x = {x}; acc{r}.n = acc{r}.n + 1.0lf; let d = x - acc{r}.mean; \
+                     acc{r}.mean = acc{r}.mean + d / acc{r}.n; \
+                     acc{r}.m2 = acc{r}.m2 + d * (x - acc{r}.mean); }}"
+                ),
+                ReduceOp::Any => format!("acc{r} = acc{r} | {x};"),
+                ReduceOp::All => format!("acc{r} = acc{r} & {x};"),
+                ReduceOp::Count => continue,
+            };
+            let _ = writeln!(self.out, "        {update}");
+        }
+        self.out.push_str("    }\n");
+        if shader.reductions.is_empty() {
+            self.out.push_str("}\n");
+            return Ok(std::mem::take(&mut self.out));
+        }
+
+        // Tree over the workgroup: every thread stores its accumulator, then halves.
+        for (r, red) in shader.reductions.iter().enumerate() {
+            let line = match red.op {
+                ReduceOp::ArgMin | ReduceOp::ArgMax => {
+                    format!("sh{r}[lid] = Arg_{}(acc{r}, idx{r});", acc_type(red))
+                }
+                _ => format!("sh{r}[lid] = acc{r};"),
+            };
+            let _ = writeln!(self.out, "    {line}");
+        }
+        self.out.push_str("    workgroupBarrier();\n");
+        let _ = writeln!(
+            self.out,
+            "    for (var s: u32 = {}u; s > 0u; s = s >> 1u) {{\n        if (lid < s) {{",
+            wg / 2
+        );
+        for (r, red) in shader.reductions.iter().enumerate() {
+            let t = acc_type(red);
+            let (a, b) = (format!("sh{r}[lid]"), format!("sh{r}[lid + s]"));
+            let line = match red.op {
+                ReduceOp::Sum | ReduceOp::Mean => format!("{a} = {a} + {b};"),
+                ReduceOp::Prod => format!("{a} = {a} * {b};"),
+                ReduceOp::Min | ReduceOp::Max => {
+                    format!("{a} = {};", minmax(red.op == ReduceOp::Min, t, &a, &b))
+                }
+                ReduceOp::ArgMin | ReduceOp::ArgMax => {
+                    let name = if red.op == ReduceOp::ArgMin {
+                        "min"
+                    } else {
+                        "max"
+                    };
+                    format!(
+                        "{{ let o = {b}; let m = {a}; if (arg{name}_takes_{t}(o.v, o.i, m.v, m.i)) {{ {a} = o; }} }}"
+                    )
+                }
+                ReduceOp::Var(_) | ReduceOp::Std(_) => format!("{a} = chan({a}, {b});"),
+                ReduceOp::Any => format!("{a} = {a} | {b};"),
+                ReduceOp::All => format!("{a} = {a} & {b};"),
+                ReduceOp::Count => continue,
+            };
+            let _ = writeln!(self.out, "            {line}");
+        }
+        self.out
+            .push_str("        }\n        workgroupBarrier();\n    }\n    if (lid == 0u) {\n");
+        let _ = writeln!(
+            self.out,
+            "        let base = wid.x * {}u;",
+            shader.partial_words
+        );
+        for (r, red) in shader.reductions.iter().enumerate() {
+            let o = red.offset;
+            let put = |out: &mut String, word: usize, expr: String| {
+                let _ = writeln!(out, "        partials[base + {}u] = {expr};", o + word);
+            };
+            let value = |out: &mut String, v: String, at: usize| match acc_type(red) {
+                "f32" | "i32" => put(out, at, format!("bitcast<u32>({v})")),
+                "u32" => put(out, at, v),
+                "i64" => {
+                    put(out, at, format!("i64_lo({v})"));
+                    put(out, at + 1, format!("i64_hi({v})"));
+                }
+                _ => {
+                    put(out, at, format!("f64_lo({v})"));
+                    put(out, at + 1, format!("f64_hi({v})"));
+                }
+            };
+            match red.op {
+                ReduceOp::ArgMin | ReduceOp::ArgMax => {
+                    value(&mut self.out, format!("sh{r}[0].v"), 0);
+                    put(&mut self.out, words(red.dtype), format!("sh{r}[0].i"));
+                }
+                ReduceOp::Var(_) | ReduceOp::Std(_) => {
+                    for (k, field) in ["n", "mean", "m2"].iter().enumerate() {
+                        put(&mut self.out, 2 * k, format!("f64_lo(sh{r}[0].{field})"));
+                        put(
+                            &mut self.out,
+                            2 * k + 1,
+                            format!("f64_hi(sh{r}[0].{field})"),
+                        );
+                    }
+                }
+                _ => value(&mut self.out, format!("sh{r}[0]"), 0),
+            }
+        }
+        self.out.push_str("    }\n}\n");
+        Ok(std::mem::take(&mut self.out))
+    }
+}
+
+/// Float helper name for `dtype` (`_f32` or `_f64`).
+fn fsuffix(dtype: DType) -> &'static str {
+    if dtype == DType::F64 { "f64" } else { "f32" }
+}
+
+fn unary(op: UnaryOp, dtype: DType, x: &str) -> Result<String, Unsupported> {
+    use UnaryOp::*;
+    let t = reg_type(dtype);
+    let refuse = || Err(format!("`{}` of {dtype} on the GPU", op.name()));
+    Ok(match dtype {
+        DType::F32 | DType::F64 => {
+            let f = fsuffix(dtype);
+            let f64_refuse = || {
+                Err(format!(
+                    "`{}` of f64 (Vulkan has no f64 transcendentals): runs on the CPU",
+                    op.name()
+                ))
+            };
+            match op {
+                Neg => format!("(-{x})"),
+                Abs => format!("abs({x})"),
+                Sign => format!("sign_{f}({x})"),
+                Floor => format!("floor({x})"),
+                Ceil => format!("ceil({x})"),
+                Round => format!("round({x})"),
+                Trunc => format!("trunc({x})"),
+                Sqrt => format!("sqrt_{f}({x})"),
+                IsNan => format!("isnan_{f}({x})"),
+                IsFinite => format!("isfinite_{f}({x})"),
+                Not => return refuse(),
+                _ if dtype == DType::F64 => return f64_refuse(),
+                Cbrt => format!("cbrt_f32({x})"),
+                Exp => format!("exp_f32({x})"),
+                Exp2 => format!("exp2_f32({x})"),
+                Ln => format!("ln_f32({x})"),
+                Log2 => format!("log2_f32({x})"),
+                Log10 => format!("log10_f32({x})"),
+                Log1p => format!("log1p_f32({x})"),
+                Expm1 => format!("expm1_f32({x})"),
+                Sin => format!("sin_f32({x})"),
+                Cos => format!("cos_f32({x})"),
+                Tan => format!("tan_f32({x})"),
+                Asin => format!("asin_f32({x})"),
+                Acos => format!("acos_f32({x})"),
+                Atan => format!("atan_f32({x})"),
+                Sinh => format!("sinh_f32({x})"),
+                Cosh => format!("cosh_f32({x})"),
+                Tanh => format!("tanh_f32({x})"),
+            }
+        }
+        DType::I32 | DType::I64 => match op {
+            Neg => format!("({t}(0) - {x})"),
+            Abs => format!("select({x}, {t}(0) - {x}, {x} < {t}(0))"),
+            Sign => format!("select(select({t}(0), {t}(-1), {x} < {t}(0)), {t}(1), {x} > {t}(0))"),
+            Floor | Ceil | Round | Trunc => x.to_string(),
+            IsNan => "false".into(),
+            IsFinite => "true".into(),
+            _ => return refuse(),
+        },
+        DType::U32 => match op {
+            Neg => format!("(0u - {x})"),
+            Abs | Floor | Ceil | Round | Trunc => x.to_string(),
+            Sign => format!("select(0u, 1u, {x} != 0u)"),
+            IsNan => "false".into(),
+            IsFinite => "true".into(),
+            _ => return refuse(),
+        },
+        DType::Bool => match op {
+            Not => format!("(!{x})"),
+            _ => return refuse(),
+        },
+    })
+}
+
+fn binary(op: BinaryOp, dtype: DType, a: &str, b: &str) -> Result<String, Unsupported> {
+    use BinaryOp::*;
+    let t = reg_type(dtype);
+    let refuse = || Err(format!("`{}` of {dtype} on the GPU", op.name()));
+    if op.kind() == BinaryKind::Comparison {
+        return Ok(match (dtype, op) {
+            // Spelled `!(a == b)` so NaN != NaN is true whatever the compiler does with `!=`.
+            (DType::F32 | DType::F64, Ne) => format!("(!({a} == {b}))"),
+            (DType::Bool, Lt) => format!("(!{a} && {b})"),
+            (DType::Bool, Le) => format!("(!{a} || {b})"),
+            (DType::Bool, Gt) => format!("({a} && !{b})"),
+            (DType::Bool, Ge) => format!("({a} || !{b})"),
+            _ => format!("({a} {} {b})", op.name()),
+        });
+    }
+    Ok(match dtype {
+        DType::F32 | DType::F64 => {
+            let f = fsuffix(dtype);
+            match op {
+                Add | Sub | Mul => format!("({a} {} {b})", op.name()),
+                Div => format!("div_{f}({a}, {b})"),
+                Rem => format!("fmod_{f}({a}, {b})"),
+                Minimum => format!("nmin_{f}({a}, {b})"),
+                Maximum => format!("nmax_{f}({a}, {b})"),
+                Pow | Atan2 if dtype == DType::F64 => {
+                    return Err(format!(
+                        "`{}` of f64 (Vulkan has no f64 transcendentals): runs on the CPU",
+                        op.name()
+                    ));
+                }
+                Pow => format!("pow_f32({a}, {b})"),
+                Atan2 => format!("atan2_f32({a}, {b})"),
+                _ => return refuse(),
+            }
+        }
+        DType::I32 | DType::I64 | DType::U32 => match op {
+            Add | Sub | Mul => format!("({a} {} {b})", op.name()),
+            // WGSL (as naga emits it) defines x / 0 = x and MIN / -1 = MIN; Rust's wrapping
+            // division agrees on the second, swath says x / 0 = 0.
+            Div => format!("select({a} / {b}, {t}(0), {b} == {t}(0))"),
+            // Signed `%` spelled out: naga's GLSL output computed it as an unsigned modulo
+            // (5 % -3 gave 5 on llvmpipe's GL). `a - (a / b) * b` wraps to 0 for MIN % -1.
+            Rem if dtype == DType::U32 => format!("select({a} % {b}, 0u, {b} == 0u)"),
+            Rem => format!("select({a} - ({a} / {b}) * {b}, {t}(0), {b} == {t}(0))"),
+            Minimum => format!("min({a}, {b})"),
+            Maximum => format!("max({a}, {b})"),
+            _ => return refuse(),
+        },
+        DType::Bool => match op {
+            And | Minimum => format!("({a} && {b})"),
+            Or | Maximum => format!("({a} || {b})"),
+            Xor => format!("({a} != {b})"),
+            _ => return refuse(),
+        },
+    })
+}
+
+/// Rust's `as` from `from` to `to`.
+fn cast(from: DType, to: DType, x: &str) -> Result<String, Unsupported> {
+    use DType::*;
+    if from == to {
+        return Ok(x.to_string());
+    }
+    let t = reg_type(to);
+    Ok(match (from, to) {
+        (Bool, _) => format!("select({t}(0), {t}(1), {x})"),
+        (F32, Bool) => format!("truthy_f32({x})"),
+        (F64, Bool) => format!("truthy_f64({x})"),
+        (_, Bool) => format!("({x} != {}(0))", reg_type(from)),
+        (I32, U32) | (U32, I32) => format!("bitcast<{t}>({x})"),
+        (I32, I64) => format!("i64({x})"),
+        (U32, I64) => format!("bitcast<i64>(u64({x}))"),
+        (I64, U32) => format!("u32(bitcast<u64>({x}) & 0xfffffffflu)"),
+        (I64, I32) => format!("bitcast<i32>(u32(bitcast<u64>({x}) & 0xfffffffflu))"),
+        (I32 | U32 | I64, F32 | F64) => format!("{t}({x})"),
+        (F32, F64) => format!("f64({x})"),
+        (F64, F32) => format!("f64_to_f32({x})"),
+        (F32, I32) => format!("f32_to_i32({x})"),
+        (F32, U32) => format!("f32_to_u32({x})"),
+        (F32, I64) => format!("f32_to_i64({x})"),
+        (F64, I32) => format!("f64_to_i32({x})"),
+        (F64, U32) => format!("f64_to_u32({x})"),
+        (F64, I64) => format!("f64_to_i64({x})"),
+        _ => return Err(format!("cast from {from} to {to} on the GPU")),
+    })
+}
+
+/// Encodes a slot value as two words (low, high).
+pub fn slot_words(value: Scalar) -> [u32; 2] {
+    let bits: u64 = match value {
+        Scalar::Null => 0,
+        Scalar::Bool(b) => b as u64,
+        Scalar::I32(v) => v as u32 as u64,
+        Scalar::U32(v) => v as u64,
+        Scalar::F32(v) => v.to_bits() as u64,
+        Scalar::I64(v) => v as u64,
+        Scalar::F64(v) => v.to_bits(),
+    };
+    [bits as u32, (bits >> 32) as u32]
+}

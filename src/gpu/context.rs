@@ -1,0 +1,306 @@
+//! The one GPU context of the process: created on first use, shared by every thread.
+//!
+//! Adapter choice: discrete, then integrated, then virtual, then other, then software (a
+//! `DeviceType::Cpu` adapter such as lavapipe); among equals, a native API (Vulkan, Metal,
+//! DX12) before GL, which lacks f64 and subgroups. `SWATH_ADAPTER=<substring>` keeps only the
+//! adapters whose name contains it (case-insensitive). `SWATH_GPU_DISABLE=f64,i64,subgroups`
+//! leaves those features off even when the adapter has them (tests use it to exercise the CPU
+//! fallback).
+//!
+//! No adapter (or a failed device request) is not an error for the library: [`get`] returns
+//! the reason and every pass runs on the CPU.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use super::codegen::Caps;
+use super::pool::Pool;
+
+/// What `swath info` shows about the GPU swath uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuInfo {
+    pub name: String,
+    /// Vulkan, Metal, Dx12, Gl ...
+    pub backend: String,
+    /// DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu, Other.
+    pub device_type: String,
+    pub vendor: u32,
+    pub device: u32,
+    pub driver: String,
+    pub driver_info: String,
+    /// Device features swath turned on.
+    pub f64: bool,
+    pub i64: bool,
+    pub f16: bool,
+    pub subgroups: bool,
+    pub timestamps: bool,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_buffer_size: u64,
+    /// Every adapter found, as "name (backend, type)", the chosen one first.
+    pub adapters: Vec<String>,
+}
+
+impl GpuInfo {
+    /// Whether this is a software rasterizer running on the CPU (lavapipe, llvmpipe, WARP).
+    pub fn is_software(&self) -> bool {
+        self.device_type == "Cpu"
+    }
+}
+
+/// A compiled pipeline and its bind group layout.
+pub struct Pipeline {
+    pub pipeline: wgpu::ComputePipeline,
+    pub layout: wgpu::BindGroupLayout,
+}
+
+pub struct Gpu {
+    // Kept alive for the device's sake.
+    _instance: wgpu::Instance,
+    _adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub info: GpuInfo,
+    pub caps: Caps,
+    /// Pipelines keyed by their WGSL text (wgpu does not cache them).
+    pipelines: Mutex<HashMap<String, Arc<Pipeline>>>,
+    pub pool: Mutex<Pool>,
+    /// Errors the uncaptured-error handler saw (a nonzero change fails the pass that saw it).
+    errors: Arc<AtomicU64>,
+    lost: Arc<AtomicBool>,
+    /// Held for a whole pass where the API cannot take concurrent use: a GL context is
+    /// single-threaded, and wgpu's GLES backend panics (sometimes inside a destructor, which
+    /// aborts) when a thread waits over a second for it.
+    exclusive: Option<Mutex<()>>,
+}
+
+/// Waits longer than this for the GPU are treated as a failure (lavapipe has hung).
+pub const POLL_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Gpu {
+    /// How many errors the device reported outside error scopes so far.
+    pub fn error_count(&self) -> u64 {
+        self.errors.load(Ordering::SeqCst)
+    }
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+
+    pub fn cached_pipeline(&self, wgsl: &str) -> Option<Arc<Pipeline>> {
+        lock(&self.pipelines).get(wgsl).cloned()
+    }
+    pub fn cache_pipeline(&self, wgsl: String, pipeline: Arc<Pipeline>) {
+        let mut cache = lock(&self.pipelines);
+        // A bound on memory for programs that generate endless distinct kernels.
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(wgsl, pipeline);
+    }
+    pub fn cached_pipelines(&self) -> usize {
+        lock(&self.pipelines).len()
+    }
+    /// A guard to hold while using the device, where the backend needs one (GL).
+    pub fn exclusive(&self) -> Option<MutexGuard<'_, ()>> {
+        self.exclusive.as_ref().map(lock)
+    }
+}
+
+/// Locks `m`, recovering from a poisoned lock (the data behind our locks stays consistent:
+/// a cache or a pool, where losing an entry is harmless).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+static CONTEXT: OnceLock<Result<Arc<Gpu>, String>> = OnceLock::new();
+
+/// The shared context, created on first call; `Err` says why there is no GPU.
+pub fn get() -> Result<Arc<Gpu>, String> {
+    CONTEXT
+        .get_or_init(|| {
+            // wgpu and the drivers below it are large; a panic in them must not reach the
+            // caller, and must not leave the OnceLock half-initialised.
+            match std::panic::catch_unwind(create) {
+                Ok(result) => result.map(Arc::new),
+                Err(_) => Err("the GPU driver panicked while starting".into()),
+            }
+        })
+        .clone()
+}
+
+fn device_type_rank(t: wgpu::DeviceType) -> u8 {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    }
+}
+
+fn backend_rank(b: wgpu::Backend) -> u8 {
+    match b {
+        wgpu::Backend::Vulkan | wgpu::Backend::Metal | wgpu::Backend::Dx12 => 0,
+        wgpu::Backend::Gl => 1,
+        _ => 2,
+    }
+}
+
+fn describe(info: &wgpu::AdapterInfo) -> String {
+    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+}
+
+/// Features named in `SWATH_GPU_DISABLE` (comma-separated: f64, i64, subgroups, f16,
+/// timestamps).
+fn disabled_features() -> wgpu::Features {
+    let mut off = wgpu::Features::empty();
+    if let Ok(list) = std::env::var("SWATH_GPU_DISABLE") {
+        for name in list.split(',').map(|s| s.trim().to_ascii_lowercase()) {
+            off |= match name.as_str() {
+                "f64" => wgpu::Features::SHADER_F64,
+                "i64" => wgpu::Features::SHADER_INT64,
+                "subgroups" => wgpu::Features::SUBGROUP,
+                "f16" => wgpu::Features::SHADER_F16,
+                "timestamps" => wgpu::Features::TIMESTAMP_QUERY,
+                "" => wgpu::Features::empty(),
+                other => {
+                    log::warn!("SWATH_GPU_DISABLE: unknown feature `{other}` ignored");
+                    wgpu::Features::empty()
+                }
+            };
+        }
+    }
+    off
+}
+
+fn create() -> Result<Gpu, String> {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    if adapters.is_empty() {
+        return Err("no GPU adapter found".into());
+    }
+    let all: Vec<String> = adapters.iter().map(|a| describe(&a.get_info())).collect();
+    if let Ok(wanted) = std::env::var("SWATH_ADAPTER") {
+        let wanted_lc = wanted.to_ascii_lowercase();
+        adapters.retain(|a| a.get_info().name.to_ascii_lowercase().contains(&wanted_lc));
+        if adapters.is_empty() {
+            return Err(format!(
+                "no GPU adapter matches SWATH_ADAPTER={wanted}; found: {}",
+                all.join("; ")
+            ));
+        }
+    }
+    // Stable: among equals the enumeration order stands.
+    adapters.sort_by_key(|a| {
+        let info = a.get_info();
+        (
+            device_type_rank(info.device_type),
+            backend_rank(info.backend),
+        )
+    });
+    let mut last_error = String::new();
+    for adapter in adapters {
+        let info = adapter.get_info();
+        match open(&instance, adapter, &all) {
+            Ok(gpu) => return Ok(gpu),
+            Err(e) => {
+                log::warn!("GPU adapter {} unusable: {e}", describe(&info));
+                last_error = format!("{}: {e}", describe(&info));
+            }
+        }
+    }
+    Err(format!("no usable GPU adapter ({last_error})"))
+}
+
+fn open(instance: &wgpu::Instance, adapter: wgpu::Adapter, all: &[String]) -> Result<Gpu, String> {
+    let info = adapter.get_info();
+    let wanted = wgpu::Features::SUBGROUP
+        | wgpu::Features::SHADER_F64
+        | wgpu::Features::SHADER_INT64
+        | wgpu::Features::TIMESTAMP_QUERY
+        | wgpu::Features::SHADER_F16;
+    let features = adapter.features() & wanted & !disabled_features();
+    let request = |limits: wgpu::Limits| {
+        pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("swath"),
+            required_features: features,
+            required_limits: limits,
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+    };
+    let (device, queue) = match request(adapter.limits()) {
+        Ok(pair) => pair,
+        Err(first) => {
+            log::warn!(
+                "request_device with the adapter's limits failed ({first}); retrying with defaults"
+            );
+            request(wgpu::Limits::default()).map_err(|e| e.to_string())?
+        }
+    };
+
+    // wgpu's default handler panics; log instead and count, so the pass that caused it fails
+    // and falls back to the CPU.
+    let errors = Arc::new(AtomicU64::new(0));
+    let counter = errors.clone();
+    device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+        log::error!("GPU error: {e}");
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
+    let lost = Arc::new(AtomicBool::new(false));
+    let flag = lost.clone();
+    device.set_device_lost_callback(move |reason, message| {
+        log::error!("GPU device lost ({reason:?}): {message}");
+        flag.store(true, Ordering::SeqCst);
+    });
+
+    let limits = device.limits();
+    let enabled = device.features();
+    let caps = Caps {
+        f64: enabled.contains(wgpu::Features::SHADER_F64),
+        i64: enabled.contains(wgpu::Features::SHADER_INT64),
+        max_storage_buffers: limits.max_storage_buffers_per_shader_stage,
+        max_workgroup_storage: limits.max_compute_workgroup_storage_size,
+        max_invocations: limits
+            .max_compute_invocations_per_workgroup
+            .min(limits.max_compute_workgroup_size_x),
+        max_binding_size: limits.max_storage_buffer_binding_size,
+        max_buffer_size: limits.max_buffer_size,
+    };
+    let mut adapters = vec![describe(&info)];
+    adapters.extend(all.iter().filter(|a| **a != describe(&info)).cloned());
+    let gpu_info = GpuInfo {
+        name: info.name.clone(),
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        vendor: info.vendor,
+        device: info.device,
+        driver: info.driver.clone(),
+        driver_info: info.driver_info.clone(),
+        f64: caps.f64,
+        i64: caps.i64,
+        f16: enabled.contains(wgpu::Features::SHADER_F16),
+        subgroups: enabled.contains(wgpu::Features::SUBGROUP),
+        timestamps: enabled.contains(wgpu::Features::TIMESTAMP_QUERY),
+        max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
+        max_buffer_size: limits.max_buffer_size,
+        adapters,
+    };
+    log::info!("GPU: {}", describe(&info));
+    Ok(Gpu {
+        _instance: instance.clone(),
+        _adapter: adapter,
+        device,
+        queue,
+        info: gpu_info,
+        caps,
+        pipelines: Mutex::new(HashMap::new()),
+        pool: Mutex::new(Pool::default()),
+        errors,
+        lost,
+        exclusive: (info.backend == wgpu::Backend::Gl).then(|| Mutex::new(())),
+    })
+}
