@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::{Calibration, fingerprint, measure};
+use super::{Calibration, GpuCosts, fingerprint, measure};
 use crate::error::Result;
 
 const FILE_NAME: &str = "calibration.json";
@@ -22,6 +22,34 @@ pub fn cache_path() -> Option<PathBuf> {
         .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("swath")))
         .or_else(|| var("HOME").map(|d| d.join(".cache").join("swath")))?;
     Some(dir.join(FILE_NAME))
+}
+
+/// The GPU's figures for the adapter in use, measured (and added to the cache) the first time
+/// they are needed; `None` without a GPU. Only passes big enough that a GPU could win ask, so
+/// small programs never start the GPU.
+pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
+    static GPU: OnceLock<Result<Option<GpuCosts>>> = OnceLock::new();
+    GPU.get_or_init(|| {
+        let Some(info) = crate::gpu::adapter_info() else {
+            return Ok(None);
+        };
+        let identity = super::calibrate::gpu_identity(&info);
+        let cached = calibration()?.gpu.clone().filter(|g| g.adapter == identity);
+        if let Some(g) = cached {
+            return Ok(Some(g));
+        }
+        log::info!("measuring the GPU ({identity})");
+        let measured = super::measure_gpu()?;
+        if let (Some(path), Some(g)) = (cache_path(), &measured) {
+            let mut c = calibration()?.clone();
+            c.gpu = Some(g.clone());
+            save(&c, &path);
+        }
+        Ok(measured)
+    })
+    .as_ref()
+    .map(Option::as_ref)
+    .map_err(Clone::clone)
 }
 
 /// This process's calibration: from the cache when it is valid, else measured (and cached).
@@ -50,9 +78,10 @@ pub fn load_or_measure(path: &Path) -> Result<Calibration> {
     }
 }
 
-/// Measures again and replaces the cache (what `swath calibrate` does).
+/// Measures again, the GPU too, and replaces the cache (what `swath calibrate` does).
 pub fn recalibrate() -> Result<Calibration> {
-    let c = measure()?;
+    let mut c = measure()?;
+    c.gpu = super::measure_gpu()?;
     if let Some(path) = cache_path() {
         save(&c, &path);
     }

@@ -4,13 +4,13 @@
 
 use std::time::Instant;
 
-use super::{Calibration, CpuCosts, Work};
+use super::{Calibration, CpuCosts, GpuCosts, Work};
 use crate::column::Column;
 use crate::cpu::{self, CHUNK, Schedule};
 use crate::error::{Error, Result};
 use crate::expr::{Expr, col};
 use crate::frame::Frame;
-use crate::options::ExecOptions;
+use crate::options::{Backend, ExecOptions};
 
 /// Rows of the bandwidth probe: 64 MiB of f32, larger than any last-level cache we target.
 const STREAM_ROWS: usize = 16 << 20;
@@ -48,6 +48,7 @@ pub fn measure() -> Result<Calibration> {
 
     Ok(Calibration {
         fingerprint: super::fingerprint(),
+        gpu: None,
         cpu: CpuCosts {
             call_ns,
             pool_ns,
@@ -107,4 +108,76 @@ fn time_pass(
     times.remove(0); // warm-up
     let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
     Ok((Work::of(kernel), fastest))
+}
+
+/// Rows of the GPU probes: 16 MiB of f32, enough to see bandwidth past the round trip.
+const GPU_ROWS: usize = 4 << 20;
+
+/// Measures the GPU's constants; `None` without a usable GPU.
+pub fn measure_gpu() -> Result<Option<GpuCosts>> {
+    let Some(info) = crate::gpu::adapter_info() else {
+        return Ok(None);
+    };
+    let gpu = ExecOptions::new().backend(Backend::Gpu);
+    // The fastest of `reps` runs of `f`, in ns.
+    let fastest = |reps: usize, f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+        f()?;
+        let mut best = f64::INFINITY;
+        for _ in 0..reps {
+            let start = Instant::now();
+            f()?;
+            best = best.min(start.elapsed().as_nanos() as f64);
+        }
+        Ok(best)
+    };
+    let select = |frame: &Frame, e: Expr| frame.select_with([e], &gpu).map(drop);
+
+    let tiny = probe_frame(1);
+    let roundtrip_ns = fastest(11, &mut || select(&tiny, col("x").sum()))?;
+    let big = probe_frame(GPU_ROWS);
+    let rows = GPU_ROWS as f64;
+    let bytes = rows * 4.0;
+    // Resident: the same columns again (a GPU that keeps inputs moves nothing the second time).
+    let resident = fastest(5, &mut || select(&big, col("x").sum()))?;
+    // On the host: a fresh column every run, so every run uploads.
+    let host = fastest(5, &mut || {
+        let fresh = Frame::new([("x", Column::from(big.column("x")?.to_vec::<f32>()?))])?;
+        select(&fresh, col("x").sum())
+    })?;
+    let read_bytes_per_ns = bytes / (resident - roundtrip_ns).max(1.0);
+    let upload_bytes_per_ns = if host > resident * 1.05 {
+        bytes / (host - resident)
+    } else {
+        // Nothing stays on the device: the upload is part of every read, counted there.
+        f64::INFINITY
+    };
+    let map = fastest(3, &mut || {
+        let out = big.select_with([(col("x") * 2.0).alias("y")], &gpu)?;
+        out.column("y")?.as_slice::<f32>().map(drop)
+    })?;
+    let download_bytes_per_ns = bytes / (map - resident).max(bytes / 1e3);
+    let cheap = fastest(3, &mut || {
+        select(&big, (col("x") * col("x") + col("x")).sum())
+    })?;
+    let cheap_op_ns = ((cheap - resident) / rows / 2.0).max(1e-4);
+    let heavy = fastest(3, &mut || select(&big, col("x").sin().sum()))?;
+    let heavy_op_ns = ((heavy - resident) / rows).max(1e-4);
+    Ok(Some(GpuCosts {
+        adapter: gpu_identity(&info),
+        software: info.is_software(),
+        roundtrip_ns,
+        upload_bytes_per_ns: upload_bytes_per_ns.min(1e6),
+        download_bytes_per_ns,
+        read_bytes_per_ns,
+        cheap_op_ns,
+        heavy_op_ns,
+    }))
+}
+
+/// What identifies a GPU's figures: adapter, backend and driver.
+pub fn gpu_identity(info: &crate::gpu::GpuInfo) -> String {
+    format!(
+        "{} ({}, {}, {} {})",
+        info.name, info.backend, info.device_type, info.driver, info.driver_info
+    )
 }

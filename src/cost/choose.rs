@@ -1,16 +1,32 @@
 //! Choosing how to run each pass: the estimated time of every way present, the cheapest wins,
 //! an explicit setting wins over all. The choice and its reason are logged at debug level and
 //! shown by `explain`.
+//!
+//! [`decide`] is the pure rule (tests drive it with synthetic calibrations); [`choose`] feeds
+//! it this machine's calibration, the options, and where the inputs live.
 
-use super::{Work, calibration};
+use super::{CpuCosts, GpuCosts, Work, calibration, gpu_costs};
 use crate::cpu::{CHUNK, Schedule};
 use crate::error::Result;
 use crate::options::{Backend, ExecOptions};
 use crate::plan::ir::Kernel;
 
+/// A way to run a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// The CPU, on the calling thread.
+    Cpu1,
+    /// The CPU, on swath's pool.
+    CpuPool,
+    /// The GPU.
+    Gpu,
+}
+
 /// A decision for one pass.
 #[derive(Debug, Clone)]
 pub struct Choice {
+    pub way: Way,
+    /// How the CPU runs the pass: the choice itself for a CPU way, the fallback for the GPU.
     pub schedule: Schedule,
     /// (way, estimated ns) for every way considered.
     pub estimates: Vec<(String, f64)>,
@@ -18,59 +34,193 @@ pub struct Choice {
     pub reason: String,
 }
 
-/// Calling thread or pool, for a pass on the CPU.
-pub fn choose_cpu(kernel: &Kernel, options: &ExecOptions) -> Result<Choice> {
-    let isa = options.resolved_isa()?;
-    let threads = options.resolved_threads()?;
-    let chunks = kernel.rows.div_ceil(CHUNK);
-    let work = Work::of(kernel);
-    let costs = &calibration()?.cpu;
-    let serial = costs.serial_ns(&work);
+/// What [`decide`] is given about a pass and the machine.
+#[derive(Debug, Clone)]
+pub struct Situation<'a> {
+    pub work: Work,
+    /// Bytes per row of the inputs already on the GPU.
+    pub resident: f64,
+    pub chunks: usize,
+    pub threads: usize,
+    pub backend: Backend,
+    pub cpu: &'a CpuCosts,
+    /// The GPU's figures, if there is a GPU.
+    pub gpu: Option<&'a GpuCosts>,
+}
+
+/// The rule: forced ways win; otherwise the smallest estimate among the calling thread, the
+/// pool (several threads and chunks) and a hardware GPU. A software GPU adapter runs on the
+/// same cores as the CPU backend, so `auto` never picks it (forcing it still works).
+/// Returns the way, the estimates and the reason; whether the GPU can run this particular
+/// kernel is checked by the caller, which falls back to the best CPU way.
+pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
+    let serial = s.cpu.serial_ns(&s.work);
     let mut estimates = vec![("cpu1".to_string(), serial)];
-    let pooled = (threads > 1 && chunks > 1).then(|| costs.pool_ns(&work, threads));
-    if let Some(p) = pooled {
-        estimates.push((format!("cpu x{threads}"), p));
+    let pool = (s.threads > 1 && s.chunks > 1).then(|| s.cpu.pool_ns(&s.work, s.threads));
+    if let Some(p) = pool {
+        estimates.push((format!("cpu x{}", s.threads), p));
     }
-    let forced = match options.resolved_backend()? {
-        Backend::Cpu1 => Some((false, "calling thread: forced (backend cpu1)".to_string())),
-        Backend::Cpu if threads > 1 => {
-            Some((true, format!("pool of {threads}: forced (backend cpu)")))
+    let gpu = s.gpu.map(|g| g.ns(&s.work, s.resident));
+    if let Some(g) = gpu {
+        estimates.push(("gpu".to_string(), g));
+    }
+    match s.backend {
+        Backend::Cpu1 => return (Way::Cpu1, estimates, "forced: backend cpu1".into()),
+        Backend::Cpu if s.threads > 1 => {
+            return (
+                Way::CpuPool,
+                estimates,
+                format!("forced: backend cpu (pool of {})", s.threads),
+            );
         }
-        _ => None,
+        Backend::Cpu => {
+            return (
+                Way::Cpu1,
+                estimates,
+                "forced: backend cpu, one thread".into(),
+            );
+        }
+        Backend::Gpu => return (Way::Gpu, estimates, "forced: backend gpu".into()),
+        Backend::Auto => {}
+    }
+    let (cpu_way, cpu_ns) = match pool {
+        Some(p) if p < serial => (Way::CpuPool, p),
+        _ => (Way::Cpu1, serial),
     };
-    let (use_pool, reason) = forced.unwrap_or_else(|| match pooled {
-        None if threads == 1 => (false, "calling thread: one thread configured".to_string()),
-        None => (
-            false,
-            format!("calling thread: {} rows fit in one chunk", kernel.rows),
-        ),
-        Some(p) if p < serial => (
-            true,
+    let gpu_usable = s.gpu.is_some_and(|g| !g.software);
+    let reason_cpu = |why: String| (cpu_way, estimates.clone(), why);
+    match gpu {
+        Some(g) if gpu_usable && g < cpu_ns => (
+            Way::Gpu,
+            estimates.clone(),
             format!(
-                "pool of {threads}: est. {} vs {} on the calling thread",
+                "gpu: est. {} vs {} on the CPU{}",
+                us(g),
+                us(cpu_ns),
+                if s.resident > 0.0 {
+                    " (inputs already on the device)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Some(_) if !gpu_usable => reason_cpu(format!(
+            "{}; the GPU adapter is software (it runs on these same cores), never chosen for speed",
+            cpu_reason(cpu_way, serial, pool, s)
+        )),
+        Some(g) => reason_cpu(format!(
+            "{}; the GPU would take {} (round trip {})",
+            cpu_reason(cpu_way, serial, pool, s),
+            us(g),
+            us(s.gpu.map_or(0.0, |g| g.roundtrip_ns))
+        )),
+        None => reason_cpu(cpu_reason(cpu_way, serial, pool, s)),
+    }
+}
+
+fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> String {
+    match (way, pool) {
+        (Way::CpuPool, Some(p)) => {
+            format!(
+                "pool of {}: est. {} vs {} on the calling thread",
+                s.threads,
                 us(p),
                 us(serial)
-            ),
+            )
+        }
+        (_, Some(p)) => format!(
+            "calling thread: est. {} vs {} on the pool (hand-off {})",
+            us(serial),
+            us(p),
+            us(s.cpu.pool_ns)
         ),
-        Some(p) => (
-            false,
-            format!(
-                "calling thread: est. {} vs {} on the pool (hand-off {})",
-                us(serial),
-                us(p),
-                us(costs.pool_ns)
-            ),
+        (_, None) if s.threads == 1 => format!("calling thread: est. {}, one thread", us(serial)),
+        (_, None) => format!(
+            "calling thread: est. {}, {} rows fit one chunk",
+            us(serial),
+            s.work.rows
         ),
-    });
+    }
+}
+
+/// The choice for `kernel` on this machine, with `resident` bytes per row of its inputs
+/// already on the GPU.
+pub fn choose(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<Choice> {
+    choose_among(kernel, resident, options, true)
+}
+
+fn choose_among(
+    kernel: &Kernel,
+    resident: f64,
+    options: &ExecOptions,
+    consider_gpu: bool,
+) -> Result<Choice> {
+    let isa = options.resolved_isa()?;
+    let threads = options.resolved_threads()?;
+    let backend = options.resolved_backend()?;
+    let chunks = kernel.rows.div_ceil(CHUNK);
+    let work = Work::of(kernel);
+    let cpu = &calibration()?.cpu;
+    // Only ask about the GPU (which starts and may measure it) when its estimate could
+    // matter: `auto` and a pass big enough that even a fast GPU's round trip could pay off.
+    // A forced GPU needs no estimate (and the GPU probes themselves run forced).
+    let worth_asking =
+        consider_gpu && backend == Backend::Auto && cpu.serial_ns(&work) > GPU_WORTH_ASKING_NS;
+    let gpu = if worth_asking { gpu_costs()? } else { None };
+    let situation = Situation {
+        work,
+        resident,
+        chunks,
+        threads,
+        backend,
+        cpu,
+        gpu,
+    };
+    let (way, estimates, reason) = decide(&situation);
+    let cpu_threads = match way {
+        Way::CpuPool => threads,
+        Way::Cpu1 => 1,
+        // The fallback should the GPU not run the pass: the better CPU way.
+        Way::Gpu => {
+            let pool = (threads > 1 && chunks > 1).then(|| cpu.pool_ns(&work, threads));
+            if pool.is_some_and(|p| p < cpu.serial_ns(&work)) {
+                threads
+            } else {
+                1
+            }
+        }
+    };
     let schedule = Schedule {
         isa,
-        threads: if use_pool { threads } else { 1 },
+        threads: cpu_threads,
         chunks,
     };
     Ok(Choice {
+        way,
         schedule,
         estimates,
         reason,
+    })
+}
+
+/// Below this estimated CPU time no GPU can win (a round trip alone is ~20-100 µs).
+const GPU_WORTH_ASKING_NS: f64 = 20_000.0;
+
+/// The CPU-only choice (calling thread or pool), for passes that must run on the CPU.
+pub fn choose_cpu(kernel: &Kernel, options: &ExecOptions) -> Result<Choice> {
+    let backend = match options.resolved_backend()? {
+        b @ (Backend::Cpu | Backend::Cpu1) => b,
+        _ => Backend::Auto,
+    };
+    let options = options.backend(backend);
+    let choice = choose_among(kernel, 0.0, &options, false)?;
+    Ok(Choice {
+        way: if choice.schedule.threads > 1 {
+            Way::CpuPool
+        } else {
+            Way::Cpu1
+        },
+        ..choice
     })
 }
 

@@ -11,9 +11,9 @@ mod choose;
 
 use serde::{Deserialize, Serialize};
 
-pub use cache::{cache_path, calibration, load_or_measure, recalibrate};
-pub use calibrate::measure;
-pub use choose::{Choice, choose_cpu, us};
+pub use cache::{cache_path, calibration, gpu_costs, load_or_measure, recalibrate};
+pub use calibrate::{measure, measure_gpu};
+pub use choose::{Choice, Situation, Way, choose, choose_cpu, decide, us};
 
 use crate::ops::{BinaryOp, UnaryKind};
 use crate::plan::ir::{Instr, Kernel};
@@ -110,12 +110,48 @@ impl CpuCosts {
     }
 }
 
+/// Constants of the GPU backend measured on this machine's adapter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GpuCosts {
+    /// The adapter and driver measured; figures for another adapter are not used.
+    pub adapter: String,
+    /// A software adapter (lavapipe, llvmpipe, WARP): never chosen by `auto`.
+    pub software: bool,
+    /// Submit, wait and read back a tiny pass, ns.
+    pub roundtrip_ns: f64,
+    /// Host-to-device bytes per ns (for inputs not already on the device).
+    pub upload_bytes_per_ns: f64,
+    /// Device-to-host bytes per ns (for output columns).
+    pub download_bytes_per_ns: f64,
+    /// Bytes per ns a pass streams from device memory.
+    pub read_bytes_per_ns: f64,
+    pub cheap_op_ns: f64,
+    pub heavy_op_ns: f64,
+}
+
+impl GpuCosts {
+    /// Estimated ns for a pass whose inputs have `resident` bytes per row already on the
+    /// device; output columns are counted as read back.
+    pub fn ns(&self, w: &Work, resident: f64) -> f64 {
+        let upload = (w.bytes_in - resident).max(0.0);
+        self.roundtrip_ns
+            + w.rows * upload / self.upload_bytes_per_ns
+            + w.rows * w.bytes_out / self.download_bytes_per_ns
+            + w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns
+            + w.rows * (w.cheap_ops * self.cheap_op_ns + w.heavy_ops * self.heavy_op_ns)
+    }
+}
+
 /// Everything the chooser knows about this machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     /// What the figures were measured on; a cache with another fingerprint is not used.
     pub fingerprint: String,
     pub cpu: CpuCosts,
+    /// The GPU's figures, measured the first time a pass could go to a GPU (`None` until
+    /// then, or without a GPU).
+    #[serde(default)]
+    pub gpu: Option<GpuCosts>,
 }
 
 /// Identifies this machine and build: CPU model, cores, ISA and swath's version.
@@ -131,8 +167,14 @@ pub fn fingerprint() -> String {
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let isa = crate::cpu::isa::Isa::detect();
+    // A debug build runs kernels many times slower: its figures must not leak into release.
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     format!(
-        "swath {}; cpu {model}; {cores} cores; {isa}",
+        "swath {} {build}; cpu {model}; {cores} cores; {isa}",
         env!("CARGO_PKG_VERSION")
     )
 }

@@ -47,6 +47,10 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Frame> {
 
 fn infer_column(values: &[String]) -> std::result::Result<Column, String> {
     let present = || values.iter().filter(|v| !v.is_empty());
+    if values.is_empty() {
+        // No rows says nothing about the type; f64 is what a numeric tool would assume.
+        return Ok(Column::from(Vec::<f64>::new()));
+    }
     if values
         .iter()
         .all(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false"))

