@@ -12,10 +12,13 @@ use crate::expr::{Expr, col};
 use crate::frame::Frame;
 use crate::options::{Backend, ExecOptions};
 
-/// Rows of the bandwidth probe: 64 MiB of f32, larger than any last-level cache we target.
-const STREAM_ROWS: usize = 16 << 20;
+/// A debug build's kernels are tens of times slower and only tests use its figures: probe
+/// with less data there so the test suite's first select does not wait seconds.
+const SCALE: usize = if cfg!(debug_assertions) { 16 } else { 1 };
+/// Rows of the bandwidth probe: 64 MiB of f32, larger than most last-level caches.
+const STREAM_ROWS: usize = (16 << 20) / SCALE;
 /// Rows of the compute probes: 1 MiB of f32, in cache, so they time arithmetic, not memory.
-const COMPUTE_ROWS: usize = 256 << 10;
+const COMPUTE_ROWS: usize = (256 << 10) / SCALE;
 
 /// Runs every probe and returns the measured constants.
 pub fn measure() -> Result<Calibration> {
@@ -111,7 +114,7 @@ fn time_pass(
 }
 
 /// Rows of the GPU probes: 16 MiB of f32, enough to see bandwidth past the round trip.
-const GPU_ROWS: usize = 4 << 20;
+const GPU_ROWS: usize = (4 << 20) / SCALE;
 
 /// Measures the GPU's constants; `None` without a usable GPU.
 pub fn measure_gpu() -> Result<Option<GpuCosts>> {

@@ -1,0 +1,274 @@
+//! The backend chooser's rule, driven by synthetic calibrations (a fast GPU, a slow GPU, a
+//! software GPU, no GPU, data already on the device), and the calibration cache's defences.
+
+use swath::cost::{CpuCosts, GpuCosts, Situation, Way, Work, decide};
+use swath::options::Backend;
+
+/// Figures like the 2-core dev machine's.
+fn cpu() -> CpuCosts {
+    CpuCosts {
+        call_ns: 300.0,
+        pool_ns: 15_000.0,
+        threads: 2,
+        read_bytes_per_ns: 30.0,
+        pool_read_bytes_per_ns: 45.0,
+        cheap_op_ns: 0.1,
+        heavy_op_ns: 5.0,
+    }
+}
+
+/// A discrete GPU behind PCIe: big round trip, fast device memory.
+fn fast_gpu() -> GpuCosts {
+    GpuCosts {
+        adapter: "synthetic fast".into(),
+        software: false,
+        roundtrip_ns: 60_000.0,
+        upload_bytes_per_ns: 20.0,
+        download_bytes_per_ns: 20.0,
+        read_bytes_per_ns: 2_000.0,
+        cheap_op_ns: 0.001,
+        heavy_op_ns: 0.01,
+    }
+}
+
+/// A weak integrated GPU: slower than the CPU at everything.
+fn slow_gpu() -> GpuCosts {
+    GpuCosts {
+        adapter: "synthetic slow".into(),
+        software: false,
+        roundtrip_ns: 100_000.0,
+        upload_bytes_per_ns: 5.0,
+        download_bytes_per_ns: 5.0,
+        read_bytes_per_ns: 10.0,
+        cheap_op_ns: 0.5,
+        heavy_op_ns: 10.0,
+    }
+}
+
+fn sum_work(rows: f64) -> Work {
+    Work {
+        rows,
+        bytes_in: 4.0,
+        bytes_out: 0.0,
+        cheap_ops: 1.0,
+        heavy_ops: 0.0,
+    }
+}
+
+fn heavy_work(rows: f64) -> Work {
+    Work {
+        rows,
+        bytes_in: 4.0,
+        bytes_out: 4.0,
+        cheap_ops: 2.0,
+        heavy_ops: 2.0,
+    }
+}
+
+fn way(work: Work, resident: f64, gpu: Option<&GpuCosts>, backend: Backend) -> Way {
+    let cpu = cpu();
+    let situation = Situation {
+        work,
+        resident,
+        chunks: (work.rows as usize).div_ceil(swath::cpu::CHUNK),
+        threads: 2,
+        backend,
+        cpu: &cpu,
+        gpu,
+    };
+    decide(&situation).0
+}
+
+#[test]
+fn small_passes_stay_on_the_calling_thread_whatever_the_hardware() {
+    let (fast, slow) = (fast_gpu(), slow_gpu());
+    for gpu in [None, Some(&fast), Some(&slow)] {
+        for rows in [1.0, 100.0, 1_000.0, 10_000.0] {
+            for resident in [0.0, 4.0] {
+                assert_eq!(way(sum_work(rows), resident, gpu, Backend::Auto), Way::Cpu1);
+                assert_eq!(
+                    way(heavy_work(rows / 10.0), resident, gpu, Backend::Auto),
+                    Way::Cpu1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_fast_gpu_takes_large_passes_on_resident_data() {
+    let fast = fast_gpu();
+    assert_eq!(
+        way(sum_work(64e6), 4.0, Some(&fast), Backend::Auto),
+        Way::Gpu
+    );
+    assert_eq!(
+        way(heavy_work(16e6), 4.0, Some(&fast), Backend::Auto),
+        Way::Gpu
+    );
+    // Heavy arithmetic pays for the upload too.
+    assert_eq!(
+        way(heavy_work(16e6), 0.0, Some(&fast), Backend::Auto),
+        Way::Gpu
+    );
+}
+
+#[test]
+fn a_memory_bound_pass_on_host_data_stays_on_the_cpu_when_the_bus_is_slower() {
+    // Uploading 4 bytes a row at 20 GB/s is slower than summing them at 45 GB/s on the CPU.
+    let fast = fast_gpu();
+    assert_ne!(
+        way(sum_work(64e6), 0.0, Some(&fast), Backend::Auto),
+        Way::Gpu
+    );
+}
+
+#[test]
+fn a_slow_gpu_or_none_leaves_everything_on_the_cpu() {
+    let slow = slow_gpu();
+    for rows in [1e3, 1e5, 1e7, 1e8] {
+        for resident in [0.0, 4.0] {
+            assert_ne!(
+                way(sum_work(rows), resident, Some(&slow), Backend::Auto),
+                Way::Gpu
+            );
+            assert_ne!(
+                way(heavy_work(rows), resident, Some(&slow), Backend::Auto),
+                Way::Gpu
+            );
+            assert_ne!(
+                way(heavy_work(rows), resident, None, Backend::Auto),
+                Way::Gpu
+            );
+        }
+    }
+}
+
+#[test]
+fn large_cpu_passes_use_the_pool_small_ones_do_not() {
+    assert_eq!(way(heavy_work(1e7), 0.0, None, Backend::Auto), Way::CpuPool);
+    assert_eq!(way(sum_work(5e3), 0.0, None, Backend::Auto), Way::Cpu1);
+}
+
+#[test]
+fn a_software_gpu_is_never_chosen_by_auto_but_can_be_forced() {
+    // Even with figures that would win, a software adapter runs on the CPU's own cores.
+    let software = GpuCosts {
+        software: true,
+        ..fast_gpu()
+    };
+    for rows in [1e3, 1e6, 1e8] {
+        assert_ne!(
+            way(heavy_work(rows), 4.0, Some(&software), Backend::Auto),
+            Way::Gpu
+        );
+        assert_eq!(
+            way(heavy_work(rows), 4.0, Some(&software), Backend::Gpu),
+            Way::Gpu
+        );
+    }
+}
+
+#[test]
+fn forced_ways_win_over_estimates() {
+    let fast = fast_gpu();
+    assert_eq!(
+        way(sum_work(64e6), 4.0, Some(&fast), Backend::Cpu1),
+        Way::Cpu1
+    );
+    assert_eq!(
+        way(sum_work(10.0), 0.0, Some(&fast), Backend::Cpu),
+        Way::CpuPool
+    );
+    assert_eq!(way(sum_work(10.0), 0.0, None, Backend::Gpu), Way::Gpu);
+}
+
+#[test]
+fn estimates_and_reason_name_every_way_considered() {
+    let (cpu, fast) = (cpu(), fast_gpu());
+    let situation = Situation {
+        work: sum_work(64e6),
+        resident: 4.0,
+        chunks: 1024,
+        threads: 2,
+        backend: Backend::Auto,
+        cpu: &cpu,
+        gpu: Some(&fast),
+    };
+    let (way, estimates, reason) = decide(&situation);
+    assert_eq!(way, Way::Gpu);
+    let names: Vec<&str> = estimates.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["cpu1", "cpu x2", "gpu"]);
+    assert!(estimates.iter().all(|(_, ns)| ns.is_finite() && *ns > 0.0));
+    assert!(
+        reason.contains("gpu") && reason.contains("already on the device"),
+        "{reason}"
+    );
+}
+
+mod cache {
+    use std::fs;
+
+    use swath::cost::{fingerprint, load_or_measure};
+
+    fn temp_cache(content: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("calibration.json");
+        fs::write(&path, content).expect("write cache");
+        (dir, path)
+    }
+
+    #[test]
+    fn a_corrupt_or_foreign_cache_is_measured_again_and_replaced() {
+        let good = load_or_measure(&std::env::temp_dir().join("swath-test-none/calibration.json"))
+            .expect("measuring works");
+        let foreign = serde_json::to_string(&swath::cost::Calibration {
+            fingerprint: "swath 0.0.0; cpu Some Other CPU; 64 cores; avx2".into(),
+            ..good.clone()
+        })
+        .expect("serialize");
+        let impossible = serde_json::to_string(&swath::cost::Calibration {
+            cpu: swath::cost::CpuCosts {
+                read_bytes_per_ns: -1.0,
+                ..good.cpu
+            },
+            ..good.clone()
+        })
+        .expect("serialize");
+        for content in [
+            "",
+            "{not json",
+            "[1, 2, 3]",
+            "{\"fingerprint\": 5}",
+            &foreign,
+            &impossible,
+        ] {
+            let (_dir, path) = temp_cache(content);
+            let c = load_or_measure(&path).expect("a bad cache is redone, not an error");
+            assert_eq!(c.fingerprint, fingerprint());
+            assert!(c.cpu.read_bytes_per_ns > 0.0);
+            let rewritten = fs::read_to_string(&path).expect("cache rewritten");
+            assert!(
+                rewritten.contains(&fingerprint()),
+                "cache not replaced for {content:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_valid_cache_is_reused_as_is() {
+        let (_dir, path) = temp_cache("");
+        let first = load_or_measure(&path).expect("measure");
+        // Mark the cached figures so a re-measurement would show.
+        let marked = swath::cost::Calibration {
+            cpu: swath::cost::CpuCosts {
+                call_ns: 123_456.0,
+                ..first.cpu
+            },
+            ..first
+        };
+        fs::write(&path, serde_json::to_string(&marked).expect("serialize")).expect("write");
+        let again = load_or_measure(&path).expect("load");
+        assert_eq!(again.cpu.call_ns, 123_456.0);
+    }
+}
