@@ -27,29 +27,45 @@ pub fn cache_path() -> Option<PathBuf> {
 /// The GPU's figures for the adapter in use, measured (and added to the cache) the first time
 /// they are needed; `None` without a GPU. Only passes big enough that a GPU could win ask, so
 /// small programs never start the GPU.
+///
+/// Starting a GPU context costs time and memory (a software adapter's compiler alone is
+/// ~200 MB), so a cache that says "no GPU" or "a software GPU" (which `auto` never picks) is
+/// believed without starting one; a cached hardware GPU is checked against the adapter
+/// present. After changing GPUs, `swath calibrate` looks again.
 pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
     static GPU: OnceLock<Result<Option<GpuCosts>>> = OnceLock::new();
     GPU.get_or_init(|| {
+        let cached = calibration()?;
+        if cached.gpu_probed && cached.gpu.as_ref().is_none_or(|g| g.software) {
+            return Ok(cached.gpu.clone());
+        }
         let Some(info) = crate::gpu::adapter_info() else {
+            remember_gpu(None);
             return Ok(None);
         };
         let identity = super::calibrate::gpu_identity(&info);
-        let cached = calibration()?.gpu.clone().filter(|g| g.adapter == identity);
-        if let Some(g) = cached {
+        if let Some(g) = cached.gpu.clone().filter(|g| g.adapter == identity) {
             return Ok(Some(g));
         }
         log::info!("measuring the GPU ({identity})");
         let measured = super::measure_gpu()?;
-        if let (Some(path), Some(g)) = (cache_path(), &measured) {
-            let mut c = calibration()?.clone();
-            c.gpu = Some(g.clone());
-            save(&c, &path);
-        }
+        remember_gpu(measured.clone());
         Ok(measured)
     })
     .as_ref()
     .map(Option::as_ref)
     .map_err(Clone::clone)
+}
+
+/// Adds the GPU's figures (or their absence) to the cached calibration.
+fn remember_gpu(gpu: Option<GpuCosts>) {
+    let (Some(path), Ok(c)) = (cache_path(), calibration()) else {
+        return;
+    };
+    let mut c = c.clone();
+    c.gpu = gpu;
+    c.gpu_probed = true;
+    save(&c, &path);
 }
 
 /// This process's calibration: from the cache when it is valid, else measured (and cached).
@@ -82,6 +98,7 @@ pub fn load_or_measure(path: &Path) -> Result<Calibration> {
 pub fn recalibrate() -> Result<Calibration> {
     let mut c = measure()?;
     c.gpu = super::measure_gpu()?;
+    c.gpu_probed = true;
     if let Some(path) = cache_path() {
         save(&c, &path);
     }

@@ -52,6 +52,7 @@ pub fn measure() -> Result<Calibration> {
     Ok(Calibration {
         fingerprint: super::fingerprint(),
         gpu: None,
+        gpu_probed: false,
         cpu: CpuCosts {
             call_ns,
             pool_ns,

@@ -152,6 +152,9 @@ pub struct Calibration {
     /// then, or without a GPU).
     #[serde(default)]
     pub gpu: Option<GpuCosts>,
+    /// Whether the GPU was looked for: with `gpu` `None` it means there is none.
+    #[serde(default)]
+    pub gpu_probed: bool,
 }
 
 /// Identifies this machine and build: CPU model, cores, ISA and swath's version.
