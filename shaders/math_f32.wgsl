@@ -53,11 +53,17 @@ fn exp2_f32(x: f32) -> f32 {
 // Special values of every logarithm: NaN stays, negatives give NaN, zeros -inf, +inf itself.
 fn log_special_f32(x: f32) -> f32 {
     if (isnan_f32(x)) { return x; }
-    if (x < 0.0) { return nan_f32(); }
-    if (x == 0.0) { return -inf_f32(); }
+    let b = bitcast<u32>(x);
+    if ((b & 0x7fffffffu) == 0u) { return -inf_f32(); }
+    if ((b & 0x80000000u) != 0u) { return nan_f32(); }
     return x; // +inf
 }
-fn log_ordinary_f32(x: f32) -> bool { return x > 0.0 && isfinite_f32(x); }
+// Positive, finite and nonzero, subnormals included: tested on the bits, because a device that
+// flushes subnormals may compare a subnormal equal to zero.
+fn log_ordinary_f32(x: f32) -> bool {
+    let b = bitcast<u32>(x);
+    return b != 0u && b < 0x7f800000u;
+}
 
 // ln(1 + m) - m for m in [sqrt(1/2) - 1, sqrt(2) - 1): Cephes' polynomial m^3 P(m) - m^2 / 2,
 // shared by logf, log2f, log10f and log1p.
@@ -70,10 +76,20 @@ fn log1p_tail_f32(m: f32) -> f32 {
 }
 
 // x = 2^e (1 + m) with m in [sqrt(1/2) - 1, sqrt(2) - 1): returns (m, e, ln(1 + m) - m).
+// A subnormal x (exponent field 0) is m * 2^-149 with m its 23 mantissa bits: taken apart by its
+// bits, since frexp of a subnormal is undefined in Vulkan (lavapipe gave ln(5e-40) = -87.99,
+// not -90.49) and a device may flush it to zero.
 fn log_core_f32(x: f32) -> vec3<f32> {
-    let fr = frexp(x);
+    let bits = bitcast<u32>(x);
+    var xs = x;
+    var bias = 0;
+    if ((bits & 0x7f800000u) == 0u) {
+        xs = f32(bits & 0x7fffffu);
+        bias = -149;
+    }
+    let fr = frexp(xs);
     var m = fr.fract;
-    var e = fr.exp;
+    var e = fr.exp + bias;
     if (m < SQRTH_F32) {
         e -= 1;
         m = m + m - 1.0;

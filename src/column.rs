@@ -1,11 +1,25 @@
-//! Column: a typed, reference-counted host buffer plus an optional validity bitmap.
+//! Column: typed values that live on the host, on the GPU, or both, plus an optional validity
+//! bitmap.
 //!
-//! Columns are cheap to clone (the buffer is shared) and are built from `Vec<T>` and owned
-//! ndarray arrays without copying. Nulls are an Arrow-style bitmap; today only reductions over
-//! empty input produce them, but every column can carry one so full null propagation can come
-//! later without changing the type.
+//! Columns are cheap to clone (everything is shared behind one `Arc`) and are built from
+//! `Vec<T>` and owned ndarray arrays without copying. Nulls are an Arrow-style bitmap; today
+//! only reductions over empty input produce them, but every column can carry one so full null
+//! propagation can come later without changing the type.
+//!
+//! # Residency
+//!
+//! A column holds a host copy (a `ColumnData`), a device copy (a GPU buffer, see
+//! `gpu::DeviceColumn`), or both; never neither. Columns built by users start on the host. A
+//! GPU pass uploads each input it reads once and remembers the device copy on the column (and
+//! on every clone of it, since clones share it), so later GPU passes over the same column move
+//! no bytes. A GPU pass's stores start on the device only; the host copy is downloaded on the
+//! first host access (`get`, `as_slice`, `to_vec` ...), once, and kept. The device copy is
+//! freed (returned to the GPU buffer pool) when the last clone of the column drops.
+//!
+//! Host access to a column whose only copy was on a GPU that has since been lost is an
+//! [`Error::Gpu`], never a panic.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use ndarray::{Array1, ArrayView1};
 
@@ -146,27 +160,74 @@ impl Bitmap {
 }
 
 /// One named-less column of values: what a [`crate::Frame`] holds under each name.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Column {
-    data: ColumnData,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dtype: DType,
+    len: usize,
+    /// The host copy: set at creation for host columns, on first host access for columns a
+    /// GPU pass produced.
+    host: OnceLock<ColumnData>,
+    /// The device copy, once uploaded (or produced there). Locked while uploading, so two
+    /// threads never upload one column twice.
+    device: Mutex<Option<Arc<crate::gpu::DeviceColumn>>>,
     validity: Option<Arc<Bitmap>>,
+}
+
+impl std::fmt::Debug for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Column");
+        d.field("dtype", &self.dtype()).field("len", &self.len());
+        match self.inner.host.get() {
+            Some(data) => d.field("data", data),
+            None => d.field("data", &"<on the GPU only>"),
+        };
+        d.field("on_device", &self.is_on_device())
+            .field("validity", &self.inner.validity)
+            .finish()
+    }
 }
 
 impl Column {
     pub(crate) fn from_data(data: ColumnData) -> Self {
+        Column::with_validity(data, None)
+    }
+
+    fn with_validity(data: ColumnData, validity: Option<Arc<Bitmap>>) -> Self {
+        let host = OnceLock::new();
+        let (dtype, len) = (data.dtype(), data.len());
+        let _ = host.set(data);
         Column {
-            data,
-            validity: None,
+            inner: Arc::new(Inner {
+                dtype,
+                len,
+                host,
+                device: Mutex::new(None),
+                validity,
+            }),
+        }
+    }
+
+    /// A column whose only copy is on the GPU (a GPU pass's store).
+    pub(crate) fn from_device(device: Arc<crate::gpu::DeviceColumn>) -> Self {
+        Column {
+            inner: Arc::new(Inner {
+                dtype: device.dtype(),
+                len: device.len(),
+                host: OnceLock::new(),
+                device: Mutex::new(Some(device)),
+                validity: None,
+            }),
         }
     }
 
     /// A column of `len` nulls of the given dtype.
     pub fn nulls(dtype: DType, len: usize) -> Self {
         let data = crate::with_dtype!(dtype, T => T::wrap(Arc::new(vec![T::default(); len])));
-        Column {
-            data,
-            validity: Some(Arc::new(Bitmap::new(len, false))),
-        }
+        Column::with_validity(data, Some(Arc::new(Bitmap::new(len, false))))
     }
 
     /// A column of `len` copies of `value`; null gives a null column of `null_dtype`.
@@ -181,23 +242,67 @@ impl Column {
     }
 
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.inner.len
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     pub fn dtype(&self) -> DType {
-        self.data.dtype()
+        self.inner.dtype
     }
-    pub fn data(&self) -> &ColumnData {
-        &self.data
+
+    /// The host values, downloaded from the GPU first if the column lives only there.
+    ///
+    /// Errors: [`Error::Gpu`] when the download fails (the device was lost, say).
+    pub fn data(&self) -> Result<&ColumnData> {
+        if let Some(data) = self.inner.host.get() {
+            return Ok(data);
+        }
+        let device = self.device_copy().ok_or_else(|| {
+            Error::Internal("a column with neither a host nor a device copy".into())
+        })?;
+        let data = crate::gpu::download(&device)?;
+        // Another thread may have won the race; either copy is the same values.
+        let _ = self.inner.host.set(data);
+        self.inner
+            .host
+            .get()
+            .ok_or_else(|| Error::Internal("host copy vanished".into()))
     }
+
+    /// Whether the values are in host memory now (reading them costs no transfer).
+    pub fn is_on_host(&self) -> bool {
+        self.inner.host.get().is_some()
+    }
+
+    /// Whether the values are in GPU memory now (a GPU pass reads them without an upload).
+    /// False once the device that held them is lost.
+    pub fn is_on_device(&self) -> bool {
+        self.device_copy().is_some_and(|d| d.is_usable())
+    }
+
+    /// Downloads the values to the host now, if they are not there yet (a no-op otherwise):
+    /// useful to pay for the transfer at a chosen moment.
+    pub fn fetch(&self) -> Result<()> {
+        self.data().map(|_| ())
+    }
+
+    /// The device copy, if there is one.
+    pub(crate) fn device_copy(&self) -> Option<Arc<crate::gpu::DeviceColumn>> {
+        lock(&self.inner.device).clone()
+    }
+
+    /// The device slot, locked (the GPU backend uploads under this lock).
+    pub(crate) fn device_slot(&self) -> MutexGuard<'_, Option<Arc<crate::gpu::DeviceColumn>>> {
+        lock(&self.inner.device)
+    }
+
     /// Rows that hold null.
     pub fn null_count(&self) -> usize {
-        self.validity.as_ref().map_or(0, |v| v.null_count())
+        self.inner.validity.as_ref().map_or(0, |v| v.null_count())
     }
     pub fn is_valid(&self, row: usize) -> bool {
-        self.validity.as_ref().is_none_or(|v| v.is_valid(row))
+        self.inner.validity.as_ref().is_none_or(|v| v.is_valid(row))
     }
 
     /// The value at `row`, `Scalar::Null` for a null row.
@@ -215,7 +320,10 @@ impl Column {
             row,
             len: self.len(),
         };
-        let value = self.data.value(row).ok_or_else(out_of_bounds)?;
+        if row >= self.len() {
+            return Err(out_of_bounds());
+        }
+        let value = self.data()?.value(row).ok_or_else(out_of_bounds)?;
         Ok(if self.is_valid(row) {
             value
         } else {
@@ -225,11 +333,15 @@ impl Column {
 
     /// The values as a slice, without copying. Errors on a dtype mismatch or nulls.
     pub fn as_slice<T: ColumnElem>(&self) -> Result<&[T]> {
-        let values = T::slice(&self.data).ok_or(Error::DTypeMismatch {
+        let mismatch = || Error::DTypeMismatch {
             name: String::new(),
             found: self.dtype(),
             requested: T::DTYPE,
-        })?;
+        };
+        if T::DTYPE != self.dtype() {
+            return Err(mismatch());
+        }
+        let values = T::slice(self.data()?).ok_or_else(mismatch)?;
         if let Some(row) = self.first_null() {
             return Err(Error::NullValue {
                 name: String::new(),
@@ -255,7 +367,7 @@ impl Column {
     }
 
     fn first_null(&self) -> Option<usize> {
-        let validity = self.validity.as_ref()?;
+        let validity = self.inner.validity.as_ref()?;
         (0..self.len()).find(|&r| !validity.is_valid(r))
     }
 
@@ -282,15 +394,16 @@ impl Column {
         }
     }
 
-    /// Rows where `mask` is true, in order.
-    pub(crate) fn gather_mask(&self, mask: &[bool]) -> Column {
+    /// Rows where `mask` is true, in order (downloading the values first if needed).
+    pub(crate) fn gather_mask(&self, mask: &[bool]) -> Result<Column> {
+        let source = self.data()?;
         let data = crate::with_dtype!(self.dtype(), T => {
-            let values = T::slice(&self.data).unwrap_or(&[]);
+            let values = T::slice(source).unwrap_or(&[]);
             let kept: Vec<T> =
                 values.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| *v).collect();
             T::wrap(Arc::new(kept))
         });
-        let validity = self.validity.as_ref().map(|v| {
+        let validity = self.inner.validity.as_ref().map(|v| {
             let kept: Vec<bool> = (0..self.len())
                 .filter(|&r| mask.get(r) == Some(&true))
                 .map(|r| v.is_valid(r))
@@ -303,6 +416,12 @@ impl Column {
             }
             Arc::new(bitmap)
         });
-        Column { data, validity }
+        Ok(Column::with_validity(data, validity))
     }
+}
+
+/// Locks `m`, recovering from a poisoned lock (the slot holds an `Option<Arc<_>>`, consistent
+/// at every point).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -172,8 +172,8 @@ impl Frame {
         let columns = self
             .columns
             .iter()
-            .map(|(n, c)| (n.clone(), c.gather_mask(&keep)))
-            .collect();
+            .map(|(n, c)| Ok((n.clone(), c.gather_mask(&keep)?)))
+            .collect::<Result<_>>()?;
         Ok(Frame { columns, height })
     }
 

@@ -218,6 +218,9 @@ macro_rules! with_const_op {
 
 #[inline(always)]
 fn map_unary<T: Elem>(op: UnaryOp, x: &[T], out: &mut [T]) {
+    if T::unary_block(op, x, out) {
+        return;
+    }
     with_const_op!(UnaryOp, op, OP => {
         for (o, &v) in out.iter_mut().zip(x) {
             *o = T::unary(OP, v);

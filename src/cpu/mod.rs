@@ -58,7 +58,8 @@ pub fn run_scheduled(
     params: &[Scalar],
     plan: &Schedule,
 ) -> Result<KernelOutput> {
-    let data: Vec<&ColumnData> = columns.iter().map(|c| c.data()).collect();
+    // Columns a GPU pass left on the device are downloaded here (once; the column keeps it).
+    let data: Vec<&ColumnData> = columns.iter().map(|c| c.data()).collect::<Result<_>>()?;
     if data.iter().any(|d| d.len() != kernel.rows) {
         return Err(Error::Internal("kernel input of the wrong length".into()));
     }

@@ -10,13 +10,14 @@
 //! Bindings, all in group 0: `consts` (read), then `partials` (if any reduction runs on the
 //! device), then one per input column read, then one per store.
 //!
-//! Constants buffer (u32 words): `[0]` rows, `[1]` f32 NaN bits, `[2]` f32 +inf bits, `[3]`
-//! unused, then two words (low, high) per constant or param slot.
+//! Constants buffer (u32 words): `[0]` rows of this window, `[1]` f32 NaN bits, `[2]` f32 +inf
+//! bits, `[3]` the window's first row (argmin/argmax report global rows), then two words
+//! (low, high) per constant or param slot.
 
 use std::fmt::Write as _;
 
 use crate::dtype::{DType, Scalar};
-use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryKind, UnaryOp};
+use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryOp};
 use crate::plan::ir::{Instr, Kernel};
 
 const COMMON: &str = include_str!("../../shaders/common.wgsl");
@@ -168,8 +169,6 @@ pub fn generate(kernel: &Kernel, caps: &Caps) -> Result<Shader, Unsupported> {
     let program = &kernel.program;
     let live = live_set(kernel);
     let instrs = program.instrs();
-    let mut uses_64 = (false, false); // (i64, f64)
-    let mut uses_math = false;
     for (id, instr) in instrs.iter().enumerate() {
         if !live[id] {
             continue;
@@ -178,18 +177,11 @@ pub fn generate(kernel: &Kernel, caps: &Caps) -> Result<Shader, Unsupported> {
         if let Some(why) = unsupported_dtype(dtype, caps) {
             return Err(why);
         }
-        uses_64.0 |= dtype == DType::I64;
-        uses_64.1 |= dtype == DType::F64;
         if let Instr::Unary(_, a) | Instr::Binary(_, a, _) | Instr::Cast(_, a) = instr
             && let Some(why) = unsupported_dtype(program.dtype(*a), caps)
         {
             return Err(why);
         }
-        uses_math |= match instr {
-            Instr::Unary(op, _) => op.kind() == UnaryKind::Float && *op != UnaryOp::Sqrt,
-            Instr::Binary(op, _, _) => matches!(op, BinaryOp::Pow | BinaryOp::Atan2),
-            _ => false,
-        };
         match instr {
             Instr::KernelResult { .. } | Instr::ReduceScalar(..) => {
                 return Err("scalar instruction in a kernel".into());
@@ -316,20 +308,130 @@ pub fn generate(kernel: &Kernel, caps: &Caps) -> Result<Shader, Unsupported> {
         );
         binding += 1;
     }
-    wgsl.push_str(COMMON);
-    if uses_math {
-        wgsl.push_str(MATH_F32);
-    }
-    if uses_64.0 || uses_64.1 || shader.reductions.iter().any(|r| words(r.dtype) == 2) {
-        wgsl.push_str(INT64);
-    }
-    if uses_64.1 || shader.reductions.iter().any(|r| r.dtype == DType::F64) {
-        wgsl.push_str(FLOAT64);
-    }
-    wgsl.push_str(&reduction_decls(&shader));
+    let decls = reduction_decls(&shader);
+    // Only the helpers the kernel calls (directly or through other helpers): the shader
+    // compiler's time grows with the text, and the whole library is ~30 KiB.
+    wgsl.push_str(&helpers_for(&[&decls, &body]));
+    wgsl.push_str(&decls);
     wgsl.push_str(&body);
     shader.wgsl = wgsl;
     Ok(shader)
+}
+
+/// One top-level declaration of the hand-written helper libraries (with the comment lines
+/// just above it).
+struct Helper {
+    name: &'static str,
+    text: &'static str,
+}
+
+/// The helper libraries split into their top-level declarations, in library order (WGSL
+/// module-scope declarations may come in any order, so a subset keeps working).
+fn helpers() -> &'static [Helper] {
+    static HELPERS: std::sync::OnceLock<Vec<Helper>> = std::sync::OnceLock::new();
+    HELPERS.get_or_init(|| {
+        let mut out = Vec::new();
+        for lib in [COMMON, MATH_F32, INT64, FLOAT64] {
+            split_helpers(lib, &mut out);
+        }
+        out
+    })
+}
+
+/// Splits `lib` at its top-level declarations (`fn`, `const`, `var<...>`, `struct`, `alias`
+/// at the start of a line); comment and blank lines go with the declaration below them.
+fn split_helpers(lib: &'static str, out: &mut Vec<Helper>) {
+    let mut start = 0; // start of the pending item (its comments included)
+    let mut name: Option<&'static str> = None;
+    let mut offset = 0;
+    for line in lib.split_inclusive('\n') {
+        let decl = declared_name(line);
+        if let Some(n) = decl {
+            if let Some(prev) = name.take() {
+                // The previous item ends where this one's leading comments begin.
+                let end = leading_comments_start(lib, start, offset);
+                out.push(Helper {
+                    name: prev,
+                    text: &lib[start..end],
+                });
+                start = end;
+            }
+            name = Some(n);
+        }
+        offset += line.len();
+    }
+    if let Some(prev) = name {
+        out.push(Helper {
+            name: prev,
+            text: &lib[start..],
+        });
+    }
+}
+
+/// Where the run of comment and blank lines that ends at `end` begins (not before `floor`).
+fn leading_comments_start(lib: &str, floor: usize, end: usize) -> usize {
+    let mut at = end;
+    while at > floor {
+        let line_start = lib[floor..at - 1]
+            .rfind('\n')
+            .map_or(floor, |p| floor + p + 1);
+        let line = lib[line_start..at].trim();
+        if line.is_empty() || line.starts_with("//") {
+            at = line_start;
+        } else {
+            break;
+        }
+    }
+    at
+}
+
+/// The name a top-level declaration line declares, if it is one.
+fn declared_name(line: &str) -> Option<&str> {
+    let rest = ["fn ", "const ", "struct ", "alias "]
+        .iter()
+        .find_map(|k| line.strip_prefix(k))
+        .or_else(|| {
+            line.strip_prefix("var<")
+                .and_then(|r| r.split_once('>'))
+                .map(|(_, r)| r)
+        })?;
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+/// The identifiers in `text`.
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+}
+
+/// The helper declarations `code` needs, transitively, in library order.
+fn helpers_for(code: &[&str]) -> String {
+    let all = helpers();
+    let mut wanted: std::collections::HashSet<&str> =
+        code.iter().flat_map(|c| identifiers(c)).collect();
+    let mut used = vec![false; all.len()];
+    loop {
+        let mut grew = false;
+        for (k, h) in all.iter().enumerate() {
+            if !used[k] && wanted.contains(h.name) {
+                used[k] = true;
+                grew = true;
+                wanted.extend(identifiers(h.text));
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    all.iter()
+        .zip(&used)
+        .filter(|(_, u)| **u)
+        .map(|(h, _)| h.text)
+        .collect()
 }
 
 /// The dtype of kernel input `k`, from its `Load`.
@@ -587,7 +689,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
                         "max"
                     };
                     format!(
-                        "if (arg{name}_takes_{t}({x}, i, acc{r}, idx{r})) {{ acc{r} = {x}; idx{r} = i; }}"
+                        "if (arg{name}_takes_{t}({x}, i + consts[3], acc{r}, idx{r})) {{ acc{r} = {x}; idx{r} = i + consts[3]; }}"
                     )
                 }
                 ReduceOp::Var(_) | ReduceOp::Std(_) => format!(

@@ -69,6 +69,10 @@ pub struct Gpu {
     /// Errors the uncaptured-error handler saw (a nonzero change fails the pass that saw it).
     errors: Arc<AtomicU64>,
     lost: Arc<AtomicBool>,
+    /// Storage bindings at offsets are multiples of this (`min_storage_buffer_offset_alignment`).
+    pub offset_alignment: u64,
+    /// `SWATH_GPU_MAX_BINDING`, if set: a lower binding limit, so windowing can be tested.
+    max_binding_env: Option<u64>,
     /// Held for a whole pass where the API cannot take concurrent use: a GL context is
     /// single-threaded, and wgpu's GLES backend panics (sometimes inside a destructor, which
     /// aborts) when a thread waits over a second for it.
@@ -85,6 +89,26 @@ impl Gpu {
     }
     pub fn is_lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
+    }
+    /// Marks the device lost (wgpu's callback does it too, but only from inside a poll) and
+    /// drops the idle buffers, which are useless now.
+    pub fn mark_lost(&self, why: &str) {
+        if !self.lost.swap(true, Ordering::SeqCst) {
+            log::error!("GPU device lost: {why}; later passes run on the CPU");
+        }
+        lock(&self.pool).clear();
+    }
+    /// The largest storage binding a pass on this thread may use: the device's limit, lowered
+    /// by `SWATH_GPU_MAX_BINDING` and by `faults::set_max_binding` (tests).
+    pub fn max_binding(&self) -> u64 {
+        let mut limit = self.caps.max_binding_size;
+        for knob in [self.max_binding_env, super::faults::max_binding()]
+            .into_iter()
+            .flatten()
+        {
+            limit = limit.min(knob);
+        }
+        limit
     }
 
     pub fn cached_pipeline(&self, wgsl: &str) -> Option<Arc<Pipeline>> {
@@ -290,6 +314,16 @@ fn open(instance: &wgpu::Instance, adapter: wgpu::Adapter, all: &[String]) -> Re
         adapters,
     };
     log::info!("GPU: {}", describe(&info));
+    let max_binding_env = match std::env::var("SWATH_GPU_MAX_BINDING") {
+        Ok(text) => match parse_bytes(&text) {
+            Some(bytes) => Some(bytes),
+            None => {
+                log::warn!("SWATH_GPU_MAX_BINDING={text} is not a byte count; ignored");
+                None
+            }
+        },
+        Err(_) => None,
+    };
     Ok(Gpu {
         _instance: instance.clone(),
         _adapter: adapter,
@@ -301,6 +335,38 @@ fn open(instance: &wgpu::Instance, adapter: wgpu::Adapter, all: &[String]) -> Re
         pool: Mutex::new(Pool::default()),
         errors,
         lost,
+        offset_alignment: u64::from(limits.min_storage_buffer_offset_alignment.max(4)),
+        max_binding_env,
         exclusive: (info.backend == wgpu::Backend::Gl).then(|| Mutex::new(())),
     })
+}
+
+/// A byte count: digits with an optional `k`, `m` or `g` (binary) suffix, e.g. `4096`, `64k`.
+fn parse_bytes(text: &str) -> Option<u64> {
+    let t = text.trim().to_ascii_lowercase();
+    let t = t
+        .strip_suffix("ib")
+        .or_else(|| t.strip_suffix('b'))
+        .unwrap_or(&t);
+    let (digits, shift) = match t.chars().last()? {
+        'k' => (&t[..t.len() - 1], 10),
+        'm' => (&t[..t.len() - 1], 20),
+        'g' => (&t[..t.len() - 1], 30),
+        _ => (t, 0),
+    };
+    digits.trim().parse::<u64>().ok()?.checked_mul(1 << shift)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_counts_parse() {
+        use super::parse_bytes;
+        assert_eq!(parse_bytes("4096"), Some(4096));
+        assert_eq!(parse_bytes("64k"), Some(65536));
+        assert_eq!(parse_bytes("2MiB"), Some(2 << 20));
+        assert_eq!(parse_bytes("1g"), Some(1 << 30));
+        assert_eq!(parse_bytes("x"), None);
+        assert_eq!(parse_bytes(""), None);
+    }
 }

@@ -3,8 +3,10 @@
 //!
 //! - [`context`]: the one shared device, adapter choice, error handling;
 //! - [`codegen`]: kernel to WGSL, and what this device can run;
-//! - `run`: buffers, dispatch, readback; `combine`: the host half of reductions;
-//! - `pool`: buffers reused across passes.
+//! - `run`: windows, bind groups, dispatch, readback; `combine`: the host half of reductions;
+//! - `resident`: columns in GPU memory, uploads, downloads, transfer counters;
+//! - `pool`: buffers and staging buffers reused across passes;
+//! - [`faults`]: failures injected on demand, for tests.
 //!
 //! Nothing here panics into the caller: a missing adapter is [`available`]` == false`, a
 //! kernel the device cannot run is [`support`]` == Err(reason)`, and a failure while running
@@ -13,12 +15,19 @@
 pub mod codegen;
 mod combine;
 pub mod context;
+#[doc(hidden)]
+pub mod faults;
 mod pool;
+mod resident;
 mod run;
 
 use std::cell::Cell;
 
 pub use context::GpuInfo;
+pub(crate) use resident::download;
+pub use resident::{
+    DeviceColumn, TransferStats, global_transfer_stats, reset_transfer_stats, transfer_stats,
+};
 pub use run::{MAX_ROWS, MAX_WORKGROUPS};
 
 use crate::column::Column;
@@ -108,14 +117,34 @@ pub fn attempt(kernel: &Kernel, columns: &[&Column], params: &[Scalar]) -> Attem
             Err(e) => Attempt::Failed(e),
         }
     }));
-    result.unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("unknown panic");
-        Attempt::Failed(Error::Gpu(format!("panic in the GPU backend: {message}")))
-    })
+    result.unwrap_or_else(|panic| Attempt::Failed(panic_error(panic)))
+}
+
+/// A panic caught inside the GPU backend, as an error.
+pub(crate) fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    Error::Gpu(format!("panic in the GPU backend: {message}"))
+}
+
+/// Bytes a GPU pass over `columns` would upload first: the columns without a device copy
+/// (for the cost model: resident data costs no transfer).
+pub fn upload_bytes(columns: &[&Column]) -> u64 {
+    columns
+        .iter()
+        .filter(|c| !c.is_on_device())
+        .map(|c| c.len() as u64 * resident::device_size(c.dtype()))
+        .sum()
+}
+
+/// Rows per window a pass over `rows` rows with columns of `elem_bytes` per element would use
+/// on this thread (all of them when one binding holds the column): for `explain` and tests.
+pub fn window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {
+    let gpu = context::get().ok()?;
+    Some(run::window_rows(&gpu, rows, elem_bytes))
 }
 
 /// Runs `kernel` over `columns` (one per kernel input) with `params` on the GPU.

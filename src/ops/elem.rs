@@ -25,6 +25,12 @@ pub trait Elem:
     const MAX_IDENTITY: Self;
 
     fn unary(op: UnaryOp, x: Self) -> Self;
+    /// `op` over a whole block, where the type has a faster path than `unary` per element
+    /// (giving the same bits); returns false where it has none.
+    #[inline(always)]
+    fn unary_block(_op: UnaryOp, _x: &[Self], _out: &mut [Self]) -> bool {
+        false
+    }
     fn binary(op: BinaryOp, x: Self, y: Self) -> Self;
     fn compare(op: BinaryOp, x: Self, y: Self) -> bool;
     fn is_nan(self) -> bool;
@@ -75,7 +81,7 @@ fn compare_ord<T: PartialOrd>(op: BinaryOp, x: T, y: T) -> bool {
 }
 
 macro_rules! float_elem {
-    ($t:ident, $variant:ident) => {
+    ($t:ident, $variant:ident, $exp:path, $ln:path, $sin:path, $cos:path, $block:expr) => {
         impl Elem for $t {
             const DTYPE: DType = DType::$variant;
             const ZERO: Self = 0.0;
@@ -107,15 +113,15 @@ macro_rules! float_elem {
                     Trunc => x.trunc(),
                     Sqrt => x.sqrt(),
                     Cbrt => x.cbrt(),
-                    Exp => x.exp(),
+                    Exp => $exp(x),
                     Exp2 => x.exp2(),
-                    Ln => x.ln(),
+                    Ln => $ln(x),
                     Log2 => x.log2(),
                     Log10 => x.log10(),
                     Log1p => x.ln_1p(),
                     Expm1 => x.exp_m1(),
-                    Sin => x.sin(),
-                    Cos => x.cos(),
+                    Sin => $sin(x),
+                    Cos => $cos(x),
                     Tan => x.tan(),
                     Asin => x.asin(),
                     Acos => x.acos(),
@@ -127,6 +133,11 @@ macro_rules! float_elem {
                     // them elsewhere.
                     Not | IsNan | IsFinite => x,
                 }
+            }
+
+            #[inline(always)]
+            fn unary_block(op: UnaryOp, x: &[Self], out: &mut [Self]) -> bool {
+                $block(op, x, out)
             }
 
             #[inline(always)]
@@ -182,8 +193,25 @@ macro_rules! float_elem {
         }
     };
 }
-float_elem!(f32, F32);
-float_elem!(f64, F64);
+// f32 exp, ln, sin and cos use the vectorizable polynomials of `fastmath`; f64 uses libm.
+float_elem!(
+    f32,
+    F32,
+    super::fastmath::exp,
+    super::fastmath::ln,
+    super::fastmath::sin,
+    super::fastmath::cos,
+    super::fastmath::unary_block_f32
+);
+float_elem!(
+    f64,
+    F64,
+    f64::exp,
+    f64::ln,
+    f64::sin,
+    f64::cos,
+    |_, _, _| false
+);
 
 macro_rules! int_elem {
     ($t:ident, $variant:ident, $signed:expr) => {

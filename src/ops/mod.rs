@@ -3,6 +3,7 @@
 //! backends call those and nothing else, so an op's meaning is written once.
 
 pub mod elem;
+pub mod fastmath;
 
 use crate::dtype::DType;
 
