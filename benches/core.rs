@@ -4,7 +4,9 @@
 //!
 //! Groups: `sum_64m` (select sum vs a 16-accumulator loop), `fused_16m` ((a*b+c).sqrt().sum()
 //! vs a fused loop), `heavy_16m` (sin(x)*exp(-x*x) summed, 1 vs 2 threads), `small_1000`
-//! (one sum over 1,000 rows vs a plain loop: the fixed cost of a call).
+//! (one sum over 1,000 rows vs a plain loop: the fixed cost of a call), and `gpu_16m` (the sum
+//! and the fused sum forced onto the GPU, inputs on the device and on the host; skipped
+//! without an adapter; on lavapipe these only show the path works).
 
 use std::hint::black_box;
 
@@ -108,5 +110,41 @@ fn small_1000(cr: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sum_64m, fused_16m, heavy_16m, small_1000);
+fn gpu_16m(cr: &mut Criterion) {
+    if !swath::gpu::available() {
+        eprintln!("gpu_16m: skipped, no GPU adapter");
+        return;
+    }
+    let n = 16 << 20;
+    let df = Frame::new([
+        ("a", Column::from(data::random_f32(n, 2, 0.0, 2.0))),
+        ("b", Column::from(data::random_f32(n, 3, 0.0, 2.0))),
+        ("c", Column::from(data::random_f32(n, 4, 0.0, 2.0))),
+    ])
+    .unwrap();
+    let gpu = ExecOptions::new().backend(swath::options::Backend::Gpu);
+    let fused = || (col("a") * col("b") + col("c")).sqrt().sum();
+    let mut g = cr.benchmark_group("gpu_16m");
+    g.sample_size(10)
+        .throughput(Throughput::Bytes((n * 12) as u64));
+    // Resident: the first call leaves the inputs on the device, later ones reuse them.
+    g.bench_function("fused_resident", |b| {
+        b.iter(|| df.select_with([fused()], &gpu).unwrap())
+    });
+    g.bench_function("fused_from_host", |b| {
+        b.iter_batched(
+            // New columns each time: nothing of them is on the device yet.
+            || {
+                Frame::new(["a", "b", "c"].map(|n| (n, Column::from(df.values::<f32>(n).unwrap()))))
+                    .unwrap()
+            },
+            |fresh| fresh.select_with([fused()], &gpu).unwrap(),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("fused_cpu", |b| b.iter(|| df.select([fused()]).unwrap()));
+    g.finish();
+}
+
+criterion_group!(benches, sum_64m, fused_16m, heavy_16m, small_1000, gpu_16m);
 criterion_main!(benches);
