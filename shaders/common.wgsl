@@ -123,3 +123,15 @@ fn f32_to_u32(x: f32) -> u32 {
     if (x >= 4294967296.0) { return 4294967295u; }
     return u32(x);
 }
+
+// The `uniform` op: the "lowbias32" hash of a u32 key, top 24 bits scaled to [0, 1). Integer
+// arithmetic only, so it matches the CPU (src/ops/elem.rs `uniform`) bit for bit.
+fn uniform_u32(key: u32) -> f32 {
+    var h = key;
+    h = h ^ (h >> 16u);
+    h = h * 0x7feb352du;
+    h = h ^ (h >> 15u);
+    h = h * 0x846ca68bu;
+    h = h ^ (h >> 16u);
+    return f32(h >> 8u) * (1.0 / 16777216.0);
+}

@@ -37,6 +37,15 @@ impl Frame {
         Ok(frame)
     }
 
+    /// A frame of `height` rows and no columns, for expressions that read none
+    /// (`row_index()`, literals).
+    pub fn with_rows(height: usize) -> Frame {
+        Frame {
+            columns: Vec::new(),
+            height,
+        }
+    }
+
     /// Number of rows.
     pub fn height(&self) -> usize {
         self.height

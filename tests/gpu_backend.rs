@@ -377,6 +377,7 @@ fn unary_ops_match_cpu() {
                 Float => (&["f", "fm", "p", "unit", "small"], &[]),
                 Predicate => (&["f", "i", "u"], &["d", "l"]),
                 Logical => (&["b", "b2"], &[]),
+                Random => (&["i", "u"], &["l"]),
             };
             let tol = if op.kind() == Float {
                 transcendental_tolerance(op)

@@ -184,6 +184,9 @@ impl Repair {
                 let a = self.build(a);
                 let a = if *op == UnaryOp::Not {
                     self.boolean(a)
+                } else if *op == UnaryOp::Uniform {
+                    // A counter-based random number takes an integer key.
+                    a.cast(DType::U32)
                 } else {
                     self.numeric(a, *op as usize)
                 };

@@ -45,6 +45,9 @@ pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
         };
         let identity = super::calibrate::gpu_identity(&info);
         if let Some(g) = cached.gpu.clone().filter(|g| g.adapter == identity) {
+            if !cached.gpu_probed {
+                remember_gpu(Some(g.clone()));
+            }
             return Ok(Some(g));
         }
         log::info!("measuring the GPU ({identity})");

@@ -51,9 +51,11 @@ impl Work {
                     }
                 }
                 Instr::Binary(BinaryOp::Pow | BinaryOp::Atan2, _, _) => w.heavy_ops += 1.5,
-                Instr::Unary(..) | Instr::Binary(..) | Instr::Select(..) | Instr::Cast(..) => {
-                    w.cheap_ops += 1.0
-                }
+                Instr::Unary(..)
+                | Instr::Binary(..)
+                | Instr::Select(..)
+                | Instr::Cast(..)
+                | Instr::RowIndex => w.cheap_ops += 1.0,
                 _ => {}
             }
         }

@@ -157,6 +157,18 @@ fn eval_instr(
     }
     match program.instrs()[i] {
         Instr::Load(_) | Instr::Const(_) | Instr::Param(_) => {}
+        Instr::RowIndex => {
+            // Row numbers are u32 by definition: they wrap past 2^32 - 1.
+            for (o, row) in out!(u32).iter_mut().zip(rows.clone()) {
+                *o = row as u32;
+            }
+        }
+        Instr::Unary(UnaryOp::Uniform, a) => {
+            let x = operand::<u32>(input, before, a, rows)?;
+            for (o, &key) in out!(f32).iter_mut().zip(x) {
+                *o = crate::ops::elem::uniform(key);
+            }
+        }
         Instr::Unary(op, a) => {
             let in_dtype = program.dtype(a);
             crate::with_dtype!(in_dtype, T => {
@@ -226,7 +238,7 @@ fn map_unary<T: Elem>(op: UnaryOp, x: &[T], out: &mut [T]) {
             *o = T::unary(OP, v);
         }
     }; Neg, Abs, Sign, Floor, Ceil, Round, Trunc, Sqrt, Cbrt, Exp, Exp2, Ln, Log2, Log10, Log1p,
-       Expm1, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Not, IsNan, IsFinite)
+       Expm1, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Not, IsNan, IsFinite, Uniform)
 }
 
 #[inline(always)]

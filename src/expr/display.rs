@@ -29,6 +29,7 @@ impl fmt::Display for Expr {
                 _ => write!(f, "{e}.{}()", op.name()),
             },
             Expr::Alias(e, name) => write!(f, "{e}.alias(\"{name}\")"),
+            Expr::RowIndex => f.write_str("row_index()"),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::dtype::{DType, Scalar};
 use crate::ops::{BinaryOp, ReduceOp, UnaryOp};
 
 pub use parse::parse;
+
 pub use when::{ChainedThen, ChainedWhen, Then, When, when};
 
 /// A column expression. Cheap to clone: subtrees are shared.
@@ -37,11 +38,25 @@ pub enum Expr {
     Reduce(ReduceOp, Arc<Expr>),
     /// The same value under another output name.
     Alias(Arc<Expr>, String),
+    /// The row number (u32, from 0), Polars' `int_range(0, height)`.
+    RowIndex,
 }
 
 /// The column named `name`.
 pub fn col(name: impl Into<String>) -> Expr {
     Expr::Column(name.into())
+}
+
+/// The row number of each row as u32, counting from 0 (wrapping past 2^32 - 1 rows).
+///
+/// ```
+/// use swath::prelude::*;
+/// let out = Frame::with_rows(3).select([swath::row_index().alias("i")])?;
+/// assert_eq!(out.column("i")?.to_vec::<u32>()?, vec![0, 1, 2]);
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn row_index() -> Expr {
+    Expr::RowIndex
 }
 
 /// A literal value. Literals are weakly typed: `col("x_f32") * lit(2.0)` stays f32, and an
@@ -117,6 +132,9 @@ impl Expr {
         is_nan => IsNan,
         /// True where the value is neither NaN nor infinite.
         is_finite => IsFinite,
+        /// A pseudo-random f32 in [0, 1) that depends only on this integer key (a counter-based
+        /// generator: `(row_index() * 2).uniform()` gives one stream, `* 2 + 1` another).
+        uniform => Uniform,
     }
 
     binary_methods! {
@@ -207,6 +225,7 @@ impl Expr {
             Expr::Alias(_, name) => name.clone(),
             Expr::Column(name) => name.clone(),
             Expr::Literal(_) => "literal".to_string(),
+            Expr::RowIndex => "row_index".to_string(),
             Expr::Unary(_, e) | Expr::Cast(_, e) | Expr::Reduce(_, e) => e.output_name(),
             Expr::Binary(_, a, b) => first_column(a)
                 .or_else(|| first_column(b))

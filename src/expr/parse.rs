@@ -282,6 +282,11 @@ impl Parser<'_> {
             }
             Tok::Name(name) if name == "true" => Ok(lit(true)),
             Tok::Name(name) if name == "false" => Ok(lit(false)),
+            Tok::Name(name) if name == "row_index" && self.peek() == &Tok::Op("(") => {
+                self.at += 1;
+                self.expect(")")?;
+                Ok(super::row_index())
+            }
             Tok::Name(name) if self.peek() == &Tok::Op("(") => {
                 self.at += 1;
                 let args = self.args()?;
@@ -351,6 +356,7 @@ fn call(name: &str, mut args: Vec<Expr>) -> std::result::Result<Expr, String> {
         "not" => Some(Expr::not),
         "isnan" | "is_nan" => Some(Expr::is_nan),
         "isfinite" | "is_finite" => Some(Expr::is_finite),
+        "uniform" => Some(Expr::uniform),
         "sum" => Some(Expr::sum),
         "prod" | "product" => Some(Expr::product),
         "mean" => Some(Expr::mean),

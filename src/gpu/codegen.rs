@@ -649,6 +649,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
                         format!("in{k}[i]")
                     }
                 }
+                // Row numbers are u32 and wrap, as on the CPU; consts[3] is the window's first row.
+                Instr::RowIndex => "i + consts[3]".to_string(),
+                Instr::Unary(UnaryOp::Uniform, a) => format!("uniform_u32({})", v(a)),
                 Instr::Unary(op, a) => unary(op, program.dtype(a), &v(a))?,
                 Instr::Binary(op, a, b) => binary(op, program.dtype(a), &v(a), &v(b))?,
                 Instr::Select(c, a, b) => format!("select({}, {}, {})", v(b), v(a), v(c)),
@@ -827,7 +830,7 @@ fn unary(op: UnaryOp, dtype: DType, x: &str) -> Result<String, Unsupported> {
                 Sqrt => format!("sqrt_{f}({x})"),
                 IsNan => format!("isnan_{f}({x})"),
                 IsFinite => format!("isfinite_{f}({x})"),
-                Not => return refuse(),
+                Not | Uniform => return refuse(),
                 _ if dtype == DType::F64 => return f64_refuse(),
                 Cbrt => format!("cbrt_f32({x})"),
                 Exp => format!("exp_f32({x})"),

@@ -140,6 +140,16 @@ pub fn upload_bytes(columns: &[&Column]) -> u64 {
         .sum()
 }
 
+/// Bytes a CPU pass over `columns` would download first: the columns that live only on the
+/// GPU (the results of earlier GPU passes, not read on the host yet).
+pub fn download_bytes(columns: &[&Column]) -> u64 {
+    columns
+        .iter()
+        .filter(|c| !c.is_on_host())
+        .map(|c| c.len() as u64 * resident::device_size(c.dtype()))
+        .sum()
+}
+
 /// Rows per window a pass over `rows` rows with columns of `elem_bytes` per element would use
 /// on this thread (all of them when one binding holds the column): for `explain` and tests.
 pub fn window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {

@@ -44,6 +44,19 @@ pub trait Elem:
     fn from_scalar(s: Scalar) -> Option<Self>;
 }
 
+/// The `uniform` op: Chris Wellons' "lowbias32" integer hash of `key`, its top 24 bits scaled
+/// to [0, 1). Pure 32-bit integer arithmetic, so every backend gives the same bits.
+#[inline(always)]
+pub fn uniform(key: u32) -> f32 {
+    let mut h = key;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x7feb_352d);
+    h ^= h >> 15;
+    h = h.wrapping_mul(0x846c_a68b);
+    h ^= h >> 16;
+    (h >> 8) as f32 * (1.0 / 16_777_216.0)
+}
+
 /// `x > y` that an argmin/argmax scan uses; NaN is handled by the caller.
 #[inline(always)]
 pub fn nan_min<T: Elem>(x: T, y: T) -> T {
@@ -129,9 +142,9 @@ macro_rules! float_elem {
                     Sinh => x.sinh(),
                     Cosh => x.cosh(),
                     Tanh => x.tanh(),
-                    // Not, IsNan and IsFinite never reach a float map: the type rules send
+                    // Not, IsNan, IsFinite and Uniform never reach a float map: the type rules send
                     // them elsewhere.
-                    Not | IsNan | IsFinite => x,
+                    Not | IsNan | IsFinite | Uniform => x,
                 }
             }
 

@@ -55,7 +55,7 @@ fn exp_poly(x: f32) -> f32 {
     let p = ((((1.987_569_1e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
-        + 5.000_000_1e-1;
+        + 0.5; // Cephes' 5.0000001201e-1, which rounds to 0.5 in f32
     let e = p * (r * r) + r + 1.0;
     // 2^n as 2^(n-1) * 2, built from exponent bits: in range n is within [-125, 128], and
     // 2^128 itself is not a finite f32.
@@ -75,7 +75,7 @@ pub fn exp(x: f32) -> f32 {
 
 #[inline(always)]
 fn ln_in_range(x: f32) -> bool {
-    x >= f32::MIN_POSITIVE && x <= f32::MAX
+    (f32::MIN_POSITIVE..=f32::MAX).contains(&x)
 }
 
 #[inline(always)]
@@ -99,7 +99,7 @@ fn ln_poly(x: f32) -> f32 {
         * m
         - 2.499_999_4e-1)
         * m
-        + 3.333_333_1e-1;
+        + 3.333_333e-1;
     y *= m * z;
     let ef = e as f32;
     y += -2.121_944_4e-4 * ef;
@@ -205,6 +205,20 @@ pub fn cos_block(x: &[f32], out: &mut [f32]) {
     block(x, out, trig_in_range, cos_poly, f32::cos)
 }
 
+/// The block path of `op` for f32, if it has one; false means "use the scalar function".
+#[inline(always)]
+pub fn unary_block_f32(op: super::UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
+    use super::UnaryOp::*;
+    match op {
+        Exp => exp_block(x, out),
+        Ln => ln_block(x, out),
+        Sin => sin_block(x, out),
+        Cos => cos_block(x, out),
+        _ => return false,
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     /// Distance in ulps between `got` and the f64 reference rounded to f32.
@@ -296,18 +310,4 @@ mod tests {
             }
         }
     }
-}
-
-/// The block path of `op` for f32, if it has one; false means "use the scalar function".
-#[inline(always)]
-pub fn unary_block_f32(op: super::UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
-    use super::UnaryOp::*;
-    match op {
-        Exp => exp_block(x, out),
-        Ln => ln_block(x, out),
-        Sin => sin_block(x, out),
-        Cos => cos_block(x, out),
-        _ => return false,
-    }
-    true
 }

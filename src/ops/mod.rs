@@ -38,6 +38,9 @@ pub enum UnaryOp {
     Not,
     IsNan,
     IsFinite,
+    /// A counter-based random number: a fixed 32-bit hash of the integer key, mapped to a
+    /// uniform f32 in [0, 1). The same key gives the same number on every backend.
+    Uniform,
 }
 
 /// How a unary op treats dtypes.
@@ -51,14 +54,17 @@ pub enum UnaryKind {
     Logical,
     /// Any number in, bool out.
     Predicate,
+    /// An integer key (taken as u32, wrapping) in, f32 out.
+    Random,
 }
 
 impl UnaryOp {
-    pub const ALL: [UnaryOp; 28] = {
+    pub const ALL: [UnaryOp; 29] = {
         use UnaryOp::*;
         [
             Neg, Abs, Sign, Floor, Ceil, Round, Trunc, Sqrt, Cbrt, Exp, Exp2, Ln, Log2, Log10,
             Log1p, Expm1, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Not, IsNan, IsFinite,
+            Uniform,
         ]
     };
 
@@ -93,6 +99,7 @@ impl UnaryOp {
             Not => "not",
             IsNan => "is_nan",
             IsFinite => "is_finite",
+            Uniform => "uniform",
         }
     }
 
@@ -102,6 +109,7 @@ impl UnaryOp {
             Neg | Abs | Sign | Floor | Ceil | Round | Trunc => UnaryKind::Numeric,
             Not => UnaryKind::Logical,
             IsNan | IsFinite => UnaryKind::Predicate,
+            Uniform => UnaryKind::Random,
             _ => UnaryKind::Float,
         }
     }
@@ -114,6 +122,7 @@ impl UnaryOp {
             UnaryKind::Float if input.is_numeric() => Ok((input.float_of(), input.float_of())),
             UnaryKind::Logical if input == DType::Bool => Ok((input, input)),
             UnaryKind::Predicate if input.is_numeric() => Ok((input, DType::Bool)),
+            UnaryKind::Random if input.is_integer() => Ok((DType::U32, DType::F32)),
             _ => refuse(),
         }
     }

@@ -122,6 +122,7 @@ fn fused_ops(program: &Program) -> String {
             Instr::Cast(t, a) => format!("%{a} as {t}"),
             Instr::KernelResult { kernel, output } => format!("result {kernel}.{output}"),
             Instr::ReduceScalar(op, a) => format!("{}(%{a})", op.name()),
+            Instr::RowIndex => "row index".to_string(),
         };
         items.push(format!("%{id} = {text}"));
     }

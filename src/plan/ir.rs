@@ -26,6 +26,8 @@ pub enum Instr {
     /// `cond ? then : otherwise`.
     Select(Id, Id, Id),
     Cast(DType, Id),
+    /// The row number (u32).
+    RowIndex,
     /// Output `output` of the reductions of kernel `kernel`.
     KernelResult {
         kernel: usize,
@@ -47,6 +49,7 @@ enum InstrKey {
     Cast(DType, Id),
     KernelResult(usize, usize),
     ReduceScalar(ReduceOp, Id),
+    RowIndex,
 }
 
 impl InstrKey {
@@ -64,6 +67,7 @@ impl InstrKey {
             Instr::Cast(dt, a) => InstrKey::Cast(dt, a),
             Instr::KernelResult { kernel, output } => InstrKey::KernelResult(kernel, output),
             Instr::ReduceScalar(op, a) => InstrKey::ReduceScalar(op, a),
+            Instr::RowIndex => InstrKey::RowIndex,
         };
         (key, dtype)
     }

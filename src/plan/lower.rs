@@ -216,6 +216,7 @@ impl Lowerer<'_> {
                 self.push(target, Instr::Load(k), info.dtype)
             }
             Expr::Alias(a, _) => return self.full(a, stage, want),
+            Expr::RowIndex => self.push(target, Instr::RowIndex, DType::U32),
             Expr::Cast(dtype, a) => {
                 let from = self.types.info(a)?.dtype;
                 let x = self.full(a, stage, from)?;
@@ -291,6 +292,9 @@ impl Lowerer<'_> {
                 return Err(Error::Internal(format!(
                     "column `{name}` lowered as a scalar"
                 )));
+            }
+            Expr::RowIndex => {
+                return Err(Error::Internal("row_index() lowered as a scalar".into()));
             }
             _ => {
                 return self.map(

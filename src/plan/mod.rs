@@ -116,8 +116,15 @@ fn run_pass(
 
 /// Bytes per row of `columns` that already have a copy on the GPU.
 fn resident_bytes_per_row(kernel: &ir::Kernel, columns: &[&Column]) -> f64 {
-    let _ = (kernel, columns);
-    0.0
+    if kernel.rows == 0 {
+        return 0.0;
+    }
+    columns
+        .iter()
+        .filter(|c| c.is_on_device())
+        .map(|c| c.len() as f64 * c.dtype().size_of() as f64)
+        .sum::<f64>()
+        / kernel.rows as f64
 }
 
 fn null_output(kernel: &ir::Kernel) -> crate::cpu::KernelOutput {
@@ -173,7 +180,7 @@ impl ScalarState {
                     .and_then(|r| r.get(output))
                     .copied()
                     .ok_or_else(|| Error::Internal("reduction result not ready".into()))?,
-                Instr::Load(_) | Instr::Param(_) => {
+                Instr::Load(_) | Instr::Param(_) | Instr::RowIndex => {
                     return Err(Error::Internal(
                         "row instruction in the scalar program".into(),
                     ));

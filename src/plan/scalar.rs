@@ -15,6 +15,10 @@ pub fn unary(op: UnaryOp, x: Scalar) -> Scalar {
     crate::with_dtype!(dtype, T => {
         let Some(v) = T::from_scalar(x) else { return Scalar::Null };
         match op.kind() {
+            UnaryKind::Random => match x {
+                Scalar::U32(key) => Scalar::F32(crate::ops::elem::uniform(key)),
+                _ => Scalar::Null,
+            },
             UnaryKind::Predicate => {
                 Scalar::Bool(if op == UnaryOp::IsNan { v.is_nan() } else { v.is_finite() })
             }

@@ -184,6 +184,11 @@ impl<'a> Inference<'a> {
                 }
             }
             Expr::Alias(a, _) => self.info(a)?,
+            Expr::RowIndex => Info {
+                dtype: DType::U32,
+                weak: false,
+                shape: Shape::Full { stage: 0 },
+            },
         })
     }
 }

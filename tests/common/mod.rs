@@ -573,6 +573,7 @@ enum UKind {
     Float,
     Logical,
     Predicate,
+    Random,
 }
 
 fn ukind(op: UnaryOp) -> UKind {
@@ -581,6 +582,7 @@ fn ukind(op: UnaryOp) -> UKind {
         Neg | Abs | Sign | Floor | Ceil | Round | Trunc => UKind::Numeric,
         Not => UKind::Logical,
         IsNan | IsFinite => UKind::Predicate,
+        Uniform => UKind::Random,
         Sqrt | Cbrt | Exp | Exp2 | Ln | Log2 | Log10 | Log1p | Expm1 | Sin | Cos | Tan | Asin
         | Acos | Atan | Sinh | Cosh | Tanh => UKind::Float,
     }
@@ -780,6 +782,7 @@ fn unary_v(op: UnaryOp, d: DType, v: V, tol: &Tol) -> V {
     match (ukind(op), v) {
         (_, V::Null | V::Unknown) => v,
         (UKind::Logical, V::B(b)) => V::B(!b),
+        (UKind::Random, V::I(key)) => V::F(lowbias32_uniform(key as u32), 0.0),
         (UKind::Predicate, V::I(_)) => V::B(op == IsFinite),
         (UKind::Predicate, V::F(x, _)) => V::B(if op == IsNan {
             x.is_nan()
@@ -1488,11 +1491,22 @@ impl Oracle {
                 }
             }
             Expr::Alias(a, _) => self.eval(a)?,
+            Expr::RowIndex => OCol {
+                dtype: DType::U32,
+                weak: false,
+                scalar: false,
+                vals: Arc::new(
+                    (0..self.height)
+                        .map(|i| V::I(i as i128 % (1i128 << 32)))
+                        .collect(),
+                ),
+            },
             Expr::Unary(op, a) => {
                 let a = self.eval(a)?;
                 let kind = ukind(*op);
                 let ok = match kind {
                     UKind::Logical => a.dtype == DType::Bool,
+                    UKind::Random => matches!(a.dtype, DType::I32 | DType::I64 | DType::U32),
                     _ => is_num(a.dtype),
                 };
                 if !ok {
@@ -1501,6 +1515,7 @@ impl Oracle {
                 let (work, out) = match kind {
                     UKind::Float => (float_of(a.dtype), float_of(a.dtype)),
                     UKind::Predicate => (a.dtype, DType::Bool),
+                    UKind::Random => (DType::U32, DType::F32),
                     _ => (a.dtype, a.dtype),
                 };
                 let (scalar, len) = self.out_len(&[&a]);
@@ -1933,4 +1948,16 @@ pub fn assert_ok(failures: Vec<String>, what: &str) {
         base_seed(),
         shown.join("\n  ")
     );
+}
+
+/// The `uniform` op's definition (DESIGN: a counter-based generator): Wellons' lowbias32 hash
+/// of the key, top 24 bits over 2^24. Written here from the published constants.
+fn lowbias32_uniform(key: u32) -> f64 {
+    let mut h = key as u64;
+    h ^= h >> 16;
+    h = (h * 0x7feb352d) & 0xffff_ffff;
+    h ^= h >> 15;
+    h = (h * 0x846ca68b) & 0xffff_ffff;
+    h ^= h >> 16;
+    (h >> 8) as f64 / 16_777_216.0
 }
