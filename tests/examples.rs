@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const EXAMPLES: [&str; 3] = ["describe", "black_scholes", "quickstart"];
+const EXAMPLES: [&str; 4] = ["describe", "black_scholes", "quickstart", "monte_carlo_pi"];
 
 /// The example binaries by name, built once per test process.
 fn binaries() -> &'static HashMap<String, PathBuf> {
@@ -153,6 +153,13 @@ fn black_scholes_prices_hold_parity_at_a_reduced_size() {
         out.contains("check: textbook prices and put-call parity hold"),
         "{out}"
     );
+}
+
+#[test]
+fn monte_carlo_pi_lands_within_five_standard_errors() {
+    let out = run_example("monte_carlo_pi", &[("SWATH_EXAMPLE_ROWS", "200000")]);
+    assert!(out.contains("200000 points"), "{out}");
+    assert!(out.contains("check: within 5 standard errors of pi"), "{out}");
 }
 
 #[test]
