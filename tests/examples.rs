@@ -159,7 +159,10 @@ fn black_scholes_prices_hold_parity_at_a_reduced_size() {
 fn monte_carlo_pi_lands_within_five_standard_errors() {
     let out = run_example("monte_carlo_pi", &[("SWATH_EXAMPLE_ROWS", "200000")]);
     assert!(out.contains("200000 points"), "{out}");
-    assert!(out.contains("check: within 5 standard errors of pi"), "{out}");
+    assert!(
+        out.contains("check: within 5 standard errors of pi"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -83,8 +83,10 @@ pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
         Backend::Gpu => return (Way::Gpu, estimates, "forced: backend gpu".into()),
         Backend::Auto => {}
     }
+    // The pool must win clearly: near the crossover the estimates are least certain, and a
+    // mid-sized input is still in the calling core's cache, which the model does not see.
     let (cpu_way, cpu_ns) = match pool {
-        Some(p) if p < serial => (Way::CpuPool, p),
+        Some(p) if p < POOL_MARGIN * serial => (Way::CpuPool, p),
         _ => (Way::Cpu1, serial),
     };
     let gpu_usable = s.gpu.is_some_and(|g| !g.software);
@@ -202,6 +204,9 @@ fn choose_among(
         reason,
     })
 }
+
+/// How much faster the pool's estimate must be than the calling thread's to be chosen.
+const POOL_MARGIN: f64 = 0.8;
 
 /// Below this estimated CPU time no GPU can win (a round trip alone is ~20-100 µs).
 const GPU_WORTH_ASKING_NS: f64 = 20_000.0;

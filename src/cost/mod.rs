@@ -101,14 +101,18 @@ impl CpuCosts {
     /// Estimated ns on a pool of `threads` threads.
     pub fn pool_ns(&self, w: &Work, threads: usize) -> f64 {
         let threads = threads.max(1) as f64;
-        // Bandwidth grows with threads up to what the pool measured, compute splits evenly.
+        // Bandwidth grows with threads up to what the pool measured, compute splits over the
+        // threads, but only in whole chunks: the busiest thread does ceil(chunks / threads)
+        // of them, which is most of the work when there are few.
         let bw = (self.read_bytes_per_ns * threads)
             .min(self.pool_read_bytes_per_ns * threads / self.threads.max(1) as f64);
         let bw = bw.max(self.read_bytes_per_ns);
+        let chunks = (w.rows / crate::cpu::CHUNK as f64).ceil().max(1.0);
+        let busiest = (chunks / threads).ceil() / chunks;
         self.call_ns
             + self.pool_ns
-            + w.rows * (w.bytes_in + w.bytes_out) / bw
-            + self.compute_ns(w) / threads
+            + busiest * threads * w.rows * (w.bytes_in + w.bytes_out) / bw
+            + busiest * self.compute_ns(w)
     }
 }
 

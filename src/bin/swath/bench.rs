@@ -166,6 +166,11 @@ pub fn run(config: &Config) -> Result<Report, Error> {
             for &way in &ways {
                 bar.set_message(format!("{} {rows} rows on {}", shape.name(), way.name()));
                 let ns = time(&frame, shape, way, config.seconds_per_point)?;
+                if way == Way::Gpu {
+                    // A software adapter's worker threads spin on after its last pass and
+                    // would slow whatever is timed next on the same cores.
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
                 let bytes = (rows * shape.bytes_per_row()) as f64;
                 points.push(Point {
                     shape,

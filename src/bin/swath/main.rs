@@ -40,7 +40,7 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_enum, default_values_t = bench::Shape::ALL)]
         shapes: Vec<bench::Shape>,
         /// Ways to run them (gpu is skipped without an adapter).
-        #[arg(long, value_delimiter = ',', value_enum, default_values_t = [bench::Way::Cpu1, bench::Way::Cpu, bench::Way::Gpu, bench::Way::Auto])]
+        #[arg(long, value_delimiter = ',', value_enum, default_values_t = [bench::Way::Auto, bench::Way::Cpu1, bench::Way::Cpu, bench::Way::Gpu])]
         backends: Vec<bench::Way>,
         /// Where to write the results as JSON.
         #[arg(long, default_value = "target/swath-bench/bench.json")]
