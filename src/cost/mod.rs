@@ -1,9 +1,9 @@
 //! The cost model: estimated time of one pass on each way swath can run it, from what the pass
 //! does per row ([`Work`]) and constants measured on this machine ([`Calibration`]).
 //!
-//! time = fixed overhead + bytes moved / bandwidth + ops / rate (+ transfers for a GPU).
-//! Memory and arithmetic are added, not overlapped: pessimistic for both, but the same way on
-//! every backend, and the calibration probes mix both the same way the kernels do.
+//! time = fixed overhead + max(bytes moved / bandwidth, ops / rate) on the CPU, where a
+//! streaming pass overlaps the two (adding them double-counted and sent mid-sized passes to
+//! the pool); the GPU adds its transfers, which do not overlap the pass.
 
 mod cache;
 mod calibrate;
@@ -93,9 +93,9 @@ impl CpuCosts {
 
     /// Estimated ns on the calling thread.
     pub fn serial_ns(&self, w: &Work) -> f64 {
-        self.call_ns
-            + w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns
-            + self.compute_ns(w)
+        // A streaming pass overlaps memory and arithmetic: it takes the longer of the two.
+        let memory = w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns;
+        self.call_ns + memory.max(self.compute_ns(w))
     }
 
     /// Estimated ns on a pool of `threads` threads.
@@ -109,10 +109,8 @@ impl CpuCosts {
         let bw = bw.max(self.read_bytes_per_ns);
         let chunks = (w.rows / crate::cpu::CHUNK as f64).ceil().max(1.0);
         let busiest = (chunks / threads).ceil() / chunks;
-        self.call_ns
-            + self.pool_ns
-            + busiest * threads * w.rows * (w.bytes_in + w.bytes_out) / bw
-            + busiest * self.compute_ns(w)
+        let memory = busiest * threads * w.rows * (w.bytes_in + w.bytes_out) / bw;
+        self.call_ns + self.pool_ns + memory.max(busiest * self.compute_ns(w))
     }
 }
 
