@@ -17,7 +17,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const EXAMPLES: [&str; 4] = ["describe", "black_scholes", "quickstart", "monte_carlo_pi"];
+const EXAMPLES: [&str; 5] = [
+    "describe",
+    "black_scholes",
+    "quickstart",
+    "monte_carlo_pi",
+    "saxpy_chain",
+];
 
 /// The example binaries by name, built once per test process.
 fn binaries() -> &'static HashMap<String, PathBuf> {
@@ -163,6 +169,22 @@ fn monte_carlo_pi_lands_within_five_standard_errors() {
         out.contains("check: within 5 standard errors of pi"),
         "{out}"
     );
+}
+
+#[test]
+fn saxpy_chain_matches_the_fused_cpu_pass() {
+    let out = run_example("saxpy_chain", &[("SWATH_EXAMPLE_ROWS", "100000")]);
+    assert!(
+        out.contains("check: the chain matches the fused CPU pass"),
+        "{out}"
+    );
+    if out.contains("(GPU)") {
+        // The second map reads only resident columns.
+        assert!(
+            out.contains("w = a*z + x              moved          0 B to the device"),
+            "{out}"
+        );
+    }
 }
 
 #[test]
