@@ -28,9 +28,10 @@ pub struct Choice {
     pub way: Way,
     /// How the CPU runs the pass: the choice itself for a CPU way, the fallback for the GPU.
     pub schedule: Schedule,
-    /// (way, estimated ns) for every way considered.
+    /// (way, estimated ns) for every way considered (empty unless explained).
     pub estimates: Vec<(String, f64)>,
-    /// One line saying what was chosen and why.
+    /// One line saying what was chosen and why (empty unless explained or debug logging is
+    /// on: formatting it costs more than a small pass).
     pub reason: String,
 }
 
@@ -48,76 +49,96 @@ pub struct Situation<'a> {
     pub gpu: Option<&'a GpuCosts>,
 }
 
+/// The estimates behind a decision, in ns (`None`: that way is not available).
+#[derive(Debug, Clone, Copy)]
+struct Estimates {
+    serial: f64,
+    pool: Option<f64>,
+    gpu: Option<f64>,
+}
+
 /// The rule: forced ways win; otherwise the smallest estimate among the calling thread, the
 /// pool (several threads and chunks) and a hardware GPU. A software GPU adapter runs on the
-/// same cores as the CPU backend, so `auto` never picks it (forcing it still works).
-/// Returns the way, the estimates and the reason; whether the GPU can run this particular
-/// kernel is checked by the caller, which falls back to the best CPU way.
+/// same cores as the CPU backend, so `auto` never picks it (forcing it still works). Whether
+/// the GPU can run this particular kernel is checked by the caller, which falls back to the
+/// best CPU way. No strings here: this runs for every pass, however small.
+fn rule(s: &Situation<'_>) -> (Way, Estimates) {
+    let e = Estimates {
+        serial: s.cpu.serial_ns(&s.work),
+        pool: (s.threads > 1 && s.chunks > 1).then(|| s.cpu.pool_ns(&s.work, s.threads)),
+        gpu: s.gpu.map(|g| g.ns(&s.work, s.resident)),
+    };
+    let way = match s.backend {
+        Backend::Cpu1 => Way::Cpu1,
+        Backend::Cpu if s.threads > 1 => Way::CpuPool,
+        Backend::Cpu => Way::Cpu1,
+        Backend::Gpu => Way::Gpu,
+        Backend::Auto => {
+            let (cpu_way, cpu_ns) = best_cpu(&e);
+            let gpu_usable = s.gpu.is_some_and(|g| !g.software);
+            match e.gpu {
+                Some(g) if gpu_usable && g < cpu_ns => Way::Gpu,
+                _ => cpu_way,
+            }
+        }
+    };
+    (way, e)
+}
+
+/// The better CPU way. The pool must win clearly: near the crossover the estimates are least
+/// certain, and a mid-sized input is still in the calling core's cache, which the model does
+/// not see.
+fn best_cpu(e: &Estimates) -> (Way, f64) {
+    match e.pool {
+        Some(p) if p < POOL_MARGIN * e.serial => (Way::CpuPool, p),
+        _ => (Way::Cpu1, e.serial),
+    }
+}
+
+/// [`rule`] with its estimates by name and a sentence saying why, for `explain` and logs.
 pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
-    let serial = s.cpu.serial_ns(&s.work);
-    let mut estimates = vec![("cpu1".to_string(), serial)];
-    let pool = (s.threads > 1 && s.chunks > 1).then(|| s.cpu.pool_ns(&s.work, s.threads));
-    if let Some(p) = pool {
+    let (way, e) = rule(s);
+    let mut estimates = vec![("cpu1".to_string(), e.serial)];
+    if let Some(p) = e.pool {
         estimates.push((format!("cpu x{}", s.threads), p));
     }
-    let gpu = s.gpu.map(|g| g.ns(&s.work, s.resident));
-    if let Some(g) = gpu {
+    if let Some(g) = e.gpu {
         estimates.push(("gpu".to_string(), g));
     }
-    match s.backend {
-        Backend::Cpu1 => return (Way::Cpu1, estimates, "forced: backend cpu1".into()),
-        Backend::Cpu if s.threads > 1 => {
-            return (
-                Way::CpuPool,
-                estimates,
-                format!("forced: backend cpu (pool of {})", s.threads),
-            );
-        }
-        Backend::Cpu => {
-            return (
-                Way::Cpu1,
-                estimates,
-                "forced: backend cpu, one thread".into(),
-            );
-        }
-        Backend::Gpu => return (Way::Gpu, estimates, "forced: backend gpu".into()),
-        Backend::Auto => {}
-    }
-    // The pool must win clearly: near the crossover the estimates are least certain, and a
-    // mid-sized input is still in the calling core's cache, which the model does not see.
-    let (cpu_way, cpu_ns) = match pool {
-        Some(p) if p < POOL_MARGIN * serial => (Way::CpuPool, p),
-        _ => (Way::Cpu1, serial),
-    };
-    let gpu_usable = s.gpu.is_some_and(|g| !g.software);
-    let reason_cpu = |why: String| (cpu_way, estimates.clone(), why);
-    match gpu {
-        Some(g) if gpu_usable && g < cpu_ns => (
-            Way::Gpu,
-            estimates.clone(),
-            format!(
-                "gpu: est. {} vs {} on the CPU{}",
-                us(g),
-                us(cpu_ns),
-                if s.resident > 0.0 {
-                    " (inputs already on the device)"
-                } else {
-                    ""
-                }
-            ),
+    let (cpu_way, cpu_ns) = best_cpu(&e);
+    let reason = match (s.backend, way) {
+        (Backend::Cpu1, _) => "forced: backend cpu1".to_string(),
+        (Backend::Cpu, Way::CpuPool) => format!("forced: backend cpu (pool of {})", s.threads),
+        (Backend::Cpu, _) => "forced: backend cpu, one thread".to_string(),
+        (Backend::Gpu, _) => "forced: backend gpu".to_string(),
+        (Backend::Auto, Way::Gpu) => format!(
+            "gpu: est. {} vs {} on the CPU{}",
+            us(e.gpu.unwrap_or(f64::NAN)),
+            us(cpu_ns),
+            if s.resident > 0.0 {
+                " (inputs already on the device)"
+            } else {
+                ""
+            }
         ),
-        Some(_) if !gpu_usable => reason_cpu(format!(
-            "{}; the GPU adapter is software (it runs on these same cores), never chosen for speed",
-            cpu_reason(cpu_way, serial, pool, s)
-        )),
-        Some(g) => reason_cpu(format!(
-            "{}; the GPU would take {} (round trip {})",
-            cpu_reason(cpu_way, serial, pool, s),
-            us(g),
-            us(s.gpu.map_or(0.0, |g| g.roundtrip_ns))
-        )),
-        None => reason_cpu(cpu_reason(cpu_way, serial, pool, s)),
-    }
+        (Backend::Auto, _) => {
+            let cpu = cpu_reason(cpu_way, e.serial, e.pool, s);
+            match (s.gpu, e.gpu) {
+                (Some(g), _) if g.software => format!(
+                    "{cpu}; the GPU adapter is software (it runs on these same cores), never chosen for speed"
+                ),
+                (Some(g), Some(t)) => {
+                    format!(
+                        "{cpu}; the GPU would take {} (round trip {})",
+                        us(t),
+                        us(g.roundtrip_ns)
+                    )
+                }
+                _ => cpu,
+            }
+        }
+    };
+    (way, estimates, reason)
 }
 
 fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> String {
@@ -148,7 +169,18 @@ fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> St
 /// The choice for `kernel` on this machine, with `resident` bytes per row of its inputs
 /// already on the GPU.
 pub fn choose(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<Choice> {
-    choose_among(kernel, resident, options, true)
+    choose_among(
+        kernel,
+        resident,
+        options,
+        true,
+        log::log_enabled!(log::Level::Debug),
+    )
+}
+
+/// [`choose`] with the estimates and the reason filled in, for `explain`.
+pub fn choose_explained(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<Choice> {
+    choose_among(kernel, resident, options, true, true)
 }
 
 fn choose_among(
@@ -156,6 +188,7 @@ fn choose_among(
     resident: f64,
     options: &ExecOptions,
     consider_gpu: bool,
+    explain: bool,
 ) -> Result<Choice> {
     let isa = options.resolved_isa()?;
     let threads = options.resolved_threads()?;
@@ -178,7 +211,11 @@ fn choose_among(
         cpu,
         gpu,
     };
-    let (way, estimates, reason) = decide(&situation);
+    let (way, estimates, reason) = if explain {
+        decide(&situation)
+    } else {
+        (rule(&situation).0, Vec::new(), String::new())
+    };
     let cpu_threads = match way {
         Way::CpuPool => threads,
         Way::Cpu1 => 1,
@@ -218,7 +255,8 @@ pub fn choose_cpu(kernel: &Kernel, options: &ExecOptions) -> Result<Choice> {
         _ => Backend::Auto,
     };
     let options = options.backend(backend);
-    let choice = choose_among(kernel, 0.0, &options, false)?;
+    let debug = log::log_enabled!(log::Level::Debug);
+    let choice = choose_among(kernel, 0.0, &options, false, debug)?;
     Ok(Choice {
         way: if choice.schedule.threads > 1 {
             Way::CpuPool

@@ -56,7 +56,7 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
                 kernel.params.len()
             );
         }
-        let choice = crate::cost::choose(kernel, 0.0, options)?;
+        let choice = crate::cost::choose_explained(kernel, 0.0, options)?;
         let bytes: usize = kernel.rows
             * kernel
                 .program
