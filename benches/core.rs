@@ -16,30 +16,6 @@ use swath::prelude::*;
 #[path = "data.rs"]
 mod data;
 
-fn sum16(x: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let mut chunks = x.chunks_exact(16);
-    for c in &mut chunks {
-        for j in 0..16 {
-            acc[j] += c[j];
-        }
-    }
-    let tail: f32 = chunks.remainder().iter().sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-fn fused16(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let n = a.len() / 16 * 16;
-    for i in (0..n).step_by(16) {
-        for j in 0..16 {
-            acc[j] += (a[i + j] * b[i + j] + c[i + j]).sqrt();
-        }
-    }
-    let tail: f32 = (n..a.len()).map(|i| (a[i] * b[i] + c[i]).sqrt()).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
 fn sum_64m(cr: &mut Criterion) {
     let n = 64 << 20;
     let x = data::random_f32(n, 1, -1.0, 1.0);
@@ -47,7 +23,7 @@ fn sum_64m(cr: &mut Criterion) {
     let mut g = cr.benchmark_group("sum_64m");
     g.sample_size(10)
         .throughput(Throughput::Bytes((n * 4) as u64));
-    g.bench_function("hand_loop_1t", |b| b.iter(|| sum16(black_box(&x))));
+    g.bench_function("hand_loop_1t", |b| b.iter(|| data::sum16(black_box(&x))));
     g.bench_function("swath", |b| b.iter(|| df.select([col("x").sum()]).unwrap()));
     let one = ExecOptions::new().threads(1);
     g.bench_function("swath_1t", |b| {
@@ -74,7 +50,7 @@ fn fused_16m(cr: &mut Criterion) {
     g.sample_size(10)
         .throughput(Throughput::Bytes((n * 12) as u64));
     g.bench_function("hand_loop_1t", |bch| {
-        bch.iter(|| fused16(black_box(&a), &b, &c))
+        bch.iter(|| data::fused16(black_box(&a), &b, &c))
     });
     g.bench_function("swath", |bch| bch.iter(|| df.select([e()]).unwrap()));
     let one = ExecOptions::new().threads(1);
@@ -105,7 +81,7 @@ fn small_1000(cr: &mut Criterion) {
     let x = data::random_f32(1000, 6, -1.0, 1.0);
     let df = Frame::new([("x", Column::from(x.clone()))]).unwrap();
     let mut g = cr.benchmark_group("small_1000");
-    g.bench_function("hand_loop", |b| b.iter(|| sum16(black_box(&x))));
+    g.bench_function("hand_loop", |b| b.iter(|| data::sum16(black_box(&x))));
     g.bench_function("swath", |b| b.iter(|| df.select([col("x").sum()]).unwrap()));
     g.finish();
 }

@@ -18,36 +18,12 @@ mod data;
 const SUM_ROWS: usize = 64 << 20;
 const FUSED_ROWS: usize = 16 << 20;
 
-fn sum16(x: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let mut chunks = x.chunks_exact(16);
-    for c in &mut chunks {
-        for j in 0..16 {
-            acc[j] += c[j];
-        }
-    }
-    let tail: f32 = chunks.remainder().iter().sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-fn fused16(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let n = a.len() / 16 * 16;
-    for i in (0..n).step_by(16) {
-        for j in 0..16 {
-            acc[j] += (a[i + j] * b[i + j] + c[i + j]).sqrt();
-        }
-    }
-    let tail: f32 = (n..a.len()).map(|i| (a[i] * b[i] + c[i]).sqrt()).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
 /// The same loop split over two scoped threads: the practical two-core limit.
 fn fused16_2t(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
     let h = a.len() / 2;
     std::thread::scope(|s| {
-        let left = s.spawn(|| fused16(&a[..h], &b[..h], &c[..h]));
-        let right = fused16(&a[h..], &b[h..], &c[h..]);
+        let left = s.spawn(|| data::fused16(&a[..h], &b[..h], &c[..h]));
+        let right = data::fused16(&a[h..], &b[h..], &c[h..]);
         left.join().unwrap_or(f32::NAN) + right
     })
 }
@@ -55,8 +31,8 @@ fn fused16_2t(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
 fn sum16_2t(x: &[f32]) -> f32 {
     let h = x.len() / 2;
     std::thread::scope(|s| {
-        let left = s.spawn(|| sum16(&x[..h]));
-        let right = sum16(&x[h..]);
+        let left = s.spawn(|| data::sum16(&x[..h]));
+        let right = data::sum16(&x[h..]);
         left.join().unwrap_or(f32::NAN) + right
     })
 }
@@ -134,7 +110,7 @@ fn main() {
         "sum_64m",
         "hand_loop_1t",
         median_ns(15, || {
-            black_box(sum16(black_box(&x)));
+            black_box(data::sum16(black_box(&x)));
         }),
         bytes,
     );
@@ -176,7 +152,7 @@ fn main() {
         "fused_16m",
         "hand_loop_1t",
         median_ns(15, || {
-            black_box(fused16(a, b, c));
+            black_box(data::fused16(a, b, c));
         }),
         bytes,
     );
@@ -230,7 +206,7 @@ fn main() {
         "small_1000",
         "hand_loop",
         median_ns(20001, || {
-            black_box(sum16(black_box(&small)));
+            black_box(data::sum16(black_box(&small)));
         }),
         4000,
     );
