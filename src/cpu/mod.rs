@@ -8,6 +8,8 @@ pub mod isa;
 mod pool;
 mod reduce;
 
+pub(crate) use reduce::Moments;
+
 use rayon::prelude::*;
 
 use crate::column::{Column, ColumnData};

@@ -148,7 +148,7 @@ impl Moments {
     }
 
     /// Chan et al.'s parallel merge: exact in exact arithmetic, stable in floating point.
-    fn merge(self, other: Moments) -> Moments {
+    pub fn merge(self, other: Moments) -> Moments {
         if self.n == 0.0 {
             return other;
         }

@@ -44,31 +44,8 @@ fn pairwise(xs: &[f64]) -> f64 {
     }
 }
 
-/// Count, mean and sum of squared deviations (the CPU's `Moments`).
-#[derive(Clone, Copy, Default)]
-struct Moments {
-    n: f64,
-    mean: f64,
-    m2: f64,
-}
-
-impl Moments {
-    fn merge(self, other: Moments) -> Moments {
-        if self.n == 0.0 {
-            return other;
-        }
-        if other.n == 0.0 {
-            return self;
-        }
-        let n = self.n + other.n;
-        let delta = other.mean - self.mean;
-        Moments {
-            n,
-            mean: self.mean + delta * (other.n / n),
-            m2: self.m2 + other.m2 + delta * delta * (self.n * other.n / n),
-        }
-    }
-}
+// Partial variances merge exactly as the CPU's do (Chan's formula), with the same code.
+use crate::cpu::Moments;
 
 /// Every reduction of `kernel`, from the partials of `workgroups` workgroups.
 pub fn finish(
