@@ -12,6 +12,8 @@ fn cpu() -> CpuCosts {
         threads: 2,
         read_bytes_per_ns: 30.0,
         pool_read_bytes_per_ns: 45.0,
+        cached_read_bytes_per_ns: 60.0,
+        cache_bytes: 2.0 * 1024.0 * 1024.0,
         cheap_op_ns: 0.1,
         heavy_op_ns: 5.0,
     }

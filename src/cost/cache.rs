@@ -126,10 +126,14 @@ fn load(path: &Path) -> std::result::Result<Calibration, String> {
         cpu.pool_ns,
         cpu.read_bytes_per_ns,
         cpu.pool_read_bytes_per_ns,
+        cpu.cached_read_bytes_per_ns,
         cpu.cheap_op_ns,
         cpu.heavy_op_ns,
     ];
-    if figures.iter().any(|v| !v.is_finite() || *v < 0.0) || cpu.read_bytes_per_ns <= 0.0 {
+    if figures.iter().any(|v| !v.is_finite() || *v < 0.0)
+        || cpu.read_bytes_per_ns <= 0.0
+        || cpu.cached_read_bytes_per_ns <= 0.0
+    {
         return Err(format!("cache {} holds impossible figures", path.display()));
     }
     Ok(c)

@@ -50,6 +50,13 @@ pub fn measure() -> Result<Calibration> {
     let (_, tp) = time_pass(&stream, col("x").sum(), isa, threads, 5)?;
     let pool_read_bytes_per_ns = bytes / (tp - call_ns - pool_ns).max(1.0);
 
+    // The calling core's cache: a sum over half of it, repeated, reads from cache.
+    let cache_bytes = l2_bytes();
+    let cached = probe_frame((cache_bytes / 8.0) as usize);
+    let (w, tc) = time_pass(&cached, col("x").sum(), isa, 1, 51)?;
+    let cached_read_bytes_per_ns =
+        (w.rows * w.bytes_in / (tc - call_ns).max(1.0)).max(read_bytes_per_ns);
+
     Ok(Calibration {
         fingerprint: super::fingerprint(),
         gpu: None,
@@ -60,10 +67,31 @@ pub fn measure() -> Result<Calibration> {
             threads,
             read_bytes_per_ns,
             pool_read_bytes_per_ns: pool_read_bytes_per_ns.max(read_bytes_per_ns),
+            cached_read_bytes_per_ns,
+            cache_bytes,
             cheap_op_ns,
             heavy_op_ns,
         },
     })
+}
+
+/// Bytes of one core's L2 cache (Linux sysfs), 1 MiB where it cannot be read.
+fn l2_bytes() -> f64 {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cache/index2/size");
+    let parsed = text.ok().and_then(|t| {
+        let t = t.trim();
+        let (digits, scale) = match t.strip_suffix('K') {
+            Some(d) => (d, 1024.0),
+            None => match t.strip_suffix('M') {
+                Some(d) => (d, 1024.0 * 1024.0),
+                None => (t, 1.0),
+            },
+        };
+        digits.parse::<f64>().ok().map(|v| v * scale)
+    });
+    parsed
+        .filter(|b| *b >= 64.0 * 1024.0)
+        .unwrap_or(1024.0 * 1024.0)
 }
 
 /// A frame with one column `x` of `rows` pseudo-random f32 in [-1, 1).

@@ -80,6 +80,12 @@ pub struct CpuCosts {
     pub read_bytes_per_ns: f64,
     /// Bytes per ns the whole pool streams.
     pub pool_read_bytes_per_ns: f64,
+    /// Bytes per ns one thread reads from its own cache, for passes whose data fits it.
+    #[serde(default)]
+    pub cached_read_bytes_per_ns: f64,
+    /// Bytes of data that fit the calling core's cache (its L2).
+    #[serde(default)]
+    pub cache_bytes: f64,
     /// ns per element of one cheap op on one thread.
     pub cheap_op_ns: f64,
     /// ns per element of one transcendental op on one thread.
@@ -94,8 +100,15 @@ impl CpuCosts {
     /// Estimated ns on the calling thread.
     pub fn serial_ns(&self, w: &Work) -> f64 {
         // A streaming pass overlaps memory and arithmetic: it takes the longer of the two.
-        let memory = w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns;
-        self.call_ns + memory.max(self.compute_ns(w))
+        // Data that fits the calling core's cache (the usual case for mid-sized inputs it has
+        // just written or read) streams at cache speed; the pool's threads must fetch it.
+        let bytes = w.rows * (w.bytes_in + w.bytes_out);
+        let bw = if bytes <= self.cache_bytes {
+            self.cached_read_bytes_per_ns.max(self.read_bytes_per_ns)
+        } else {
+            self.read_bytes_per_ns
+        };
+        self.call_ns + (bytes / bw).max(self.compute_ns(w))
     }
 
     /// Estimated ns on a pool of `threads` threads.

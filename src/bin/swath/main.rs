@@ -296,6 +296,11 @@ fn calibration_table(c: &swath::cost::Calibration) -> String {
             cpu.read_bytes_per_ns, cpu.pool_read_bytes_per_ns
         ),
         format!(
+            "  cpu cache read: {:.1} GB/s for passes under {} KiB",
+            cpu.cached_read_bytes_per_ns,
+            (cpu.cache_bytes / 1024.0) as u64
+        ),
+        format!(
             "  cpu cheap op: {:.3} ns/element, transcendental: {:.2} ns/element",
             cpu.cheap_op_ns, cpu.heavy_op_ns
         ),
