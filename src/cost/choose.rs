@@ -248,25 +248,6 @@ const POOL_MARGIN: f64 = 0.8;
 /// Below this estimated CPU time no GPU can win (a round trip alone is ~20-100 µs).
 const GPU_WORTH_ASKING_NS: f64 = 20_000.0;
 
-/// The CPU-only choice (calling thread or pool), for passes that must run on the CPU.
-pub fn choose_cpu(kernel: &Kernel, options: &ExecOptions) -> Result<Choice> {
-    let backend = match options.resolved_backend()? {
-        b @ (Backend::Cpu | Backend::Cpu1) => b,
-        _ => Backend::Auto,
-    };
-    let options = options.backend(backend);
-    let debug = log::log_enabled!(log::Level::Debug);
-    let choice = choose_among(kernel, 0.0, &options, false, debug)?;
-    Ok(Choice {
-        way: if choice.schedule.threads > 1 {
-            Way::CpuPool
-        } else {
-            Way::Cpu1
-        },
-        ..choice
-    })
-}
-
 /// Nanoseconds as a short human figure.
 pub fn us(ns: f64) -> String {
     if ns >= 1e6 {

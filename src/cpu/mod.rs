@@ -15,7 +15,6 @@ use rayon::prelude::*;
 use crate::column::{Column, ColumnData};
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
-use crate::options::ExecOptions;
 use crate::plan::ir::Kernel;
 use buffers::{Buf, OutSlice};
 use isa::Isa;
@@ -38,19 +37,6 @@ pub struct Schedule {
     /// Threads used: 1 means on the calling thread.
     pub threads: usize,
     pub chunks: usize,
-}
-
-/// Runs `kernel` over `columns` (one per kernel input, in order) with `params`, on the
-/// calling thread or the pool as the cost model chooses.
-pub fn run_kernel(
-    kernel: &Kernel,
-    columns: &[&Column],
-    params: &[Scalar],
-    options: &ExecOptions,
-) -> Result<KernelOutput> {
-    let choice = crate::cost::choose_cpu(kernel, options)?;
-    log::debug!("{}", choice.reason);
-    run_scheduled(kernel, columns, params, &choice.schedule)
 }
 
 /// Runs `kernel` exactly as `plan` says.

@@ -30,6 +30,13 @@ fn lanes<T: Elem>(x: &[T], identity: T, f: impl Fn(T, T) -> T) -> T {
     for (j, &v) in blocks.remainder().iter().enumerate() {
         acc[j] = f(acc[j], v);
     }
+    fold_lanes(acc, f)
+}
+
+/// Folds the 64 lanes as a fixed tree (halving the width each step), so every ISA rounds
+/// the same way.
+#[inline(always)]
+fn fold_lanes<T: Copy>(mut acc: [T; LANES], f: impl Fn(T, T) -> T) -> T {
     let mut width = LANES;
     while width > 1 {
         width /= 2;
@@ -74,14 +81,7 @@ fn lane_extreme<T: Elem>(x: &[T], min: bool) -> T {
     {
         return first;
     }
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for j in 0..width {
-            acc[j] = pick(acc[j], acc[j + width]);
-        }
-    }
-    acc[0]
+    fold_lanes(acc, pick)
 }
 
 #[inline(always)]
