@@ -46,7 +46,7 @@ pub use column::Column;
 pub use cpu::isa::Isa;
 pub use dtype::{DType, Scalar};
 pub use error::{Error, Result};
-pub use expr::{Expr, col, lit, parse, row_index, when};
+pub use expr::{Expr, col, iterate, lit, parse, row_index, state, when};
 pub use frame::Frame;
 pub use options::{Backend, ExecOptions};
 
@@ -54,7 +54,7 @@ pub use options::{Backend, ExecOptions};
 pub mod prelude {
     pub use crate::column::Column;
     pub use crate::dtype::{DType, Scalar};
-    pub use crate::expr::{Expr, col, lit, row_index, when};
+    pub use crate::expr::{Expr, col, iterate, lit, row_index, state, when};
     pub use crate::frame::Frame;
     pub use crate::options::{Backend, ExecOptions};
     pub use crate::{Error, Isa};

@@ -39,23 +39,46 @@ impl Work {
             rows: kernel.rows as f64,
             ..Work::default()
         };
+        let mut loaded = Vec::new();
+        // Ops in a loop body count once per step, and a row may take up to `max_iter` steps:
+        // the estimate assumes the worst, which errs towards parallel backends for loops.
+        let mut repeats: Vec<(usize, f64)> = Vec::new();
         for (id, instr) in program.instrs().iter().enumerate() {
+            while repeats.last().is_some_and(|&(end, _)| id > end) {
+                repeats.pop();
+            }
+            let times = repeats.last().map_or(1.0, |&(_, t)| t);
             match instr {
-                Instr::Load(_) => w.bytes_in += program.dtype(id).size_of() as f64,
+                // A column loaded again after a loop is still read from memory once.
+                Instr::Load(k) if !loaded.contains(k) => {
+                    loaded.push(*k);
+                    w.bytes_in += program.dtype(id).size_of() as f64;
+                }
                 Instr::Unary(op, _) if op.kind() == UnaryKind::Float => {
                     // sqrt is a vector instruction, the rest are library calls.
                     if *op == crate::ops::UnaryOp::Sqrt {
-                        w.cheap_ops += 2.0
+                        w.cheap_ops += 2.0 * times
                     } else {
-                        w.heavy_ops += 1.0
+                        w.heavy_ops += times
                     }
                 }
-                Instr::Binary(BinaryOp::Pow | BinaryOp::Atan2, _, _) => w.heavy_ops += 1.5,
+                Instr::Binary(BinaryOp::Pow | BinaryOp::Atan2, _, _) => w.heavy_ops += 1.5 * times,
                 Instr::Unary(..)
                 | Instr::Binary(..)
                 | Instr::Select(..)
                 | Instr::Cast(..)
-                | Instr::RowIndex => w.cheap_ops += 1.0,
+                | Instr::RowIndex => w.cheap_ops += times,
+                Instr::LoopBegin => {
+                    if let Some(end) = program.loop_end(id)
+                        && let Some(Instr::LoopEnd { max_iter, .. }) = program.instrs().get(end)
+                    {
+                        repeats.push((end, times * f64::from((*max_iter).max(1))));
+                    }
+                }
+                Instr::LoopEnd { updates, .. } => {
+                    // The step itself: a compare, a count and a masked copy per state.
+                    w.cheap_ops += (2 + updates.len()) as f64 * times
+                }
                 _ => {}
             }
         }

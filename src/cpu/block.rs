@@ -21,6 +21,12 @@ use crate::plan::ir::{Instr, Kernel};
 /// summation depends on it and results must not depend on the machine.
 pub const BLOCK: usize = 4096;
 
+/// Rows per block in kernels with a per-row loop. The block steps through the loop together
+/// and leaves it when its last row is done, so smaller blocks waste fewer steps on rows that
+/// have finished, and the body's registers stay in L1 across the many steps. Fixed for the
+/// same reason as [`BLOCK`].
+pub const LOOP_BLOCK: usize = 256;
+
 /// What a chunk needs besides its rows and output windows.
 pub struct ChunkInput<'a> {
     pub kernel: &'a Kernel,
@@ -28,7 +34,7 @@ pub struct ChunkInput<'a> {
     pub params: &'a [Scalar],
 }
 
-fn internal(what: &str) -> Error {
+pub(super) fn internal(what: &str) -> Error {
     Error::Internal(format!("cpu evaluator: {what}"))
 }
 
@@ -42,7 +48,12 @@ pub fn run_chunk(
 ) -> Result<Vec<Partial>> {
     let kernel = input.kernel;
     let program = &kernel.program;
-    let block = BLOCK.min(rows.len()).max(1);
+    let block_len = if program.instrs().contains(&Instr::LoopBegin) {
+        LOOP_BLOCK
+    } else {
+        BLOCK
+    };
+    let block = block_len.min(rows.len()).max(1);
     // One register per instruction; loads read the input column in place, constants and
     // params are filled once per chunk.
     let mut regs: Vec<Buf> = Vec::with_capacity(program.len());
@@ -65,13 +76,28 @@ pub fn run_chunk(
         .iter()
         .map(|r| Accumulator::new(r.op, program.dtype(r.value)))
         .collect();
+    let mut loops = super::loops::loop_runs(program, block);
 
     let mut start = rows.start;
     while start < rows.end {
-        let end = (start + BLOCK).min(rows.end);
+        let end = (start + block_len).min(rows.end);
         let block_rows = start..end;
-        for i in 0..program.len() {
-            eval_instr(input, &mut regs, i, &block_rows)?;
+        let mut i = 0;
+        while i < program.len() {
+            match program.instrs()[i] {
+                Instr::LoopBegin => {
+                    super::loops::enter(&mut loops, &mut regs, i, block_rows.len())?;
+                }
+                Instr::LoopEnd { .. } => {
+                    let again = super::loops::step(input, &mut loops, &mut regs, i, &block_rows)?;
+                    if let Some(first_body) = again {
+                        i = first_body;
+                        continue;
+                    }
+                }
+                _ => eval_instr(input, &mut regs, i, &block_rows)?,
+            }
+            i += 1;
         }
         let offset = start - rows.start;
         for (out, &value) in outs.iter_mut().zip(&kernel.stores) {
@@ -92,7 +118,7 @@ pub fn run_chunk(
 /// The block's values of instruction `id`: a window of an input column for loads, else the
 /// instruction's register.
 #[inline(always)]
-fn operand<'a, T: CpuElem>(
+pub(super) fn operand<'a, T: CpuElem>(
     input: &'a ChunkInput<'_>,
     regs: &'a [Buf],
     id: usize,
@@ -211,6 +237,13 @@ fn eval_instr(
                 }
             }));
         }
+        Instr::LoopState { init, .. } => {
+            crate::with_dtype!(out_dtype, T => {
+                out!(T).copy_from_slice(operand::<T>(input, before, init, rows)?);
+            });
+        }
+        // Run by `run_chunk` itself: they move between instructions.
+        Instr::LoopBegin | Instr::LoopEnd { .. } => {}
         Instr::KernelResult { .. } | Instr::ReduceScalar(..) => {
             return Err(internal("scalar instruction in a kernel"));
         }

@@ -5,6 +5,7 @@
 mod block;
 pub(crate) mod buffers;
 pub mod isa;
+mod loops;
 mod pool;
 mod reduce;
 

@@ -30,6 +30,28 @@ impl fmt::Display for Expr {
             },
             Expr::Alias(e, name) => write!(f, "{e}.alias(\"{name}\")"),
             Expr::RowIndex => f.write_str("row_index()"),
+            Expr::LoopState(name) => write!(f, "state(\"{name}\")"),
+            Expr::Loop(spec, output) => {
+                write!(f, "iterate({})", spec.max_iter)?;
+                for s in &spec.states {
+                    match &s.init {
+                        Some(init) => write!(f, ".state(\"{}\", {init})", s.name)?,
+                        None => write!(f, ".state(\"{}\", ?)", s.name)?,
+                    }
+                }
+                if let Some(cond) = &spec.cond {
+                    write!(f, ".while_({cond})")?;
+                }
+                for s in &spec.states {
+                    if let Some(update) = &s.update {
+                        write!(f, ".update(\"{}\", {update})", s.name)?;
+                    }
+                }
+                match output {
+                    super::LoopOutput::Iterations => f.write_str(".iterations()"),
+                    super::LoopOutput::State(name) => write!(f, ".get(\"{name}\")"),
+                }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! the other expressions of the same call into passes over memory.
 
 mod display;
+mod iterate;
 mod parse;
 mod when;
 
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use crate::dtype::{DType, Scalar};
 use crate::ops::{BinaryOp, ReduceOp, UnaryOp};
 
+pub use iterate::{Iterate, LoopOutput, LoopSpec, LoopState, iterate, state};
 pub use parse::parse;
 
 pub use when::{ChainedThen, ChainedWhen, Then, When, when};
@@ -40,6 +42,10 @@ pub enum Expr {
     Alias(Arc<Expr>, String),
     /// The row number (u32, from 0), Polars' `int_range(0, height)`.
     RowIndex,
+    /// The current value of a state of the enclosing [`iterate`] loop.
+    LoopState(String),
+    /// One output of a per-row loop built with [`iterate`].
+    Loop(Arc<LoopSpec>, LoopOutput),
 }
 
 /// The column named `name`.
@@ -226,6 +232,9 @@ impl Expr {
             Expr::Column(name) => name.clone(),
             Expr::Literal(_) => "literal".to_string(),
             Expr::RowIndex => "row_index".to_string(),
+            Expr::LoopState(name) => name.clone(),
+            Expr::Loop(_, LoopOutput::Iterations) => "iterations".to_string(),
+            Expr::Loop(_, LoopOutput::State(name)) => name.clone(),
             Expr::Unary(_, e) | Expr::Cast(_, e) | Expr::Reduce(_, e) => e.output_name(),
             Expr::Binary(_, a, b) => first_column(a)
                 .or_else(|| first_column(b))

@@ -158,6 +158,19 @@ fn live_set(kernel: &Kernel) -> Vec<bool> {
             Instr::Unary(_, a) | Instr::Cast(_, a) => stack.push(a),
             Instr::Binary(_, a, b) => stack.extend([a, b]),
             Instr::Select(c, a, b) => stack.extend([c, a, b]),
+            // A loop is needed whole: its begin, every state, the condition and the updates.
+            Instr::LoopBegin => stack.extend(program.loop_end(id)),
+            Instr::LoopState { begin, init } => stack.extend([begin, init]),
+            Instr::LoopEnd {
+                begin,
+                cond,
+                ref updates,
+                ..
+            } => {
+                stack.extend([begin, cond]);
+                stack.extend(updates);
+                stack.extend(program.loop_states(begin));
+            }
             _ => {}
         }
     }
@@ -571,6 +584,55 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
+    /// Opens a per-row loop: the step count and the states as variables (so they outlive
+    /// the loop), then a WGSL `loop` that stops after `max_iter` steps.
+    fn loop_begin(&mut self, begin: usize, indent: &mut String) -> Result<(), Unsupported> {
+        let program = &self.kernel.program;
+        let end = program.loop_end(begin).ok_or("a loop without an end")?;
+        let Some(Instr::LoopEnd { max_iter, .. }) = program.instrs().get(end) else {
+            return Err("a loop without an end".into());
+        };
+        let _ = writeln!(self.out, "{indent}var v{end}: u32 = 0u;");
+        for state in program.loop_states(begin) {
+            let Some(Instr::LoopState { init, .. }) = program.instrs().get(state) else {
+                return Err("a loop state".into());
+            };
+            let t = reg_type(program.dtype(state));
+            let _ = writeln!(self.out, "{indent}var v{state}: {t} = v{init};");
+        }
+        let _ = writeln!(self.out, "{indent}loop {{");
+        indent.push_str("    ");
+        let _ = writeln!(self.out, "{indent}if (v{end} >= {max_iter}u) {{ break; }}");
+        Ok(())
+    }
+
+    /// Closes a per-row loop: stop where the condition fails, else take every update at once.
+    fn loop_end(&mut self, end: usize, indent: &mut String) -> Result<(), Unsupported> {
+        let program = &self.kernel.program;
+        let Some(Instr::LoopEnd {
+            begin,
+            cond,
+            updates,
+            ..
+        }) = program.instrs().get(end)
+        else {
+            return Err("a loop end".into());
+        };
+        let _ = writeln!(self.out, "{indent}if (!v{cond}) {{ break; }}");
+        let states = program.loop_states(*begin);
+        for (state, update) in states.clone().zip(updates) {
+            let t = reg_type(program.dtype(state));
+            let _ = writeln!(self.out, "{indent}let next{state}: {t} = v{update};");
+        }
+        for state in states {
+            let _ = writeln!(self.out, "{indent}v{state} = next{state};");
+        }
+        let _ = writeln!(self.out, "{indent}v{end} = v{end} + 1u;");
+        indent.truncate(indent.len().saturating_sub(4));
+        let _ = writeln!(self.out, "{indent}}}");
+        Ok(())
+    }
+
     fn main(&mut self, live: &[bool], shader: &Shader) -> Result<String, Unsupported> {
         let kernel = self.kernel;
         let program = &kernel.program;
@@ -631,6 +693,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         // The row loop.
         self.out
             .push_str("    for (var i: u32 = gid.x; i < rows; i = i + stride) {\n");
+        let mut indent = "        ".to_string();
         for (id, instr) in program.instrs().iter().enumerate() {
             if !live[id] {
                 continue;
@@ -639,6 +702,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
             let v = |x: usize| format!("v{x}");
             let expr = match *instr {
                 Instr::Const(_) | Instr::Param(_) => continue,
+                Instr::LoopBegin => {
+                    self.loop_begin(id, &mut indent)?;
+                    continue;
+                }
+                // Declared by their loop's begin.
+                Instr::LoopState { .. } => continue,
+                Instr::LoopEnd { .. } => {
+                    self.loop_end(id, &mut indent)?;
+                    continue;
+                }
                 Instr::Load(k) => {
                     if !self.inputs.contains(&k) {
                         return Err("unbound input".into());
@@ -660,7 +733,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
                     return Err("scalar instruction in a kernel".into());
                 }
             };
-            let _ = writeln!(self.out, "        let v{id}: {} = {expr};", reg_type(dtype));
+            let _ = writeln!(self.out, "{indent}let v{id}: {} = {expr};", reg_type(dtype));
         }
         for (j, &s) in kernel.stores.iter().enumerate() {
             let value = if program.dtype(s) == DType::Bool {

@@ -57,15 +57,16 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
             );
         }
         let choice = crate::cost::choose_explained(kernel, 0.0, options)?;
-        let bytes: usize = kernel.rows
-            * kernel
-                .program
-                .instrs()
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| matches!(i, Instr::Load(_)))
-                .map(|(id, _)| kernel.program.dtype(id).size_of())
-                .sum::<usize>();
+        // A column can be loaded again after a loop; it is read from memory once.
+        let mut loads: Vec<(usize, usize)> = (kernel.program.instrs().iter().enumerate())
+            .filter_map(|(id, i)| match i {
+                Instr::Load(k) => Some((*k, kernel.program.dtype(id).size_of())),
+                _ => None,
+            })
+            .collect();
+        loads.sort_unstable();
+        loads.dedup();
+        let bytes: usize = kernel.rows * loads.iter().map(|&(_, size)| size).sum::<usize>();
         let estimates: Vec<String> = choice
             .estimates
             .iter()
@@ -123,6 +124,20 @@ fn fused_ops(program: &Program) -> String {
             Instr::KernelResult { kernel, output } => format!("result {kernel}.{output}"),
             Instr::ReduceScalar(op, a) => format!("{}(%{a})", op.name()),
             Instr::RowIndex => "row index".to_string(),
+            Instr::LoopBegin => "loop {".to_string(),
+            Instr::LoopState { init, .. } => format!("state from %{init}"),
+            Instr::LoopEnd {
+                max_iter,
+                cond,
+                updates,
+                ..
+            } => {
+                let updates: Vec<String> = updates.iter().map(|u| format!("%{u}")).collect();
+                format!(
+                    "}} while %{cond} at most {max_iter} times, updating to ({}); steps",
+                    updates.join(", ")
+                )
+            }
         };
         items.push(format!("%{id} = {text}"));
     }

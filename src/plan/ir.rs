@@ -35,6 +35,25 @@ pub enum Instr {
     },
     /// A reduction over a single value.
     ReduceScalar(ReduceOp, Id),
+    /// Starts a per-row loop (see [`crate::iterate`]). Its states follow it directly, then
+    /// the body, then its [`Instr::LoopEnd`]. The CPU keeps here which rows still iterate.
+    LoopBegin,
+    /// A state of the loop starting at `begin`: `init` on entry, the current value in the
+    /// body, the final value after the loop.
+    LoopState {
+        begin: Id,
+        init: Id,
+    },
+    /// Ends the loop starting at `begin`: rows where `cond` holds, and that have taken fewer
+    /// than `max_iter` steps, replace every state by its update (one per state, in order, all
+    /// computed from the old values) and run the body again. Its value is the number of steps
+    /// each row took (u32).
+    LoopEnd {
+        begin: Id,
+        max_iter: u32,
+        cond: Id,
+        updates: Vec<Id>,
+    },
 }
 
 /// Instr with constants compared by bits, so it can key the CSE table.
@@ -50,10 +69,14 @@ enum InstrKey {
     KernelResult(usize, usize),
     ReduceScalar(ReduceOp, Id),
     RowIndex,
+    /// Never shared: each loop is its own.
+    LoopBegin(usize),
+    LoopState(usize),
+    LoopEnd(Id, u32, Id, Vec<Id>),
 }
 
 impl InstrKey {
-    fn of(instr: &Instr, dtype: DType) -> (InstrKey, DType) {
+    fn of(instr: &Instr, dtype: DType, next_id: Id) -> (InstrKey, DType) {
         let key = match *instr {
             Instr::Load(k) => InstrKey::Load(k),
             Instr::Const(s) => {
@@ -68,6 +91,15 @@ impl InstrKey {
             Instr::KernelResult { kernel, output } => InstrKey::KernelResult(kernel, output),
             Instr::ReduceScalar(op, a) => InstrKey::ReduceScalar(op, a),
             Instr::RowIndex => InstrKey::RowIndex,
+            Instr::LoopBegin => InstrKey::LoopBegin(next_id),
+            // Two states with the same initial value are still two states.
+            Instr::LoopState { .. } => InstrKey::LoopState(next_id),
+            Instr::LoopEnd {
+                begin,
+                max_iter,
+                cond,
+                ref updates,
+            } => InstrKey::LoopEnd(begin, max_iter, cond, updates.clone()),
         };
         (key, dtype)
     }
@@ -84,7 +116,7 @@ pub struct Program {
 impl Program {
     /// Appends `instr` unless an equal one exists; returns its id either way.
     pub fn push(&mut self, instr: Instr, dtype: DType) -> Id {
-        let key = InstrKey::of(&instr, dtype);
+        let key = InstrKey::of(&instr, dtype, self.instrs.len());
         if let Some(&id) = self.seen.get(&key) {
             return id;
         }
@@ -109,6 +141,31 @@ impl Program {
     pub fn is_empty(&self) -> bool {
         self.instrs.is_empty()
     }
+    /// Forgets the instructions of a loop body (ids from `first_body` up to the loop's end),
+    /// so that code after the loop does not share them: they hold the last step's values,
+    /// and on the GPU they are out of scope. The states and the end stay shared.
+    pub fn close_loop(&mut self, first_body: Id, end: Id) {
+        self.seen.retain(|_, id| *id < first_body || *id == end);
+    }
+
+    /// The ids of the states of the loop starting at `begin`.
+    pub fn loop_states(&self, begin: Id) -> std::ops::Range<Id> {
+        let count = self
+            .instrs
+            .get(begin + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|i| matches!(i, Instr::LoopState { begin: b, .. } if *b == begin))
+            .count();
+        begin + 1..begin + 1 + count
+    }
+
+    /// The id of the `LoopEnd` of the loop starting at `begin`.
+    pub fn loop_end(&self, begin: Id) -> Option<Id> {
+        (begin..self.instrs.len())
+            .find(|&id| matches!(self.instrs[id], Instr::LoopEnd { begin: b, .. } if b == begin))
+    }
+
     /// The constant `id` holds, if it is one.
     pub fn constant(&self, id: Id) -> Option<Scalar> {
         match self.instrs.get(id) {

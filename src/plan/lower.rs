@@ -9,9 +9,12 @@
 //!
 //! Constants fold as they are pushed, and [`Program::push`] shares equal instructions.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
-use crate::expr::Expr;
+use crate::expr::{Expr, LoopOutput, LoopSpec};
 use crate::ops::elem::cast_scalar;
 
 use super::ir::{Id, Instr, Kernel, Program, Reduction};
@@ -62,6 +65,8 @@ pub fn lower(
         kernels: Vec::new(),
         scalars: Program::default(),
         scalar_ready: Vec::new(),
+        loops: HashMap::new(),
+        loop_scopes: Vec::new(),
     };
     let mut outputs = Vec::with_capacity(exprs.len());
     for e in exprs {
@@ -108,6 +113,17 @@ struct Lowerer<'a> {
     kernels: Vec<Kernel>,
     scalars: Program,
     scalar_ready: Vec<usize>,
+    /// Loops already lowered, by loop and pass, so all outputs of one loop share it.
+    loops: HashMap<(*const LoopSpec, usize), LoopIds>,
+    /// The states of the loops whose bodies are being lowered, innermost last.
+    loop_scopes: Vec<Vec<(String, Id)>>,
+}
+
+/// Where a lowered loop's outputs are.
+#[derive(Debug, Clone)]
+struct LoopIds {
+    end: Id,
+    states: Vec<Id>,
 }
 
 /// Which program an instruction goes to: a pass, or the scalar program.
@@ -222,6 +238,25 @@ impl Lowerer<'_> {
                 let x = self.full(a, stage, from)?;
                 self.cast(target, x, *dtype)
             }
+            Expr::LoopState(name) => self
+                .loop_scopes
+                .iter()
+                .rev()
+                .find_map(|scope| scope.iter().find(|(n, _)| n == name))
+                .map(|&(_, id)| id)
+                .ok_or_else(|| Error::Internal(format!("state `{name}` outside its loop")))?,
+            Expr::Loop(spec, output) => {
+                let ids = self.lower_loop(spec, stage)?;
+                match output {
+                    LoopOutput::Iterations => ids.end,
+                    LoopOutput::State(name) => spec
+                        .states
+                        .iter()
+                        .position(|s| &s.name == name)
+                        .and_then(|k| ids.states.get(k).copied())
+                        .ok_or_else(|| Error::Internal(format!("loop state `{name}`")))?,
+                }
+            }
             _ => {
                 return self.map(
                     e,
@@ -233,6 +268,84 @@ impl Lowerer<'_> {
             }
         };
         Ok(self.cast(target, id, want))
+    }
+
+    /// Lowers a loop into pass `stage`: initial values, `LoopBegin`, the states, the body
+    /// (condition and updates), `LoopEnd`.
+    fn lower_loop(&mut self, spec: &Arc<LoopSpec>, stage: usize) -> Result<LoopIds> {
+        let key = (Arc::as_ptr(spec), stage);
+        if let Some(ids) = self.loops.get(&key) {
+            return Ok(ids.clone());
+        }
+        let info = self.types.loop_info(spec)?;
+        let target = Target::Kernel(stage);
+        let mut inits = Vec::with_capacity(spec.states.len());
+        for (s, &dtype) in spec.states.iter().zip(&info.state_dtypes) {
+            let init = s.init.as_ref().ok_or_else(|| {
+                Error::Internal(format!("state `{}` has no initial value", s.name))
+            })?;
+            inits.push(self.full(init, stage, dtype)?);
+        }
+        let begin = self.push(target, Instr::LoopBegin, DType::Bool);
+        let states: Vec<Id> = inits
+            .iter()
+            .zip(&info.state_dtypes)
+            .map(|(&init, &dtype)| self.push(target, Instr::LoopState { begin, init }, dtype))
+            .collect();
+        let first_body = begin + 1 + states.len();
+
+        self.types.enter_loop(spec, &info);
+        let names = spec.states.iter().map(|s| s.name.clone());
+        self.loop_scopes
+            .push(names.zip(states.iter().copied()).collect());
+        let body = self.lower_loop_body(spec, stage, &info.state_dtypes, &states);
+        self.loop_scopes.pop();
+        self.types.exit_loop();
+        let (cond, updates) = body?;
+
+        let end = self.push(
+            target,
+            Instr::LoopEnd {
+                begin,
+                max_iter: spec.max_iter,
+                cond,
+                updates,
+            },
+            DType::U32,
+        );
+        self.program(target).close_loop(first_body, end);
+        // Loops lowered inside this body are out of reach after it.
+        self.loops
+            .retain(|&(_, s), ids| s != stage || ids.end < first_body);
+        let ids = LoopIds { end, states };
+        self.loops.insert(key, ids.clone());
+        Ok(ids)
+    }
+
+    /// The condition and one update per state (the state itself where it has none).
+    fn lower_loop_body(
+        &mut self,
+        spec: &LoopSpec,
+        stage: usize,
+        dtypes: &[DType],
+        states: &[Id],
+    ) -> Result<(Id, Vec<Id>)> {
+        let cond = match &spec.cond {
+            Some(c) => self.full(c, stage, DType::Bool)?,
+            None => self.push(
+                Target::Kernel(stage),
+                Instr::Const(Scalar::Bool(true)),
+                DType::Bool,
+            ),
+        };
+        let mut updates = Vec::with_capacity(states.len());
+        for ((s, &dtype), &state) in spec.states.iter().zip(dtypes).zip(states) {
+            updates.push(match &s.update {
+                Some(u) => self.full(u, stage, dtype)?,
+                None => state,
+            });
+        }
+        Ok((cond, updates))
     }
 
     /// Lowers a scalar-shaped `e` into the scalar program, producing dtype `want`.

@@ -180,7 +180,12 @@ impl ScalarState {
                     .and_then(|r| r.get(output))
                     .copied()
                     .ok_or_else(|| Error::Internal("reduction result not ready".into()))?,
-                Instr::Load(_) | Instr::Param(_) | Instr::RowIndex => {
+                Instr::Load(_)
+                | Instr::Param(_)
+                | Instr::RowIndex
+                | Instr::LoopBegin
+                | Instr::LoopState { .. }
+                | Instr::LoopEnd { .. } => {
                     return Err(Error::Internal(
                         "row instruction in the scalar program".into(),
                     ));

@@ -2,10 +2,11 @@
 //! and whether it is a full-length column or a single value (and after which pass it is ready).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::dtype::{DType, promote};
 use crate::error::{Error, Result};
-use crate::expr::Expr;
+use crate::expr::{Expr, LoopOutput, LoopSpec};
 
 /// Full-length rows or one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +64,30 @@ fn adopt(weak: DType, strong: DType) -> Option<DType> {
     }
 }
 
+/// The types of a loop's states, and the pass its rows can be computed in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoopInfo {
+    pub state_dtypes: Vec<DType>,
+    pub shape: Shape,
+}
+
+/// A loop whose body is being inferred: its states by name.
+#[derive(Debug, Clone)]
+struct Scope {
+    /// Distinguishes the memo entries of nodes inside this body (a node's info depends on the
+    /// states' types): the loop's address, plus 1 for the first, tentative pass.
+    key: usize,
+    states: Vec<(String, Info)>,
+}
+
 /// Infers and remembers the info of every node of the expressions it is given.
 pub struct Inference<'a> {
     schema: &'a dyn Fn(&str) -> Option<DType>,
     column_names: &'a dyn Fn() -> String,
-    memo: HashMap<*const Expr, Info>,
+    /// Keyed by node address and the innermost loop scope's key (0 outside loops).
+    memo: HashMap<(*const Expr, usize), Info>,
+    loops: HashMap<(*const LoopSpec, usize), LoopInfo>,
+    scopes: Vec<Scope>,
 }
 
 impl<'a> Inference<'a> {
@@ -79,12 +99,18 @@ impl<'a> Inference<'a> {
             schema,
             column_names,
             memo: HashMap::new(),
+            loops: HashMap::new(),
+            scopes: Vec::new(),
         }
+    }
+
+    fn scope_key(&self) -> usize {
+        self.scopes.last().map_or(0, |s| s.key)
     }
 
     /// Info of `e`, which must outlive this inference (nodes are remembered by address).
     pub fn info(&mut self, e: &Expr) -> Result<Info> {
-        let key = e as *const Expr;
+        let key = (e as *const Expr, self.scope_key());
         if let Some(info) = self.memo.get(&key) {
             return Ok(*info);
         }
@@ -189,6 +215,168 @@ impl<'a> Inference<'a> {
                 weak: false,
                 shape: Shape::Full { stage: 0 },
             },
+            Expr::LoopState(name) => self
+                .scopes
+                .iter()
+                .rev()
+                .find_map(|scope| scope.states.iter().find(|(n, _)| n == name))
+                .map(|(_, info)| *info)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "no enclosing iterate(..) loop has a state named `{name}`"
+                    ))
+                })?,
+            Expr::Loop(spec, output) => {
+                let info = self.loop_info(spec)?;
+                let dtype = match output {
+                    LoopOutput::Iterations => DType::U32,
+                    LoopOutput::State(name) => {
+                        let k = spec
+                            .states
+                            .iter()
+                            .position(|s| &s.name == name)
+                            .ok_or_else(|| bad(format!("the loop has no state named `{name}`")))?;
+                        info.state_dtypes[k]
+                    }
+                };
+                Info {
+                    dtype,
+                    weak: false,
+                    shape: info.shape,
+                }
+            }
         })
+    }
+
+    /// Types a loop: each state takes its initial value's type, except that a weakly typed
+    /// initial value (a bare literal) takes the type its update has when the state is weak.
+    /// Updates must then have their state's type (or be weak literals, which adopt it).
+    pub fn loop_info(&mut self, spec: &Arc<LoopSpec>) -> Result<LoopInfo> {
+        let memo_key = (Arc::as_ptr(spec), self.scope_key());
+        if let Some(info) = self.loops.get(&memo_key) {
+            return Ok(info.clone());
+        }
+        let whole = || Expr::Loop(spec.clone(), LoopOutput::Iterations).to_string();
+        let bad = |message: String| Error::InvalidType {
+            expr: whole(),
+            message,
+        };
+        let mut inits = Vec::with_capacity(spec.states.len());
+        for (k, s) in spec.states.iter().enumerate() {
+            if spec.states[..k].iter().any(|t| t.name == s.name) {
+                return Err(bad(format!("state `{}` is declared twice", s.name)));
+            }
+            let init = s.init.as_ref().ok_or_else(|| {
+                bad(format!(
+                    "state `{}` is updated but never declared with .state(\"{}\", initial value)",
+                    s.name, s.name
+                ))
+            })?;
+            inits.push(self.info(init)?);
+        }
+        let as_state = |info: &Info, weak: bool| Info {
+            dtype: info.dtype,
+            weak,
+            shape: Shape::Full { stage: 0 },
+        };
+        let base = Arc::as_ptr(spec) as usize;
+
+        // Tentative pass: weak initial values stay weak, to see what their updates become.
+        let mut dtypes: Vec<DType> = inits.iter().map(|i| i.dtype).collect();
+        if inits.iter().any(|i| i.weak) {
+            self.enter(base + 1, spec, inits.iter().map(|i| as_state(i, i.weak)));
+            let tentative: Result<Vec<Option<Info>>> = spec
+                .states
+                .iter()
+                .map(|s| s.update.as_ref().map(|u| self.info(u)).transpose())
+                .collect();
+            self.scopes.pop();
+            for ((dtype, init), update) in dtypes.iter_mut().zip(&inits).zip(tentative?) {
+                if let Some(update) = update
+                    && init.weak
+                    && !update.weak
+                {
+                    *dtype = update.dtype;
+                }
+            }
+        }
+
+        // Final pass, with the states strongly typed.
+        let states: Vec<Info> = dtypes
+            .iter()
+            .map(|&dtype| Info {
+                dtype,
+                weak: false,
+                shape: Shape::Full { stage: 0 },
+            })
+            .collect();
+        self.enter(base, spec, states.iter().copied());
+        let result = self.loop_body_info(spec, &dtypes);
+        self.scopes.pop();
+        let mut shapes = result?;
+        shapes.extend(inits.iter().map(|i| i.shape));
+        shapes.push(Shape::Full { stage: 0 });
+        let info = LoopInfo {
+            state_dtypes: dtypes,
+            shape: Shape::join(&shapes),
+        };
+        self.loops.insert(memo_key, info.clone());
+        Ok(info)
+    }
+
+    /// Checks the condition and updates with the states typed; returns their shapes.
+    fn loop_body_info(&mut self, spec: &LoopSpec, dtypes: &[DType]) -> Result<Vec<Shape>> {
+        let mut shapes = Vec::new();
+        if let Some(cond) = &spec.cond {
+            let c = self.info(cond)?;
+            if c.dtype != DType::Bool {
+                return Err(Error::InvalidType {
+                    expr: cond.to_string(),
+                    message: format!("a loop condition must be bool, not {}", c.dtype),
+                });
+            }
+            shapes.push(c.shape);
+        }
+        for (s, &dtype) in spec.states.iter().zip(dtypes) {
+            let Some(update) = &s.update else { continue };
+            let u = self.info(update)?;
+            let fits = u.dtype == dtype || (u.weak && adopt(u.dtype, dtype) == Some(dtype));
+            if !fits {
+                return Err(Error::InvalidType {
+                    expr: update.to_string(),
+                    message: format!(
+                        "state `{}` is {dtype} but its update is {}; cast one of them",
+                        s.name, u.dtype
+                    ),
+                });
+            }
+            shapes.push(u.shape);
+        }
+        Ok(shapes)
+    }
+
+    fn enter(&mut self, key: usize, spec: &LoopSpec, states: impl Iterator<Item = Info>) {
+        let names = spec.states.iter().map(|s| s.name.clone());
+        // Inner loops' nodes depend on the outer states' types too.
+        let key = self.scope_key().wrapping_mul(0x9E37_79B9).wrapping_add(key);
+        self.scopes.push(Scope {
+            key,
+            states: names.zip(states).collect(),
+        });
+    }
+
+    /// Makes the states of `spec` (typed by [`Inference::loop_info`]) visible, so the body's
+    /// nodes get the info the loop was typed with. Pair with [`Inference::exit_loop`].
+    pub fn enter_loop(&mut self, spec: &Arc<LoopSpec>, info: &LoopInfo) {
+        let states = info.state_dtypes.iter().map(|&dtype| Info {
+            dtype,
+            weak: false,
+            shape: Shape::Full { stage: 0 },
+        });
+        self.enter(Arc::as_ptr(spec) as usize, spec, states);
+    }
+
+    pub fn exit_loop(&mut self) {
+        self.scopes.pop();
     }
 }

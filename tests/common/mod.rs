@@ -1491,6 +1491,9 @@ impl Oracle {
                 }
             }
             Expr::Alias(a, _) => self.eval(a)?,
+            Expr::LoopState(_) | Expr::Loop(..) => {
+                return Err("the oracle does not evaluate loops yet".into());
+            }
             Expr::RowIndex => OCol {
                 dtype: DType::U32,
                 weak: false,
