@@ -82,22 +82,12 @@ pub fn run_chunk(
     while start < rows.end {
         let end = (start + block_len).min(rows.end);
         let block_rows = start..end;
-        let mut i = 0;
-        while i < program.len() {
-            match program.instrs()[i] {
-                Instr::LoopBegin => {
-                    super::loops::enter(&mut loops, &mut regs, i, block_rows.len())?;
-                }
-                Instr::LoopEnd { .. } => {
-                    let again = super::loops::step(input, &mut loops, &mut regs, i, &block_rows)?;
-                    if let Some(first_body) = again {
-                        i = first_body;
-                        continue;
-                    }
-                }
-                _ => eval_instr(input, &mut regs, i, &block_rows)?,
+        if loops.is_empty() {
+            for i in 0..program.len() {
+                eval_instr(input, &mut regs, i, &block_rows)?;
             }
-            i += 1;
+        } else {
+            run_with_loops(input, &mut regs, &mut loops, &block_rows)?;
         }
         let offset = start - rows.start;
         for (out, &value) in outs.iter_mut().zip(&kernel.stores) {
@@ -113,6 +103,33 @@ pub fn run_chunk(
         start = end;
     }
     Ok(accs.into_iter().map(Accumulator::finish).collect())
+}
+
+/// One block of a kernel with loops: instructions in order, except that a loop's end jumps
+/// back to its body while any row still iterates.
+#[inline(always)]
+fn run_with_loops(
+    input: &ChunkInput<'_>,
+    regs: &mut [Buf],
+    loops: &mut std::collections::HashMap<usize, super::loops::LoopRun>,
+    block_rows: &Range<usize>,
+) -> Result<()> {
+    let program = &input.kernel.program;
+    let mut i = 0;
+    while i < program.len() {
+        match program.instrs()[i] {
+            Instr::LoopBegin => super::loops::enter(loops, regs, i, block_rows.len())?,
+            Instr::LoopEnd { .. } => {
+                if let Some(first_body) = super::loops::step(input, loops, regs, i, block_rows)? {
+                    i = first_body;
+                    continue;
+                }
+            }
+            _ => eval_instr(input, regs, i, block_rows)?,
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// The block's values of instruction `id`: a window of an input column for loads, else the

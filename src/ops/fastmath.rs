@@ -8,29 +8,32 @@
 //! Accuracy over the in-range domain: within 1 ulp of the exact result (the sweeps below;
 //! the oracle tests allow 4).
 
-/// Runs `fast` over the block, then `slow` wherever `in_range` fails.
-#[inline(always)]
-fn block(
-    x: &[f32],
-    out: &mut [f32],
-    in_range: impl Fn(f32) -> bool,
-    fast: impl Fn(f32) -> f32,
-    slow: impl Fn(f32) -> f32,
-) {
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = fast(v);
-    }
-    let mut misses = false;
-    for &v in x {
-        misses |= !in_range(v);
-    }
-    if misses {
-        for (o, &v) in out.iter_mut().zip(x) {
-            if !in_range(v) {
-                *o = slow(v);
+/// Defines `$name(x, out)`: `$fast` over the block, then `$slow` wherever `$in_range` fails.
+/// A macro rather than a function taking the three as `impl Fn`: calls through `Fn::call`
+/// are inlined only while the caller is small, and once the block evaluator grew they were
+/// not, so the polynomials ran as scalar calls (10x slower). Direct calls to
+/// `#[inline(always)]` functions are always inlined, into each ISA's copy.
+macro_rules! block_fn {
+    ($(#[$doc:meta])* $name:ident, $in_range:ident, $fast:ident, $slow:expr) => {
+        $(#[$doc])*
+        #[inline(always)]
+        pub fn $name(x: &[f32], out: &mut [f32]) {
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = $fast(v);
+            }
+            let mut misses = false;
+            for &v in x {
+                misses |= !$in_range(v);
+            }
+            if misses {
+                for (o, &v) in out.iter_mut().zip(x) {
+                    if !$in_range(v) {
+                        *o = $slow(v);
+                    }
+                }
             }
         }
-    }
+    };
 }
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;
@@ -187,23 +190,22 @@ pub fn cos(x: f32) -> f32 {
     }
 }
 
-/// The block versions of the functions above.
-#[inline(always)]
-pub fn exp_block(x: &[f32], out: &mut [f32]) {
-    block(x, out, exp_in_range, exp_poly, f32::exp)
-}
-#[inline(always)]
-pub fn ln_block(x: &[f32], out: &mut [f32]) {
-    block(x, out, ln_in_range, ln_poly, f32::ln)
-}
-#[inline(always)]
-pub fn sin_block(x: &[f32], out: &mut [f32]) {
-    block(x, out, trig_in_range, sin_poly, f32::sin)
-}
-#[inline(always)]
-pub fn cos_block(x: &[f32], out: &mut [f32]) {
-    block(x, out, trig_in_range, cos_poly, f32::cos)
-}
+block_fn!(
+    /// `exp` over a block.
+    exp_block, exp_in_range, exp_poly, f32::exp
+);
+block_fn!(
+    /// `ln` over a block.
+    ln_block, ln_in_range, ln_poly, f32::ln
+);
+block_fn!(
+    /// `sin` over a block.
+    sin_block, trig_in_range, sin_poly, f32::sin
+);
+block_fn!(
+    /// `cos` over a block.
+    cos_block, trig_in_range, cos_poly, f32::cos
+);
 
 /// The block path of `op` for f32, if it has one; false means "use the scalar function".
 #[inline(always)]
