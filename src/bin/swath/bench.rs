@@ -160,17 +160,22 @@ pub fn run(config: &Config) -> Result<Report, Error> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut points = Vec::new();
+    // The CPU ways and auto are timed in turns (one run of each, round after round), so a
+    // burst of load from a neighbour on this shared machine slows them all alike instead of
+    // whichever happened to be running: regret compares them, so they must be measured alike.
+    let (gpu_ways, cpu_ways): (Vec<Way>, Vec<Way>) = ways.iter().partition(|w| **w == Way::Gpu);
     for &rows in &config.sizes {
         let frame = data(rows)?;
         for &shape in &config.shapes {
-            for &way in &ways {
-                bar.set_message(format!("{} {rows} rows on {}", shape.name(), way.name()));
-                let ns = time(&frame, shape, way, config.seconds_per_point)?;
-                if way == Way::Gpu {
-                    // A software adapter's worker threads spin on after its last pass and
-                    // would slow whatever is timed next on the same cores.
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
+            bar.set_message(format!("{} {rows} rows", shape.name()));
+            let mut timed = time_in_turns(&frame, shape, &cpu_ways, config.seconds_per_point)?;
+            for &way in &gpu_ways {
+                timed.push((way, time(&frame, shape, way, config.seconds_per_point)?));
+                // A software adapter's worker threads spin on after its last pass and would
+                // slow whatever is timed next on the same cores.
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            for (way, ns) in timed {
                 let bytes = (rows * shape.bytes_per_row()) as f64;
                 points.push(Point {
                     shape,
@@ -228,21 +233,56 @@ fn data(rows: usize) -> Result<Frame, Error> {
     Frame::new([("a", column(2)), ("b", column(3)), ("c", column(4))])
 }
 
+/// Ns of one select of `shape` run `way`.
+fn time_once(frame: &Frame, exprs: &[Expr], options: &ExecOptions) -> Result<f64, Error> {
+    let start = Instant::now();
+    let out = frame.select_with(exprs.to_vec(), options)?;
+    std::hint::black_box(out);
+    Ok(start.elapsed().as_nanos() as f64)
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times.get(times.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 /// Median ns of one select, repeated for about `seconds` (at least 3 runs, after a warm-up).
 fn time(frame: &Frame, shape: Shape, way: Way, seconds: f64) -> Result<f64, Error> {
-    let options = way.options();
-    let exprs = shape.exprs();
-    let once = || -> Result<f64, Error> {
-        let start = Instant::now();
-        let out = frame.select_with(exprs.clone(), &options)?;
-        std::hint::black_box(out);
-        Ok(start.elapsed().as_nanos() as f64)
-    };
-    let first = once()?;
+    let (options, exprs) = (way.options(), shape.exprs());
+    let first = time_once(frame, &exprs, &options)?;
     let runs = ((seconds * 1e9 / first.max(1.0)) as usize).clamp(3, 2001);
-    let mut times = (0..runs).map(|_| once()).collect::<Result<Vec<_>, _>>()?;
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+    let times = (0..runs)
+        .map(|_| time_once(frame, &exprs, &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(median(times))
+}
+
+/// Median ns of each of `ways`, timed in turns: a warm-up of each, then rounds of one run of
+/// each, for about `seconds` per way (at least 3 rounds).
+fn time_in_turns(
+    frame: &Frame,
+    shape: Shape,
+    ways: &[Way],
+    seconds: f64,
+) -> Result<Vec<(Way, f64)>, Error> {
+    let exprs = shape.exprs();
+    let options: Vec<ExecOptions> = ways.iter().map(|w| w.options()).collect();
+    let mut slowest: f64 = 1.0;
+    for o in &options {
+        slowest = slowest.max(time_once(frame, &exprs, o)?);
+    }
+    let rounds = ((seconds * 1e9 / slowest) as usize).clamp(3, 2001);
+    let mut times = vec![Vec::with_capacity(rounds); ways.len()];
+    for _ in 0..rounds {
+        for (t, o) in times.iter_mut().zip(&options) {
+            t.push(time_once(frame, &exprs, o)?);
+        }
+    }
+    Ok(ways
+        .iter()
+        .copied()
+        .zip(times.into_iter().map(median))
+        .collect())
 }
 
 /// The report as a readable table: throughput per way, then regret.
