@@ -27,20 +27,70 @@ use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elem::Elem;
 
-/// The values of a column, one variant per dtype.
+/// The values of a column, one variant per dtype: what [`Column::data`] returns.
+///
+/// ```
+/// use swath::column::ColumnData;
+/// use swath::prelude::*;
+/// let c = Column::from(vec![1i32, 2, 3]);
+/// match c.data()? {
+///     ColumnData::I32(values) => assert_eq!(values.as_slice(), [1, 2, 3]),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub enum ColumnData {
+    /// Values of a bool column.
     Bool(Arc<Vec<bool>>),
+    /// Values of an i32 column.
     I32(Arc<Vec<i32>>),
+    /// Values of an i64 column.
     I64(Arc<Vec<i64>>),
+    /// Values of a u32 column.
     U32(Arc<Vec<u32>>),
+    /// Values of an f32 column.
     F32(Arc<Vec<f32>>),
+    /// Values of an f64 column.
     F64(Arc<Vec<f64>>),
 }
 
 /// Element types a column can hold: connects a Rust type to its [`ColumnData`] variant.
+/// The typed accessors ([`Column::to_vec`], [`Frame::values`](crate::Frame::values) ...) take
+/// one as their type parameter.
+///
+/// ```
+/// use swath::column::ColumnElem;
+/// use swath::prelude::*;
+/// fn first<T: ColumnElem>(c: &Column) -> Result<T, Error> {
+///     Ok(c.as_slice::<T>()?[0])
+/// }
+/// assert_eq!(first::<u32>(&Column::from(vec![7u32, 8]))?, 7);
+/// assert!(first::<f32>(&Column::from(vec![7u32, 8])).is_err()); // wrong dtype
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub trait ColumnElem: Elem {
+    /// The values of `data` if it holds this type, else `None`.
+    ///
+    /// ```
+    /// use swath::column::ColumnElem;
+    /// use swath::prelude::*;
+    /// let c = Column::from(vec![1.5f64, 2.5]);
+    /// assert_eq!(f64::slice(c.data()?), Some(&[1.5, 2.5][..]));
+    /// assert_eq!(i64::slice(c.data()?), None);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     fn slice(data: &ColumnData) -> Option<&[Self]>;
+    /// `values` as the [`ColumnData`] variant of this type, without copying.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use swath::column::{ColumnData, ColumnElem};
+    /// use swath::DType;
+    /// let data = i64::wrap(Arc::new(vec![4, 5, 6]));
+    /// assert!(matches!(data, ColumnData::I64(_)));
+    /// assert_eq!(data.dtype(), DType::I64);
+    /// ```
     fn wrap(values: Arc<Vec<Self>>) -> ColumnData;
 }
 
@@ -100,6 +150,14 @@ macro_rules! column_elem {
 column_elem!(bool => Bool, i32 => I32, i64 => I64, u32 => U32, f32 => F32, f64 => F64);
 
 impl ColumnData {
+    /// The dtype of the values.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let c = Column::from(vec![true, false]);
+    /// assert_eq!(c.data()?.dtype(), DType::Bool);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn dtype(&self) -> DType {
         match self {
             ColumnData::Bool(_) => DType::Bool,
@@ -110,6 +168,14 @@ impl ColumnData {
             ColumnData::F64(_) => DType::F64,
         }
     }
+    /// The number of values.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let c = Column::from(vec![1u32, 2, 3]);
+    /// assert_eq!(c.data()?.len(), 3);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             ColumnData::Bool(v) => v.len(),
@@ -120,6 +186,14 @@ impl ColumnData {
             ColumnData::F64(v) => v.len(),
         }
     }
+    /// Whether there are no values.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert!(Column::from(Vec::<f32>::new()).data()?.is_empty());
+    /// assert!(!Column::from(vec![1.0f32]).data()?.is_empty());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -130,6 +204,14 @@ impl ColumnData {
 }
 
 /// Validity of each row: a set bit means the row holds a value, a clear bit means null.
+///
+/// ```
+/// use swath::column::Bitmap;
+/// let nulls = Bitmap::new(3, false);
+/// assert_eq!((nulls.len(), nulls.null_count()), (3, 3));
+/// assert!(!nulls.is_valid(0));
+/// assert_eq!(Bitmap::new(3, true).null_count(), 0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bitmap {
     words: Vec<u64>,
@@ -138,6 +220,13 @@ pub struct Bitmap {
 
 impl Bitmap {
     /// A bitmap of `len` rows, all valid or all null.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// let valid = Bitmap::new(100, true);
+    /// assert!(valid.is_valid(99));
+    /// assert_eq!(valid.null_count(), 0);
+    /// ```
     pub fn new(len: usize, valid: bool) -> Self {
         let fill = if valid { u64::MAX } else { 0 };
         Bitmap {
@@ -145,21 +234,62 @@ impl Bitmap {
             len,
         }
     }
+    /// The number of rows it covers.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// assert_eq!(Bitmap::new(70, true).len(), 70);
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
+    /// Whether it covers no rows.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// assert!(Bitmap::new(0, true).is_empty());
+    /// assert!(!Bitmap::new(1, false).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// Whether `row` holds a value; false for null rows and for rows past the end.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// let b = Bitmap::new(2, true);
+    /// assert!(b.is_valid(1));
+    /// assert!(!b.is_valid(2)); // past the end
+    /// ```
     pub fn is_valid(&self, row: usize) -> bool {
         row < self.len && self.words[row / 64] >> (row % 64) & 1 == 1
     }
+    /// The number of null rows.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// assert_eq!(Bitmap::new(5, false).null_count(), 5);
+    /// assert_eq!(Bitmap::new(5, true).null_count(), 0);
+    /// ```
     pub fn null_count(&self) -> usize {
         (0..self.len).filter(|&r| !self.is_valid(r)).count()
     }
 }
 
-/// One named-less column of values: what a [`crate::Frame`] holds under each name.
+/// One named-less column of values: what a [`crate::Frame`] holds under each name. Built from
+/// a `Vec`, a slice or an ndarray `Array1`/`ArrayView1` of `bool`, `i32`, `i64`, `u32`, `f32`
+/// or `f64`; cloning shares the values.
+///
+/// ```
+/// use swath::prelude::*;
+/// let a = Column::from(vec![1.0f32, 2.0, 3.0]); // takes the Vec without copying
+/// let b = Column::from(ndarray::arr1(&[1i64, 2, 3]));
+/// assert_eq!((a.dtype(), a.len()), (DType::F32, 3));
+/// assert_eq!(b.to_vec::<i64>()?, [1, 2, 3]);
+/// let shared = a.clone();
+/// assert_eq!(shared.as_slice::<f32>()?.as_ptr(), a.as_slice::<f32>()?.as_ptr());
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Column {
     inner: Arc<Inner>,
@@ -225,12 +355,30 @@ impl Column {
     }
 
     /// A column of `len` nulls of the given dtype.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let c = Column::nulls(DType::F64, 2);
+    /// assert_eq!((c.dtype(), c.null_count()), (DType::F64, 2));
+    /// assert_eq!(c.get(0)?, Scalar::Null);
+    /// assert!(c.to_vec::<f64>().is_err()); // typed access refuses nulls
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn nulls(dtype: DType, len: usize) -> Self {
         let data = crate::with_dtype!(dtype, T => T::wrap(Arc::new(vec![T::default(); len])));
         Column::with_validity(data, Some(Arc::new(Bitmap::new(len, false))))
     }
 
     /// A column of `len` copies of `value`; null gives a null column of `null_dtype`.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let c = Column::full(Scalar::I32(7), 3, DType::F64);
+    /// assert_eq!(c.to_vec::<i32>()?, [7, 7, 7]); // the value's dtype wins
+    /// let n = Column::full(Scalar::Null, 2, DType::F64);
+    /// assert_eq!((n.dtype(), n.null_count()), (DType::F64, 2));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn full(value: Scalar, len: usize, null_dtype: DType) -> Self {
         let Some(dtype) = value.dtype() else {
             return Column::nulls(null_dtype, len);
@@ -241,12 +389,32 @@ impl Column {
         })
     }
 
+    /// The number of rows.
+    ///
+    /// ```
+    /// use swath::Column;
+    /// assert_eq!(Column::from(vec![1u32, 2, 3]).len(), 3);
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.len
     }
+    /// Whether the column has no rows.
+    ///
+    /// ```
+    /// use swath::Column;
+    /// assert!(Column::from(Vec::<bool>::new()).is_empty());
+    /// assert!(!Column::from(vec![true]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The element type.
+    ///
+    /// ```
+    /// use swath::{Column, DType};
+    /// assert_eq!(Column::from(vec![1.0f64]).dtype(), DType::F64);
+    /// assert_eq!(Column::from(&[1i32, 2][..]).dtype(), DType::I32);
+    /// ```
     pub fn dtype(&self) -> DType {
         self.inner.dtype
     }
@@ -254,6 +422,15 @@ impl Column {
     /// The host values, downloaded from the GPU first if the column lives only there.
     ///
     /// Errors: [`Error::Gpu`] when the download fails (the device was lost, say).
+    ///
+    /// ```
+    /// use swath::column::ColumnData;
+    /// use swath::prelude::*;
+    /// let c = Column::from(vec![0.5f32, 1.5]);
+    /// let ColumnData::F32(values) = c.data()? else { unreachable!() };
+    /// assert_eq!(values.as_slice(), [0.5, 1.5]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn data(&self) -> Result<&ColumnData> {
         if let Some(data) = self.inner.host.get() {
             return Ok(data);
@@ -270,19 +447,63 @@ impl Column {
             .ok_or_else(|| Error::Internal("host copy vanished".into()))
     }
 
-    /// Whether the values are in host memory now (reading them costs no transfer).
+    /// Whether the values are in host memory now (reading them costs no transfer). Columns
+    /// built on the host always are; see [`Column::fetch`] for one a GPU pass produced.
+    ///
+    /// ```
+    /// use swath::Column;
+    /// let c = Column::from(vec![1i32, 2]);
+    /// assert!(c.is_on_host());
+    /// assert!(!c.is_on_device()); // not uploaded: no GPU pass has read it
+    /// ```
     pub fn is_on_host(&self) -> bool {
         self.inner.host.get().is_some()
     }
 
     /// Whether the values are in GPU memory now (a GPU pass reads them without an upload).
     /// False once the device that held them is lost.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+    /// assert!(!df.column("x")?.is_on_device());
+    /// let gpu = ExecOptions::new().backend(Backend::Gpu);
+    /// swath::gpu::reset_thread_stats();
+    /// match df.select_with([(col("x") + lit(1.0)).alias("y")], &gpu) {
+    ///     Ok(_) if swath::gpu::thread_stats().gpu_passes == 1 => {
+    ///         // The pass uploaded x, and the copy stays with the column (and its clones).
+    ///         assert!(df.column("x")?.is_on_device());
+    ///     }
+    ///     Ok(_) => {} // the GPU failed and the pass ran on the CPU
+    ///     Err(e) => assert!(matches!(e, Error::BackendUnavailable(_))), // no GPU here
+    /// }
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn is_on_device(&self) -> bool {
         self.device_copy().is_some_and(|d| d.is_usable())
     }
 
     /// Downloads the values to the host now, if they are not there yet (a no-op otherwise):
     /// useful to pay for the transfer at a chosen moment.
+    ///
+    /// Errors: [`Error::Gpu`] when the download fails.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+    /// let gpu = ExecOptions::new().backend(Backend::Gpu);
+    /// swath::gpu::reset_thread_stats();
+    /// if let Ok(out) = df.select_with([(col("x") * lit(3.0)).alias("y")], &gpu) {
+    ///     let y = out.column("y")?;
+    ///     if swath::gpu::thread_stats().gpu_passes == 1 {
+    ///         assert!(!y.is_on_host()); // a GPU pass's result starts on the device only
+    ///     }
+    ///     y.fetch()?; // download now
+    ///     assert!(y.is_on_host());
+    ///     assert_eq!(y.to_vec::<f32>()?, [3.0, 6.0]);
+    /// }
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn fetch(&self) -> Result<()> {
         self.data().map(|_| ())
     }
@@ -298,9 +519,27 @@ impl Column {
     }
 
     /// Rows that hold null.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert_eq!(Column::from(vec![1i32, 2]).null_count(), 0);
+    /// assert_eq!(Column::nulls(DType::I32, 4).null_count(), 4);
+    /// // A reduction over no rows is null:
+    /// let empty = Frame::new([("x", Column::from(Vec::<f64>::new()))])?;
+    /// assert_eq!(empty.select([col("x").min()])?.column("x")?.null_count(), 1);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn null_count(&self) -> usize {
         self.inner.validity.as_ref().map_or(0, |v| v.null_count())
     }
+    /// Whether `row` holds a value (true for every row of a column without nulls, even past
+    /// the end).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert!(Column::from(vec![1.0f32]).is_valid(0));
+    /// assert!(!Column::nulls(DType::F32, 1).is_valid(0));
+    /// ```
     pub fn is_valid(&self, row: usize) -> bool {
         self.inner.validity.as_ref().is_none_or(|v| v.is_valid(row))
     }
@@ -331,7 +570,19 @@ impl Column {
         })
     }
 
-    /// The values as a slice, without copying. Errors on a dtype mismatch or nulls.
+    /// The values as a slice, without copying. Errors on a dtype mismatch
+    /// ([`Error::DTypeMismatch`]) or nulls ([`Error::NullValue`]).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let c = Column::from(vec![1.0f64, 2.0]);
+    /// let values: &[f64] = c.as_slice()?;
+    /// assert_eq!(values, [1.0, 2.0]);
+    /// assert!(matches!(c.as_slice::<f32>(), Err(Error::DTypeMismatch { .. })));
+    /// let nulls = Column::nulls(DType::F64, 1);
+    /// assert!(matches!(nulls.as_slice::<f64>(), Err(Error::NullValue { row: 0, .. })));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn as_slice<T: ColumnElem>(&self) -> Result<&[T]> {
         let mismatch = || Error::DTypeMismatch {
             name: String::new(),
@@ -352,16 +603,42 @@ impl Column {
     }
 
     /// The values copied into a `Vec`. Errors on a dtype mismatch or nulls.
+    ///
+    /// ```
+    /// use swath::Column;
+    /// let c = Column::from(vec![true, false]);
+    /// assert_eq!(c.to_vec::<bool>()?, [true, false]);
+    /// assert!(c.to_vec::<i32>().is_err());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn to_vec<T: ColumnElem>(&self) -> Result<Vec<T>> {
         self.as_slice().map(<[T]>::to_vec)
     }
 
-    /// The values copied into an ndarray `Array1`.
+    /// The values copied into an ndarray `Array1`. Errors on a dtype mismatch or nulls.
+    ///
+    /// ```
+    /// use swath::Column;
+    /// let a = Column::from(vec![1.0f32, 2.0, 3.0]).to_ndarray::<f32>()?;
+    /// assert_eq!(a, ndarray::arr1(&[1.0f32, 2.0, 3.0]));
+    /// assert_eq!(a.sum(), 6.0);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn to_ndarray<T: ColumnElem>(&self) -> Result<Array1<T>> {
         self.to_vec().map(Array1::from)
     }
 
-    /// A borrowed ndarray view of the values, without copying.
+    /// A borrowed ndarray view of the values, without copying. Errors on a dtype mismatch or
+    /// nulls.
+    ///
+    /// ```
+    /// use swath::Column;
+    /// let c = Column::from(vec![1i64, 5, 3]);
+    /// let v = c.view::<i64>()?;
+    /// assert_eq!(v.len(), 3);
+    /// assert_eq!(v.iter().max(), Some(&5));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn view<T: ColumnElem>(&self) -> Result<ArrayView1<'_, T>> {
         self.as_slice().map(ArrayView1::from)
     }

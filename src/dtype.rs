@@ -4,18 +4,39 @@
 use std::fmt;
 
 /// The element type of a column.
+///
+/// ```
+/// use swath::prelude::*;
+/// let c = Column::from(vec![1i64, 2, 3]);
+/// assert_eq!(c.dtype(), DType::I64);
+/// assert_eq!(DType::I64.to_string(), "i64");
+/// assert!(DType::I64.is_integer() && !DType::I64.is_float());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
+    /// `bool`: true or false (one byte per element on the host).
     Bool,
+    /// `i32`: 32-bit signed integer.
     I32,
+    /// `i64`: 64-bit signed integer.
     I64,
+    /// `u32`: 32-bit unsigned integer.
     U32,
+    /// `f32`: 32-bit IEEE float.
     F32,
+    /// `f64`: 64-bit IEEE float.
     F64,
 }
 
 impl DType {
     /// Every dtype, in a fixed order (tests iterate over it).
+    ///
+    /// ```
+    /// use swath::DType;
+    /// assert_eq!(DType::ALL.len(), 6);
+    /// let floats: Vec<DType> = DType::ALL.into_iter().filter(|d| d.is_float()).collect();
+    /// assert_eq!(floats, [DType::F32, DType::F64]);
+    /// ```
     pub const ALL: [DType; 6] = [
         DType::Bool,
         DType::I32,
@@ -25,17 +46,45 @@ impl DType {
         DType::F64,
     ];
 
+    /// Whether this is a float type (f32 or f64).
+    ///
+    /// ```
+    /// use swath::DType;
+    /// assert!(DType::F32.is_float());
+    /// assert!(!DType::I64.is_float());
+    /// ```
     pub fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64)
     }
+    /// Whether this is an integer type (i32, i64 or u32; bool is not one).
+    ///
+    /// ```
+    /// use swath::DType;
+    /// assert!(DType::U32.is_integer());
+    /// assert!(!DType::Bool.is_integer());
+    /// assert!(!DType::F64.is_integer());
+    /// ```
     pub fn is_integer(self) -> bool {
         matches!(self, DType::I32 | DType::I64 | DType::U32)
     }
     /// Integers and floats: what arithmetic takes.
+    ///
+    /// ```
+    /// use swath::DType;
+    /// assert!(DType::I32.is_numeric() && DType::F32.is_numeric());
+    /// assert!(!DType::Bool.is_numeric());
+    /// ```
     pub fn is_numeric(self) -> bool {
         self.is_float() || self.is_integer()
     }
     /// Bytes one element occupies in a column.
+    ///
+    /// ```
+    /// use swath::DType;
+    /// assert_eq!(DType::Bool.size_of(), 1);
+    /// assert_eq!(DType::F32.size_of(), 4);
+    /// assert_eq!(DType::I64.size_of(), 8);
+    /// ```
     pub fn size_of(self) -> usize {
         match self {
             DType::Bool => 1,
@@ -43,6 +92,13 @@ impl DType {
             DType::I64 | DType::F64 => 8,
         }
     }
+    /// The lowercase name (`"f32"`, `"bool"` ...), as `Display` prints it.
+    ///
+    /// ```
+    /// use swath::DType;
+    /// assert_eq!(DType::U32.name(), "u32");
+    /// assert_eq!(DType::Bool.name(), DType::Bool.to_string());
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
@@ -55,6 +111,13 @@ impl DType {
     }
     /// The float type a value of this type becomes in float-only math (sqrt of an i32 is f64,
     /// as in numpy; f32 stays f32).
+    ///
+    /// ```
+    /// use swath::DType;
+    /// assert_eq!(DType::F32.float_of(), DType::F32);
+    /// assert_eq!(DType::I32.float_of(), DType::F64);
+    /// assert_eq!(DType::F64.float_of(), DType::F64);
+    /// ```
     pub fn float_of(self) -> DType {
         if self == DType::F32 {
             DType::F32
@@ -72,6 +135,15 @@ impl fmt::Display for DType {
 
 /// The common type of two strongly typed operands, or `None` when they do not mix
 /// (bool with a number).
+///
+/// ```
+/// use swath::DType;
+/// use swath::dtype::promote;
+/// assert_eq!(promote(DType::I32, DType::F32), Some(DType::F32));
+/// assert_eq!(promote(DType::U32, DType::I32), Some(DType::I64));
+/// assert_eq!(promote(DType::F32, DType::F64), Some(DType::F64));
+/// assert_eq!(promote(DType::Bool, DType::I32), None);
+/// ```
 pub fn promote(a: DType, b: DType) -> Option<DType> {
     use DType::*;
     if a == b {
@@ -86,20 +158,44 @@ pub fn promote(a: DType, b: DType) -> Option<DType> {
     })
 }
 
-/// A single value of some dtype, or null.
+/// A single value of some dtype, or null: what [`Column::get`](crate::Column::get) returns
+/// and what [`lit`](crate::lit) takes.
+///
+/// ```
+/// use swath::prelude::*;
+/// let s = Scalar::from(2.5f32);
+/// assert_eq!(s, Scalar::F32(2.5));
+/// assert_eq!(s.dtype(), Some(DType::F32));
+/// assert_eq!(s.to_string(), "2.5");
+/// assert_eq!(Scalar::F64(3.0).to_string(), "3.0");
+/// assert_eq!(Scalar::Null.to_string(), "null");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scalar {
+    /// No value (a null row, or a reduction over no rows).
     Null,
+    /// A `bool` value.
     Bool(bool),
+    /// An `i32` value.
     I32(i32),
+    /// An `i64` value.
     I64(i64),
+    /// A `u32` value.
     U32(u32),
+    /// An `f32` value.
     F32(f32),
+    /// An `f64` value.
     F64(f64),
 }
 
 impl Scalar {
     /// The dtype of the value; `None` for null.
+    ///
+    /// ```
+    /// use swath::{DType, Scalar};
+    /// assert_eq!(Scalar::I32(7).dtype(), Some(DType::I32));
+    /// assert_eq!(Scalar::Null.dtype(), None);
+    /// ```
     pub fn dtype(&self) -> Option<DType> {
         Some(match self {
             Scalar::Null => return None,
@@ -111,10 +207,24 @@ impl Scalar {
             Scalar::F64(_) => DType::F64,
         })
     }
+    /// Whether this is [`Scalar::Null`].
+    ///
+    /// ```
+    /// use swath::Scalar;
+    /// assert!(Scalar::Null.is_null());
+    /// assert!(!Scalar::F64(f64::NAN).is_null());
+    /// ```
     pub fn is_null(&self) -> bool {
         matches!(self, Scalar::Null)
     }
     /// The value as f64 (bool as 0/1); `None` for null. Lossy for huge i64.
+    ///
+    /// ```
+    /// use swath::Scalar;
+    /// assert_eq!(Scalar::Bool(true).as_f64(), Some(1.0));
+    /// assert_eq!(Scalar::I64(-3).as_f64(), Some(-3.0));
+    /// assert_eq!(Scalar::Null.as_f64(), None);
+    /// ```
     pub fn as_f64(&self) -> Option<f64> {
         Some(match *self {
             Scalar::Null => return None,

@@ -7,7 +7,21 @@ use crate::expr::Expr;
 use crate::options::ExecOptions;
 use crate::plan;
 
-/// Named columns of equal length.
+/// Named columns of equal length. Cheap to clone (columns share their values), and printed
+/// as a table by `Display`.
+///
+/// ```
+/// use swath::prelude::*;
+/// let df = Frame::new([
+///     ("a", Column::from(vec![1.0f64, 2.0, 3.0])),
+///     ("k", Column::from(vec![10i32, 20, 30])),
+/// ])?;
+/// assert_eq!((df.height(), df.width()), (3, 2));
+/// let out = df.select([(col("a") * col("k")).sum().alias("dot")])?;
+/// assert_eq!(out.values::<f64>("dot")?, [140.0]);
+/// assert!(df.to_string().starts_with("shape: (3, 2)"));
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Frame {
     columns: Vec<(String, Column)>,
@@ -15,7 +29,20 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// Builds a frame; errors on columns of different lengths or repeated names.
+    /// Builds a frame; errors on columns of different lengths ([`Error::LengthMismatch`]) or
+    /// repeated names ([`Error::DuplicateColumn`]).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let x = Column::from(vec![1i64, 2]);
+    /// let df = Frame::new([("x", x.clone()), ("y", Column::from(vec![true, false]))])?;
+    /// assert_eq!(df.names(), ["x", "y"]);
+    /// let short = Frame::new([("x", x), ("y", Column::from(vec![1i64]))]);
+    /// assert!(matches!(short, Err(Error::LengthMismatch { len: 1, expected: 2, .. })));
+    /// let twice = Frame::new([("x", Column::from(vec![1i64])), ("x", Column::from(vec![2i64]))]);
+    /// assert_eq!(twice.unwrap_err(), Error::DuplicateColumn("x".into()));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn new<N: Into<String>>(columns: impl IntoIterator<Item = (N, Column)>) -> Result<Frame> {
         let mut frame = Frame::default();
         for (i, (name, column)) in columns.into_iter().enumerate() {
@@ -39,6 +66,15 @@ impl Frame {
 
     /// A frame of `height` rows and no columns, for expressions that read none
     /// (`row_index()`, literals).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::with_rows(4);
+    /// assert_eq!((df.height(), df.width()), (4, 0));
+    /// let out = df.select([row_index()])?;
+    /// assert_eq!(out.values::<u32>("row_index")?, [0, 1, 2, 3]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn with_rows(height: usize) -> Frame {
         Frame {
             columns: Vec::new(),
@@ -47,23 +83,66 @@ impl Frame {
     }
 
     /// Number of rows.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0, 3.0]))])?;
+    /// assert_eq!(df.height(), 3);
+    /// assert_eq!(df.select([col("x").sum()])?.height(), 1);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn height(&self) -> usize {
         self.height
     }
     /// Number of columns.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("a", Column::from(vec![1i32])), ("b", Column::from(vec![2i32]))])?;
+    /// assert_eq!(df.width(), 2);
+    /// assert_eq!(Frame::default().width(), 0);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn width(&self) -> usize {
         self.columns.len()
     }
     /// Column names in order.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("b", Column::from(vec![1i32])), ("a", Column::from(vec![2i32]))])?;
+    /// assert_eq!(df.names(), ["b", "a"]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn names(&self) -> Vec<&str> {
         self.columns.iter().map(|(n, _)| n.as_str()).collect()
     }
     /// (name, column) pairs in order.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([
+    ///     ("a", Column::from(vec![1i32, 2])),
+    ///     ("b", Column::from(vec![0.5f64, 1.5])),
+    /// ])?;
+    /// let dtypes: Vec<(&str, DType)> = df.columns().map(|(n, c)| (n, c.dtype())).collect();
+    /// assert_eq!(dtypes, [("a", DType::I32), ("b", DType::F64)]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn columns(&self) -> impl Iterator<Item = (&str, &Column)> {
         self.columns.iter().map(|(n, c)| (n.as_str(), c))
     }
 
-    /// The column called `name`.
+    /// The column called `name`; [`Error::ColumnNotFound`] (listing the frame's columns) if
+    /// there is none.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1i32, 2]))])?;
+    /// assert_eq!(df.column("x")?.get(1)?, Scalar::I32(2));
+    /// assert!(matches!(df.column("y"), Err(Error::ColumnNotFound { .. })));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn column(&self, name: &str) -> Result<&Column> {
         self.columns
             .iter()
@@ -76,6 +155,15 @@ impl Frame {
     }
 
     /// Typed values of column `name`, copied; errors name the column.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1i32, 2]))])?;
+    /// assert_eq!(df.values::<i32>("x")?, [1, 2]);
+    /// let wrong = df.values::<f64>("x").unwrap_err();
+    /// assert_eq!(wrong.to_string(), "column `x` has dtype i32, not f64");
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn values<T: crate::column::ColumnElem>(&self, name: &str) -> Result<Vec<T>> {
         self.column(name)?
             .to_vec()
@@ -98,6 +186,15 @@ impl Frame {
     }
 
     /// [`Frame::select`] with explicit execution options.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, 3.0]))])?;
+    /// let options = ExecOptions::new().backend(Backend::Cpu1);
+    /// let out = df.select_with([col("x").mean().alias("m")], &options)?;
+    /// assert_eq!(out.values::<f64>("m")?, [2.0]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn select_with(
         &self,
         exprs: impl IntoIterator<Item = Expr>,
@@ -126,11 +223,35 @@ impl Frame {
     }
 
     /// This frame with `exprs` added as columns (replacing columns of the same name).
+    /// Single values (reductions) are broadcast to the frame's height.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, 3.0]))])?;
+    /// let out = df.with_columns([
+    ///     (col("x") * lit(10.0)).alias("x"),
+    ///     col("x").sum().alias("total"),
+    /// ])?;
+    /// assert_eq!(out.names(), ["x", "total"]);
+    /// assert_eq!(out.values::<f64>("x")?, [10.0, 20.0, 30.0]);
+    /// assert_eq!(out.values::<f64>("total")?, [6.0, 6.0, 6.0]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn with_columns(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<Frame> {
         self.with_columns_with(exprs, &ExecOptions::default())
     }
 
     /// [`Frame::with_columns`] with explicit execution options.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1i32, -2]))])?;
+    /// let options = ExecOptions::new().threads(1);
+    /// let out = df.with_columns_with([col("x").abs().alias("ax")], &options)?;
+    /// assert_eq!(out.values::<i32>("ax")?, [1, 2]);
+    /// assert_eq!(out.values::<i32>("x")?, [1, -2]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn with_columns_with(
         &self,
         exprs: impl IntoIterator<Item = Expr>,
@@ -155,12 +276,35 @@ impl Frame {
         })
     }
 
-    /// The rows where `predicate` (a bool expression) is true.
+    /// The rows where `predicate` (a bool expression) is true, in order. A predicate that is
+    /// a single value (a reduction) keeps all rows or none; one that is not bool is an
+    /// [`Error::InvalidType`].
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([
+    ///     ("x", Column::from(vec![1.0f64, 5.0, 2.0, 8.0])),
+    ///     ("k", Column::from(vec![1i32, 2, 3, 4])),
+    /// ])?;
+    /// let big = df.filter(col("x").gt(col("x").mean()))?;
+    /// assert_eq!(big.values::<i32>("k")?, [2, 4]);
+    /// assert!(matches!(df.filter(col("x")), Err(Error::InvalidType { .. })));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn filter(&self, predicate: Expr) -> Result<Frame> {
         self.filter_with(predicate, &ExecOptions::default())
     }
 
     /// [`Frame::filter`] with explicit execution options.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![3i64, -1, 4]))])?;
+    /// let options = ExecOptions::new().backend(Backend::Cpu1);
+    /// let kept = df.filter_with(col("x").gt_eq(lit(0)), &options)?;
+    /// assert_eq!(kept.values::<i64>("x")?, [3, 4]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn filter_with(&self, predicate: Expr, options: &ExecOptions) -> Result<Frame> {
         let text = predicate.to_string();
         let mask_frame = self.select_with([predicate.alias("__mask")], options)?;
@@ -187,11 +331,31 @@ impl Frame {
     }
 
     /// How `select(exprs)` would run: its passes, fused ops, outputs and backend decisions.
+    /// Nothing is computed.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("a", Column::from(vec![1.0f32, 2.0]))])?;
+    /// let text = df.explain([col("a").sum().alias("s"), col("a").max().alias("m")])?;
+    /// assert!(text.starts_with("plan: 1 pass(es) over 2 rows"));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn explain(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<String> {
         self.explain_with(exprs, &ExecOptions::default())
     }
 
-    /// [`Frame::explain`] with explicit execution options.
+    /// [`Frame::explain`] with explicit execution options (the backend decisions it shows
+    /// follow them).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("a", Column::from(vec![1.0f32, 2.0]))])?;
+    /// let options = ExecOptions::new().backend(Backend::Cpu1);
+    /// let text = df.explain_with([col("a") - col("a").mean()], &options)?;
+    /// assert!(text.starts_with("plan: 2 pass(es) over 2 rows"));
+    /// assert!(text.contains("forced: backend cpu1"));
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn explain_with(
         &self,
         exprs: impl IntoIterator<Item = Expr>,

@@ -11,7 +11,14 @@ use crate::error::Result;
 
 const FILE_NAME: &str = "calibration.json";
 
-/// Where the calibration is cached, if there is anywhere to cache it.
+/// Where the calibration is cached, if there is anywhere to cache it: `calibration.json` in
+/// `$SWATH_CACHE_DIR`, else `$XDG_CACHE_HOME/swath`, else `~/.cache/swath`.
+///
+/// ```
+/// if let Some(path) = swath::cost::cache_path() {
+///     assert!(path.ends_with("calibration.json"));
+/// }
+/// ```
 pub fn cache_path() -> Option<PathBuf> {
     let var = |name: &str| {
         std::env::var_os(name)
@@ -32,6 +39,16 @@ pub fn cache_path() -> Option<PathBuf> {
 /// ~200 MB), so a cache that says "no GPU" or "a software GPU" (which `auto` never picks) is
 /// believed without starting one; a cached hardware GPU is checked against the adapter
 /// present. After changing GPUs, `swath calibrate` looks again.
+///
+/// Errors: as [`calibration`], or a GPU measurement that fails.
+///
+/// ```
+/// if let Some(gpu) = swath::cost::gpu_costs()? {
+///     assert!(gpu.roundtrip_ns > 0.0);
+///     println!("{}: software adapter: {}", gpu.adapter, gpu.software);
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
     static GPU: OnceLock<Result<Option<GpuCosts>>> = OnceLock::new();
     GPU.get_or_init(|| {
@@ -72,6 +89,17 @@ fn remember_gpu(gpu: Option<GpuCosts>) {
 }
 
 /// This process's calibration: from the cache when it is valid, else measured (and cached).
+/// Computed once per process.
+///
+/// Errors: a measurement that fails (an invalid `SWATH_THREADS` or `SWATH_ISA`, say).
+///
+/// ```
+/// let c = swath::cost::calibration()?;
+/// assert_eq!(c.fingerprint, swath::cost::fingerprint()); // never another machine's figures
+/// assert!(c.cpu.read_bytes_per_ns > 0.0);
+/// assert!(std::ptr::eq(c, swath::cost::calibration()?)); // the same one every time
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn calibration() -> Result<&'static Calibration> {
     static CALIBRATION: OnceLock<Result<Calibration>> = OnceLock::new();
     CALIBRATION
@@ -85,6 +113,21 @@ pub fn calibration() -> Result<&'static Calibration> {
 
 /// The calibration cached at `path` if it parses and matches this machine, else a fresh
 /// measurement, written to `path`.
+///
+/// ```
+/// use swath::cost::load_or_measure;
+/// let dir = tempfile::tempdir().expect("a temporary directory");
+/// let path = dir.path().join("calibration.json");
+/// let fresh = load_or_measure(&path)?; // nothing there yet: measures, then writes it
+/// assert!(path.exists());
+/// let cached = load_or_measure(&path)?; // read back
+/// assert_eq!(cached.fingerprint, fresh.fingerprint);
+/// assert_eq!(cached.cpu.threads, fresh.cpu.threads);
+/// std::fs::write(&path, "not json").expect("writable");
+/// let remeasured = load_or_measure(&path)?; // corrupt: measured again, never trusted
+/// assert_eq!(remeasured.fingerprint, fresh.fingerprint);
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn load_or_measure(path: &Path) -> Result<Calibration> {
     match load(path) {
         Ok(c) => Ok(c),
@@ -98,6 +141,19 @@ pub fn load_or_measure(path: &Path) -> Result<Calibration> {
 }
 
 /// Measures again, the GPU too, and replaces the cache (what `swath calibrate` does).
+/// Takes about a second in a release build, longer with a GPU.
+///
+/// ```
+/// // Keep this example away from the real cache: point SWATH_CACHE_DIR elsewhere first.
+/// let dir = tempfile::tempdir().expect("a temporary directory");
+/// // SAFETY: no other thread is running yet.
+/// unsafe { std::env::set_var("SWATH_CACHE_DIR", dir.path()) };
+/// let c = swath::cost::recalibrate()?;
+/// assert!(c.gpu_probed);
+/// assert_eq!(c.gpu.is_some(), swath::gpu::adapter_info().is_some());
+/// assert!(dir.path().join("calibration.json").exists());
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn recalibrate() -> Result<Calibration> {
     let mut c = measure()?;
     c.gpu = super::measure_gpu()?;

@@ -20,7 +20,16 @@ const STREAM_ROWS: usize = (16 << 20) / SCALE;
 /// Rows of the compute probes: 1 MiB of f32, in cache, so they time arithmetic, not memory.
 const COMPUTE_ROWS: usize = (256 << 10) / SCALE;
 
-/// Runs every probe and returns the measured constants.
+/// Runs every probe and returns the measured constants (the CPU's only: the GPU is
+/// [`measure_gpu`]'s). Nothing is cached; [`calibration`](super::calibration) does that.
+///
+/// ```
+/// let c = swath::cost::measure()?;
+/// assert_eq!(c.fingerprint, swath::cost::fingerprint());
+/// assert!(c.cpu.read_bytes_per_ns > 0.0 && c.cpu.cheap_op_ns > 0.0);
+/// assert!(c.gpu.is_none() && !c.gpu_probed);
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn measure() -> Result<Calibration> {
     let options = ExecOptions::default();
     let threads = options.resolved_threads()?;
@@ -147,6 +156,17 @@ fn time_pass(
 const GPU_ROWS: usize = (4 << 20) / SCALE;
 
 /// Measures the GPU's constants; `None` without a usable GPU.
+///
+/// ```
+/// match swath::cost::measure_gpu()? {
+///     Some(gpu) => {
+///         assert!(gpu.roundtrip_ns > 0.0);
+///         assert_eq!(gpu.software, swath::gpu::adapter_info().unwrap().is_software());
+///     }
+///     None => assert!(swath::gpu::adapter_info().is_none()),
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     let Some(info) = crate::gpu::adapter_info() else {
         return Ok(None);

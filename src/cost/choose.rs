@@ -12,6 +12,17 @@ use crate::options::{Backend, ExecOptions};
 use crate::plan::ir::Kernel;
 
 /// A way to run a pass.
+///
+/// ```
+/// use swath::cost::{Way, choose};
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").sum()], 1_000_000, &schema, &|| "x".to_string())?;
+/// let cpu = |threads| ExecOptions::new().backend(Backend::Cpu).threads(threads);
+/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(1))?.way, Way::Cpu1);
+/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(2))?.way, Way::CpuPool);
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
     /// The CPU, on the calling thread.
@@ -22,9 +33,24 @@ pub enum Way {
     Gpu,
 }
 
-/// A decision for one pass.
+/// A decision for one pass: what [`choose`] and [`choose_explained`] return.
+///
+/// ```
+/// use swath::cost::{Way, choose_explained};
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F64);
+/// let plan = swath::plan::lower(&[col("x").max()], 10, &schema, &|| "x".to_string())?;
+/// let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
+/// let choice = choose_explained(&plan.kernels[0], 0.0, &cpu1)?;
+/// assert_eq!(choice.way, Way::Cpu1);
+/// assert_eq!((choice.schedule.threads, choice.schedule.chunks), (1, 1));
+/// assert_eq!(choice.estimates[0].0, "cpu1");
+/// assert_eq!(choice.reason, "forced: backend cpu1");
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Choice {
+    /// Where the pass runs.
     pub way: Way,
     /// How the CPU runs the pass: the choice itself for a CPU way, the fallback for the GPU.
     pub schedule: Schedule,
@@ -36,14 +62,36 @@ pub struct Choice {
 }
 
 /// What [`decide`] is given about a pass and the machine.
+///
+/// ```
+/// use swath::cost::{CpuCosts, Situation, Way, Work, decide};
+/// use swath::Backend;
+/// let cpu = CpuCosts {
+///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
+///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
+///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6,
+///     cheap_op_ns: 0.5, heavy_op_ns: 5.0,
+/// };
+/// let small = Situation {
+///     work: Work { rows: 1_000.0, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() },
+///     resident: 0.0, chunks: 1, threads: 8, backend: Backend::Auto, cpu: &cpu, gpu: None,
+/// };
+/// assert_eq!(decide(&small).0, Way::Cpu1); // one chunk: nothing to share out
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Situation<'a> {
+    /// What the pass does per row, and over how many rows.
     pub work: Work,
     /// Bytes per row of the inputs already on the GPU.
     pub resident: f64,
+    /// Chunks of [`CHUNK`] rows the pass splits into.
     pub chunks: usize,
+    /// Threads the pool would use.
     pub threads: usize,
+    /// The backend asked for: anything but [`Backend::Auto`] forces the way.
     pub backend: Backend,
+    /// The CPU's figures.
     pub cpu: &'a CpuCosts,
     /// The GPU's figures, if there is a GPU.
     pub gpu: Option<&'a GpuCosts>,
@@ -95,7 +143,34 @@ fn best_cpu(e: &Estimates) -> (Way, f64) {
     }
 }
 
-/// [`rule`] with its estimates by name and a sentence saying why, for `explain` and logs.
+/// The decision for `s` (forced ways win; otherwise the smallest estimate among the calling
+/// thread, the pool, which must win clearly, and a hardware GPU), with its estimates in ns by
+/// name and a sentence saying why, for `explain` and logs. Pure: tests drive it with
+/// synthetic figures.
+///
+/// ```
+/// use swath::cost::{CpuCosts, Situation, Way, Work, decide};
+/// use swath::Backend;
+/// let cpu = CpuCosts {
+///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
+///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
+///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6,
+///     cheap_op_ns: 0.5, heavy_op_ns: 5.0,
+/// };
+/// let big = Situation {
+///     work: Work { rows: 1e8, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() },
+///     resident: 0.0, chunks: 1526, threads: 8, backend: Backend::Auto, cpu: &cpu, gpu: None,
+/// };
+/// let (way, estimates, reason) = decide(&big);
+/// assert_eq!(way, Way::CpuPool);
+/// assert_eq!(estimates[0].0, "cpu1");
+/// assert_eq!(estimates[1].0, "cpu x8");
+/// assert!(estimates[1].1 < estimates[0].1);
+/// assert!(reason.starts_with("pool of 8: est."));
+/// let forced = Situation { backend: Backend::Cpu1, ..big };
+/// assert_eq!(decide(&forced).0, Way::Cpu1);
+/// assert_eq!(decide(&forced).2, "forced: backend cpu1");
+/// ```
 pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
     let (way, e) = rule(s);
     let mut estimates = vec![("cpu1".to_string(), e.serial)];
@@ -167,7 +242,25 @@ fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> St
 }
 
 /// The choice for `kernel` on this machine, with `resident` bytes per row of its inputs
-/// already on the GPU.
+/// already on the GPU: the options and this machine's [`calibration`](super::calibration)
+/// fed to [`decide`]. The estimates and the reason are left empty unless debug logging is on
+/// (see [`choose_explained`]).
+///
+/// Errors: [`Error::InvalidSetting`](crate::Error::InvalidSetting) for options (or
+/// environment settings) that cannot be honoured.
+///
+/// ```
+/// use swath::cost::{Way, choose};
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
+/// let pool = ExecOptions::new().backend(Backend::Cpu).threads(3);
+/// let choice = choose(&plan.kernels[0], 0.0, &pool)?;
+/// assert_eq!(choice.way, Way::CpuPool);
+/// assert_eq!((choice.schedule.threads, choice.schedule.chunks), (3, 4));
+/// assert!(choose(&plan.kernels[0], 0.0, &ExecOptions::new().threads(0)).is_err());
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn choose(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<Choice> {
     choose_among(
         kernel,
@@ -179,6 +272,19 @@ pub fn choose(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<C
 }
 
 /// [`choose`] with the estimates and the reason filled in, for `explain`.
+///
+/// ```
+/// use swath::cost::choose_explained;
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
+/// let options = ExecOptions::new().backend(Backend::Cpu).threads(2);
+/// let choice = choose_explained(&plan.kernels[0], 0.0, &options)?;
+/// assert_eq!(choice.reason, "forced: backend cpu (pool of 2)");
+/// let names: Vec<&str> = choice.estimates.iter().map(|(way, _)| way.as_str()).collect();
+/// assert_eq!(names, ["cpu1", "cpu x2"]);
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn choose_explained(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<Choice> {
     choose_among(kernel, resident, options, true, true)
 }
@@ -248,7 +354,13 @@ const POOL_MARGIN: f64 = 0.8;
 /// Below this estimated CPU time no GPU can win (a round trip alone is ~20-100 µs).
 const GPU_WORTH_ASKING_NS: f64 = 20_000.0;
 
-/// Nanoseconds as a short human figure.
+/// Nanoseconds as a short human figure: microseconds below a millisecond, else milliseconds.
+///
+/// ```
+/// use swath::cost::us;
+/// assert_eq!(us(1_500.0), "1.5 µs");
+/// assert_eq!(us(2_500_000.0), "2.50 ms");
+/// ```
 pub fn us(ns: f64) -> String {
     if ns >= 1e6 {
         format!("{:.2} ms", ns / 1e6)

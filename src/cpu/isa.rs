@@ -15,7 +15,21 @@ use super::buffers::OutSlice;
 use super::reduce::Partial;
 use crate::error::{Error, Result};
 
-/// An instruction-set level for the CPU kernels.
+/// An instruction-set level for the CPU kernels. Parses from (and prints as) the values
+/// `SWATH_ISA` takes: `base`, `avx2`, `avx512`.
+///
+/// ```
+/// use swath::prelude::*;
+/// assert_eq!("AVX2".parse::<Isa>()?, Isa::Avx2);
+/// assert!("sse9".parse::<Isa>().is_err());
+/// assert_eq!(Isa::Avx512.to_string(), "avx512");
+/// // Every ISA gives bit-identical results; force the baseline for one call:
+/// let df = Frame::new([("x", Column::from(vec![0.1f32, 0.2, 0.3]))])?;
+/// let base = df.select_with([col("x").sum()], &ExecOptions::new().isa(Isa::Base))?;
+/// let best = df.select_with([col("x").sum()], &ExecOptions::new().isa(Isa::detect()))?;
+/// assert_eq!(base.values::<f32>("x")?, best.values::<f32>("x")?);
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Isa {
     /// x86-64 baseline (SSE2) or whatever the target compiles for by default.
@@ -27,9 +41,25 @@ pub enum Isa {
 }
 
 impl Isa {
+    /// Every level, from the baseline up.
+    ///
+    /// ```
+    /// use swath::Isa;
+    /// assert_eq!(Isa::ALL, [Isa::Base, Isa::Avx2, Isa::Avx512]);
+    /// let here: Vec<Isa> = Isa::ALL.into_iter().filter(|i| i.is_supported()).collect();
+    /// assert_eq!(here[0], Isa::Base);
+    /// ```
     pub const ALL: [Isa; 3] = [Isa::Base, Isa::Avx2, Isa::Avx512];
 
     /// Whether this machine can run kernels compiled for `self`.
+    ///
+    /// ```
+    /// use swath::Isa;
+    /// assert!(Isa::Base.is_supported()); // always
+    /// if Isa::Avx512.is_supported() {
+    ///     assert!(Isa::Avx2.is_supported()); // AVX-512 implies AVX2 here
+    /// }
+    /// ```
     pub fn is_supported(self) -> bool {
         match self {
             Isa::Base => true,
@@ -53,6 +83,13 @@ impl Isa {
     }
 
     /// The best level this machine supports.
+    ///
+    /// ```
+    /// use swath::Isa;
+    /// let best = Isa::detect();
+    /// assert!(best.is_supported());
+    /// assert!(Isa::ALL.iter().filter(|i| i.is_supported()).all(|&i| i as u8 <= best as u8));
+    /// ```
     pub fn detect() -> Isa {
         [Isa::Avx512, Isa::Avx2]
             .into_iter()
@@ -60,6 +97,14 @@ impl Isa {
             .unwrap_or(Isa::Base)
     }
 
+    /// The lowercase name (`"base"`, `"avx2"`, `"avx512"`), as `Display` prints it.
+    ///
+    /// ```
+    /// use swath::Isa;
+    /// assert_eq!(Isa::Base.name(), "base");
+    /// assert_eq!(Isa::Avx2.name().parse::<Isa>()?, Isa::Avx2);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Isa::Base => "base",
@@ -92,6 +137,11 @@ impl FromStr for Isa {
 
 /// Runs one chunk with the kernels compiled for `isa`, which the caller has checked is
 /// supported.
+///
+/// Hidden from the docs: its argument and result types are private to swath, so it cannot be
+/// called from outside the crate. [`crate::cpu::run_scheduled`] is the public way to run a
+/// kernel on the CPU.
+#[doc(hidden)]
 pub fn run_chunk_with(
     isa: Isa,
     input: &ChunkInput<'_>,

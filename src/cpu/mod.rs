@@ -22,25 +22,84 @@ use isa::Isa;
 
 /// Rows per chunk, the unit of parallel work: large enough that scheduling is noise, small
 /// enough to balance over a few threads. Fixed, because results depend on it.
+///
+/// ```
+/// use swath::cpu::CHUNK;
+/// assert_eq!(CHUNK, 65_536);
+/// assert_eq!(100_000usize.div_ceil(CHUNK), 2); // a pass over 100,000 rows has two chunks
+/// ```
 pub const CHUNK: usize = 64 * 1024;
 
-/// What a kernel produced.
+/// What a kernel produced: what [`run_scheduled`] (and the GPU's
+/// [`run_kernel`](crate::gpu::run_kernel)) return.
+///
+/// ```
+/// use swath::cpu::{CHUNK, Schedule, run_scheduled};
+/// use swath::prelude::*;
+/// let x = Column::from(vec![1.0f64, 2.0, 3.0]);
+/// let exprs = [(col("x") * lit(2.0)).alias("y"), col("x").max().alias("top")];
+/// let schema = |name: &str| (name == "x").then_some(DType::F64);
+/// let plan = swath::plan::lower(&exprs, 3, &schema, &|| "x".to_string())?;
+/// let schedule = Schedule { isa: Isa::Base, threads: 1, chunks: 3usize.div_ceil(CHUNK) };
+/// let out = run_scheduled(&plan.kernels[0], &[&x], &[], &schedule)?;
+/// assert_eq!(out.stores[0].to_vec::<f64>()?, [2.0, 4.0, 6.0]);
+/// assert_eq!(out.reductions, [Scalar::F64(3.0)]);
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct KernelOutput {
+    /// One full-length column per store of the kernel, in order.
     pub stores: Vec<Column>,
+    /// One value per reduction of the kernel, in order (null where there is no value, as
+    /// for `min` or `mean` over no rows).
     pub reductions: Vec<Scalar>,
 }
 
-/// How a kernel will run on the CPU.
+/// How a kernel will run on the CPU: the cost model's choice
+/// ([`Choice::schedule`](crate::cost::Choice::schedule)), or one written by hand.
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").sum()], 100_000, &schema, &|| "x".to_string())?;
+/// let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
+/// let choice = swath::cost::choose(&plan.kernels[0], 0.0, &cpu1)?;
+/// assert_eq!(choice.schedule.threads, 1);
+/// assert_eq!(choice.schedule.chunks, 2);
+/// assert_eq!(choice.schedule.isa, cpu1.resolved_isa()?);
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
+    /// The instruction set whose kernels run the chunks.
     pub isa: Isa,
     /// Threads used: 1 means on the calling thread.
     pub threads: usize,
+    /// Chunks of [`CHUNK`] rows the pass splits into (the last may be shorter).
     pub chunks: usize,
 }
 
-/// Runs `kernel` exactly as `plan` says.
+/// Runs `kernel` over `columns` (one per kernel input, in order) with `params` (one per
+/// `Param` slot) exactly as `plan` says. Columns that live only on the GPU are downloaded
+/// first.
+///
+/// Errors: [`Error::Internal`] for inputs of the wrong length; [`Error::Gpu`] when a
+/// download fails.
+///
+/// ```
+/// use swath::cpu::{CHUNK, Schedule, run_scheduled};
+/// use swath::prelude::*;
+/// let x = Column::from(vec![3i32, 1, 2]);
+/// let schema = |name: &str| (name == "x").then_some(DType::I32);
+/// let plan = swath::plan::lower(&[col("x").sum()], 3, &schema, &|| "x".to_string())?;
+/// let kernel = &plan.kernels[0];
+/// let schedule = Schedule { isa: Isa::detect(), threads: 1, chunks: kernel.rows.div_ceil(CHUNK) };
+/// let out = run_scheduled(kernel, &[&x], &[], &schedule)?;
+/// assert_eq!(out.reductions, [Scalar::I64(6)]); // integer sums are i64
+/// let short = Column::from(vec![1i32]);
+/// assert!(run_scheduled(kernel, &[&short], &[], &schedule).is_err());
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn run_scheduled(
     kernel: &Kernel,
     columns: &[&Column],

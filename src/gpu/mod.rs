@@ -38,16 +38,39 @@ use crate::options::ExecOptions;
 use crate::plan::ir::Kernel;
 
 /// Whether a usable GPU adapter exists (creating the shared context on first call).
+///
+/// ```
+/// if swath::gpu::available() {
+///     let info = swath::gpu::adapter_info().expect("an adapter");
+///     println!("GPU: {} ({})", info.name, info.backend);
+///     assert!(swath::gpu::unavailable_reason().is_none());
+/// } else {
+///     println!("no GPU: {}", swath::gpu::unavailable_reason().unwrap_or_default());
+/// }
+/// ```
 pub fn available() -> bool {
     context::get().is_ok_and(|g| !g.is_lost())
 }
 
-/// The adapter swath uses, if any.
+/// The adapter swath uses, if any (still `Some` after the device was lost).
+///
+/// ```
+/// match swath::gpu::adapter_info() {
+///     Some(info) => assert!(!info.adapters.is_empty()), // the chosen one is listed first
+///     None => assert!(!swath::gpu::available()),
+/// }
+/// ```
 pub fn adapter_info() -> Option<GpuInfo> {
     context::get().ok().map(|g| g.info.clone())
 }
 
-/// Why there is no GPU, if there is none.
+/// Why there is no GPU, if there is none (no adapter, a failed device request, a lost
+/// device).
+///
+/// ```
+/// let reason = swath::gpu::unavailable_reason();
+/// assert_eq!(reason.is_none(), swath::gpu::available());
+/// ```
 pub fn unavailable_reason() -> Option<String> {
     match context::get() {
         Ok(g) if g.is_lost() => Some("the GPU device was lost".into()),
@@ -56,7 +79,21 @@ pub fn unavailable_reason() -> Option<String> {
     }
 }
 
-/// Whether this device can run `kernel`, or why not.
+/// Whether this device can run `kernel`, or why not (no GPU, f64 or i64 without the device
+/// feature, too many columns for its bindings ...). Nothing is sent to the device.
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F64);
+/// let plan = swath::plan::lower(&[col("x").sum()], 1_000, &schema, &|| "x".to_string())?;
+/// let kernel = &plan.kernels[0];
+/// match swath::gpu::adapter_info() {
+///     Some(info) if !info.f64 => assert!(swath::gpu::support(kernel).is_err()),
+///     Some(_) => println!("f64 pass on the GPU: {:?}", swath::gpu::support(kernel)),
+///     None => assert!(swath::gpu::support(kernel).is_err()), // no GPU at all
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn support(kernel: &Kernel) -> std::result::Result<(), String> {
     let gpu = context::get()?;
     if kernel.rows == 0 {
@@ -66,19 +103,62 @@ pub fn support(kernel: &Kernel) -> std::result::Result<(), String> {
     run::check_size(kernel, &shader, &gpu)
 }
 
-/// Whether this device can run `kernel`.
+/// Whether this device can run `kernel`: [`support`] without the reason.
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").max()], 1_000, &schema, &|| "x".to_string())?;
+/// let kernel = &plan.kernels[0];
+/// assert_eq!(swath::gpu::supports(kernel), swath::gpu::support(kernel).is_ok());
+/// if !swath::gpu::available() {
+///     assert!(!swath::gpu::supports(kernel));
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn supports(kernel: &Kernel) -> bool {
     support(kernel).is_ok()
 }
 
-/// The WGSL generated for `kernel` on this device (for `explain` and debugging).
+/// The WGSL generated for `kernel` on this device (for `explain` and debugging); `Err` says
+/// why there is none (no GPU, or a kernel this device cannot run).
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let exprs = [(col("x") * lit(2.0)).alias("y")];
+/// let plan = swath::plan::lower(&exprs, 8, &schema, &|| "x".to_string())?;
+/// match swath::gpu::wgsl(&plan.kernels[0]) {
+///     Ok(text) => assert!(text.contains("@compute")),
+///     Err(why) => println!("no shader: {why}"),
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn wgsl(kernel: &Kernel) -> std::result::Result<String, String> {
     let gpu = context::get()?;
     codegen::generate(kernel, &gpu.caps).map(|s| s.wgsl)
 }
 
-/// The outcome of trying a pass on the GPU.
+/// The outcome of trying a pass on the GPU: what [`attempt`] returns.
+///
+/// ```
+/// use swath::gpu::{Attempt, attempt};
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::I32);
+/// let plan = swath::plan::lower(&[col("x").min()], 3, &schema, &|| "x".to_string())?;
+/// let x = Column::from(vec![4i32, -2, 9]);
+/// let min = match attempt(&plan.kernels[0], &[&x], &[]) {
+///     Attempt::Ran(out) => out.reductions[0],
+///     // No GPU, a device that cannot run it, or a failure: run it on the CPU instead.
+///     Attempt::Unsupported(_) | Attempt::Failed(_) => {
+///         Frame::new([("x", x.clone())])?.select([col("x").min()])?.column("x")?.get(0)?
+///     }
+/// };
+/// assert_eq!(min, Scalar::I32(-2));
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub enum Attempt {
+    /// The pass ran on the GPU: its stores (left on the device) and reductions.
     Ran(KernelOutput),
     /// This device cannot run the pass (the reason says why); nothing was sent to it.
     Unsupported(String),
@@ -89,6 +169,25 @@ pub enum Attempt {
 
 /// Tries `kernel` over `columns` (one per kernel input) with `params` on the GPU. Never
 /// panics: a panic inside wgpu or a driver is caught and returned as [`Attempt::Failed`].
+/// Unlike a select, it does not fall back to the CPU or update [`thread_stats`].
+///
+/// ```
+/// use swath::gpu::{Attempt, attempt};
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").sum()], 3, &schema, &|| "x".to_string())?;
+/// let x = Column::from(vec![1.0f32, 2.0, 3.0]);
+/// match attempt(&plan.kernels[0], &[&x], &[]) {
+///     Attempt::Ran(out) => assert_eq!(out.reductions, [Scalar::F32(6.0)]),
+///     Attempt::Unsupported(why) => println!("this device cannot run it: {why}"),
+///     Attempt::Failed(e) => {
+///         if !swath::gpu::available() {
+///             assert!(matches!(e, Error::BackendUnavailable(_)));
+///         }
+///     }
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn attempt(kernel: &Kernel, columns: &[&Column], params: &[Scalar]) -> Attempt {
     let gpu = match context::get() {
         Ok(g) if !g.is_lost() => g,
@@ -131,7 +230,15 @@ pub(crate) fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
 }
 
 /// Bytes a GPU pass over `columns` would upload first: the columns without a device copy
-/// (for the cost model: resident data costs no transfer).
+/// (for the cost model: resident data costs no transfer). Bools count 4 bytes each, as on
+/// the device.
+///
+/// ```
+/// use swath::Column;
+/// let x = Column::from(vec![1.0f32; 10]);
+/// let flags = Column::from(vec![true; 10]);
+/// assert_eq!(swath::gpu::upload_bytes(&[&x, &flags]), 80);
+/// ```
 pub fn upload_bytes(columns: &[&Column]) -> u64 {
     columns
         .iter()
@@ -142,6 +249,20 @@ pub fn upload_bytes(columns: &[&Column]) -> u64 {
 
 /// Bytes a CPU pass over `columns` would download first: the columns that live only on the
 /// GPU (the results of earlier GPU passes, not read on the host yet).
+///
+/// ```
+/// use swath::prelude::*;
+/// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+/// assert_eq!(swath::gpu::download_bytes(&[df.column("x")?]), 0); // on the host
+/// let gpu = ExecOptions::new().backend(Backend::Gpu);
+/// swath::gpu::reset_thread_stats();
+/// if let Ok(out) = df.select_with([(col("x") * lit(2.0)).alias("y")], &gpu) {
+///     if swath::gpu::thread_stats().gpu_passes == 1 {
+///         assert_eq!(swath::gpu::download_bytes(&[out.column("y")?]), 8); // on the device
+///     }
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn download_bytes(columns: &[&Column]) -> u64 {
     columns
         .iter()
@@ -152,6 +273,14 @@ pub fn download_bytes(columns: &[&Column]) -> u64 {
 
 /// Rows per window a pass over `rows` rows with columns of `elem_bytes` per element would use
 /// on this thread (all of them when one binding holds the column): for `explain` and tests.
+/// `None` without a GPU.
+///
+/// ```
+/// match swath::gpu::window_rows(1_000, 4) {
+///     Some(rows) => assert_eq!(rows, 1_000), // 4,000 bytes fit any storage binding
+///     None => assert!(swath::gpu::adapter_info().is_none()),
+/// }
+/// ```
 pub fn window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {
     let gpu = context::get().ok()?;
     Some(run::window_rows(&gpu, rows, elem_bytes))
@@ -160,7 +289,21 @@ pub fn window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {
 /// Runs `kernel` over `columns` (one per kernel input) with `params` on the GPU.
 ///
 /// Errors: [`Error::BackendUnavailable`] without a GPU; [`Error::Gpu`] when the device cannot
-/// run the kernel or fails while running it. Never panics.
+/// run the kernel or fails while running it. Never panics. Unlike a select, it does not fall
+/// back to the CPU.
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").max()], 3, &schema, &|| "x".to_string())?;
+/// let x = Column::from(vec![1.0f32, 7.0, 3.0]);
+/// match swath::gpu::run_kernel(&plan.kernels[0], &[&x], &[], &ExecOptions::default()) {
+///     Ok(out) => assert_eq!(out.reductions, [Scalar::F32(7.0)]),
+///     Err(Error::BackendUnavailable(why)) => println!("no GPU: {why}"),
+///     Err(e) => println!("the GPU could not run it: {e}"),
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn run_kernel(
     kernel: &Kernel,
     columns: &[&Column],
@@ -177,6 +320,20 @@ pub fn run_kernel(
 }
 
 /// What happened to the passes this thread asked the GPU to run (see [`thread_stats`]).
+///
+/// ```
+/// use swath::gpu::{GpuStats, reset_thread_stats, thread_stats};
+/// use swath::prelude::*;
+/// reset_thread_stats();
+/// assert_eq!(thread_stats(), GpuStats::default());
+/// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+/// let gpu = ExecOptions::new().backend(Backend::Gpu);
+/// if df.select_with([col("x").sum()], &gpu).is_ok() {
+///     let s = thread_stats();
+///     assert_eq!(s.gpu_passes + s.unsupported + s.failed, 1); // one pass, one outcome
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GpuStats {
     /// Passes run on the GPU.
@@ -193,10 +350,31 @@ thread_local! {
 
 /// Counts of this thread's GPU passes and fallbacks since the last [`reset_thread_stats`]:
 /// tests use them to check a forced-GPU call really ran on the GPU.
+///
+/// ```
+/// use swath::prelude::*;
+/// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+/// swath::gpu::reset_thread_stats();
+/// df.select_with([col("x").sum()], &ExecOptions::new().backend(Backend::Cpu1))?;
+/// assert_eq!(swath::gpu::thread_stats().gpu_passes, 0); // a CPU pass does not count
+/// let gpu = ExecOptions::new().backend(Backend::Gpu);
+/// if df.select_with([col("x").sum()], &gpu).is_ok() && swath::gpu::available() {
+///     let s = swath::gpu::thread_stats();
+///     assert_eq!(s.gpu_passes + s.failed, 1); // ran there, or failed and fell back
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn thread_stats() -> GpuStats {
     STATS.with(Cell::get)
 }
 
+/// Sets this thread's [`thread_stats`] back to zero (other threads' counts are untouched).
+///
+/// ```
+/// use swath::gpu::{GpuStats, reset_thread_stats, thread_stats};
+/// reset_thread_stats();
+/// assert_eq!(thread_stats(), GpuStats::default());
+/// ```
 pub fn reset_thread_stats() {
     STATS.with(|s| s.set(GpuStats::default()));
 }

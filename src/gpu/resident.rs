@@ -30,6 +30,18 @@ pub fn device_size(dtype: DType) -> u64 {
 
 /// A column's copy in GPU memory. Its buffer returns to the pool when the last column that
 /// shares it drops.
+///
+/// Only swath creates these, and a [`Column`] keeps its own private; from outside, ask the
+/// column instead ([`Column::is_on_device`], [`upload_bytes`](super::upload_bytes)). The
+/// example shows the accessors' types only.
+///
+/// ```
+/// use swath::gpu::DeviceColumn;
+/// fn describe(copy: &DeviceColumn) -> String {
+///     let (rows, dtype, bytes) = (copy.len(), copy.dtype(), copy.bytes());
+///     format!("{rows} rows of {dtype} in {bytes} bytes (usable: {})", copy.is_usable())
+/// }
+/// ```
 pub struct DeviceColumn {
     buffer: Option<wgpu::Buffer>,
     dtype: DType,
@@ -54,16 +66,44 @@ impl DeviceColumn {
             rows,
         }
     }
+    /// The dtype of the values (bools are stored as u32 words, but keep dtype bool).
+    ///
+    /// ```
+    /// fn is_float(copy: &swath::gpu::DeviceColumn) -> bool {
+    ///     copy.dtype().is_float()
+    /// }
+    /// ```
     pub fn dtype(&self) -> DType {
         self.dtype
     }
+    /// The number of rows.
+    ///
+    /// ```
+    /// fn rows(copy: &swath::gpu::DeviceColumn) -> usize {
+    ///     copy.len()
+    /// }
+    /// ```
     pub fn len(&self) -> usize {
         self.rows
     }
+    /// Whether it has no rows.
+    ///
+    /// ```
+    /// fn nothing_to_read(copy: &swath::gpu::DeviceColumn) -> bool {
+    ///     copy.is_empty()
+    /// }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }
-    /// Bytes of values (the buffer may be larger: size classes).
+    /// Bytes of values (the buffer may be larger: size classes): rows times 4 for bool, i32,
+    /// u32 and f32, times 8 for i64 and f64.
+    ///
+    /// ```
+    /// fn megabytes(copy: &swath::gpu::DeviceColumn) -> f64 {
+    ///     copy.bytes() as f64 / 1e6
+    /// }
+    /// ```
     pub fn bytes(&self) -> u64 {
         self.rows as u64 * device_size(self.dtype)
     }
@@ -73,6 +113,12 @@ impl DeviceColumn {
             .ok_or_else(|| Error::Internal("device column without a buffer".into()))
     }
     /// Whether the device holding it still works.
+    ///
+    /// ```
+    /// fn still_there(copy: &swath::gpu::DeviceColumn) -> bool {
+    ///     copy.is_usable()
+    /// }
+    /// ```
     pub fn is_usable(&self) -> bool {
         context::get().is_ok_and(|g| !g.is_lost())
     }
@@ -91,7 +137,13 @@ impl Drop for DeviceColumn {
 // ---------------------------------------------------------------------------------------------
 // Transfer counters
 
-/// Bytes moved between host and GPU memory.
+/// Bytes moved between host and GPU memory (see [`transfer_stats`]).
+///
+/// ```
+/// use swath::gpu::TransferStats;
+/// let t = TransferStats::default();
+/// assert_eq!((t.to_device, t.to_host, t.uploads, t.downloads), (0, 0, 0, 0));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TransferStats {
     /// Column values uploaded (the few bytes of per-pass constants are not counted).
@@ -139,15 +191,55 @@ pub(crate) fn count_to_host(bytes: u64) {
 /// Bytes this thread moved since its last [`reset_transfer_stats`]. Per thread, so parallel
 /// tests do not see each other's traffic: passes run, and host copies download, on the thread
 /// that asks for them.
+///
+/// ```
+/// use swath::gpu::{reset_transfer_stats, thread_stats, transfer_stats};
+/// use swath::prelude::*;
+/// let df = Frame::new([("x", Column::from(vec![1.0f32; 1000]))])?;
+/// let gpu = ExecOptions::new().backend(Backend::Gpu);
+/// reset_transfer_stats();
+/// swath::gpu::reset_thread_stats();
+/// if df.select_with([col("x").sum()], &gpu).is_ok() && thread_stats().gpu_passes == 1 {
+///     let first = transfer_stats();
+///     assert_eq!((first.uploads, first.to_device), (1, 4000)); // x went up once
+///     df.select_with([col("x").max()], &gpu)?;
+///     assert_eq!(transfer_stats().to_device, 4000); // and stayed there
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn transfer_stats() -> TransferStats {
     THREAD.with(Cell::get)
 }
 
+/// Sets this thread's [`transfer_stats`] back to zero (the process-wide
+/// [`global_transfer_stats`] keep counting).
+///
+/// ```
+/// use swath::gpu::{TransferStats, reset_transfer_stats, transfer_stats};
+/// reset_transfer_stats();
+/// assert_eq!(transfer_stats(), TransferStats::default());
+/// ```
 pub fn reset_transfer_stats() {
     THREAD.with(|t| t.set(TransferStats::default()));
 }
 
-/// Bytes the whole process moved since it started (for `explain` and benchmarks).
+/// Bytes the whole process moved since it started (for `explain` and benchmarks), whatever
+/// thread moved them.
+///
+/// ```
+/// use swath::gpu::{global_transfer_stats, thread_stats};
+/// use swath::prelude::*;
+/// let before = global_transfer_stats();
+/// let df = Frame::new([("x", Column::from(vec![2.0f32; 100]))])?;
+/// swath::gpu::reset_thread_stats();
+/// let gpu = ExecOptions::new().backend(Backend::Gpu);
+/// if df.select_with([col("x").sum()], &gpu).is_ok() && thread_stats().gpu_passes == 1 {
+///     let after = global_transfer_stats();
+///     assert!(after.uploads > before.uploads);
+///     assert!(after.to_device >= before.to_device + 400);
+/// }
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn global_transfer_stats() -> TransferStats {
     TransferStats {
         to_device: TO_DEVICE.load(Ordering::Relaxed),

@@ -8,7 +8,25 @@ use crate::column::Column;
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 
-/// Reads the CSV file at `path` (first row: column names).
+/// Reads the CSV file at `path` (first row: column names), inferring each column's dtype
+/// as the module docs say.
+///
+/// Errors: [`Error::Io`] naming the file for a file that cannot be read, a ragged row, or a
+/// column holding text; [`Error::DuplicateColumn`] for repeated names.
+///
+/// ```
+/// use swath::prelude::*;
+/// let dir = tempfile::tempdir().expect("a temporary directory");
+/// let path = dir.path().join("data.csv");
+/// std::fs::write(&path, "id,price,ok\n1,2.5,true\n2,,false\n").expect("writable");
+/// let df = swath::io::read_csv(&path)?;
+/// assert_eq!(df.names(), ["id", "price", "ok"]);
+/// assert_eq!(df.values::<i64>("id")?, [1, 2]);
+/// assert!(df.values::<f64>("price")?[1].is_nan()); // an empty cell
+/// assert_eq!(df.values::<bool>("ok")?, [true, false]);
+/// assert!(matches!(swath::io::read_csv(dir.path().join("missing.csv")), Err(Error::Io { .. })));
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn read_csv(path: impl AsRef<Path>) -> Result<Frame> {
     let path = path.as_ref();
     let shown = path.display().to_string();

@@ -9,43 +9,203 @@
 use super::{BinaryOp, UnaryOp};
 use crate::dtype::{DType, Scalar};
 
-/// An element type swath computes with.
+/// An element type swath computes with: `bool`, `i32`, `i64`, `u32`, `f32` and `f64`, each
+/// tied to its [`DType`] and carrying the scalar function of every op.
+///
+/// ```
+/// use swath::DType;
+/// use swath::ops::elem::Elem;
+/// use swath::ops::{BinaryOp, UnaryOp};
+/// fn apply<T: Elem>(op: BinaryOp, xs: &[T], y: T) -> Vec<T> {
+///     xs.iter().map(|&x| T::binary(op, x, y)).collect()
+/// }
+/// assert_eq!(apply(BinaryOp::Mul, &[1i32, 2, 3], 10), [10, 20, 30]);
+/// assert_eq!(apply(BinaryOp::Div, &[7i64, -7], 0), [0, 0]); // integer x / 0 is 0
+/// assert_eq!(f64::unary(UnaryOp::Round, 2.5), 2.0); // half to even
+/// assert_eq!(<f32 as Elem>::DTYPE, DType::F32);
+/// ```
 pub trait Elem:
     Copy + Send + Sync + PartialEq + PartialOrd + Default + std::fmt::Debug + 'static
 {
+    /// The dtype of columns of this type.
+    ///
+    /// ```
+    /// use swath::DType;
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(<u32 as Elem>::DTYPE, DType::U32);
+    /// assert_eq!(<bool as Elem>::DTYPE, DType::Bool);
+    /// ```
     const DTYPE: DType;
+    /// Zero (false for bool).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(<i64 as Elem>::ZERO, 0);
+    /// assert!(!<bool as Elem>::ZERO);
+    /// ```
     const ZERO: Self;
+    /// One, the identity of products (true for bool).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(<f32 as Elem>::ONE, 1.0);
+    /// assert!(<bool as Elem>::ONE);
+    /// ```
     const ONE: Self;
     /// The identity of addition: -0.0 for floats (so a sum of negative zeros stays -0.0, as
     /// IEEE and numpy give), 0 otherwise.
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// let z = <f64 as Elem>::SUM_IDENTITY;
+    /// assert!(z == 0.0 && z.is_sign_negative());
+    /// assert_eq!(<i32 as Elem>::SUM_IDENTITY, 0);
+    /// ```
     const SUM_IDENTITY: Self;
     /// The identity of `min`: the largest value (+inf for floats).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(<f32 as Elem>::MIN_IDENTITY, f32::INFINITY);
+    /// assert_eq!(<u32 as Elem>::MIN_IDENTITY, u32::MAX);
+    /// ```
     const MIN_IDENTITY: Self;
     /// The identity of `max`: the smallest value (-inf for floats).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(<f64 as Elem>::MAX_IDENTITY, f64::NEG_INFINITY);
+    /// assert_eq!(<i32 as Elem>::MAX_IDENTITY, i32::MIN);
+    /// ```
     const MAX_IDENTITY: Self;
 
+    /// `op` applied to `x`. Only ops whose [signature](UnaryOp::signature) gives this type
+    /// back are meaningful (the planner casts first); others return `x` unchanged.
+    ///
+    /// ```
+    /// use swath::ops::UnaryOp;
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(f64::unary(UnaryOp::Sqrt, 9.0), 3.0);
+    /// assert_eq!(i32::unary(UnaryOp::Neg, i32::MIN), i32::MIN); // wraps
+    /// assert_eq!(i64::unary(UnaryOp::Sign, -5), -1);
+    /// assert!(bool::unary(UnaryOp::Not, false));
+    /// ```
     fn unary(op: UnaryOp, x: Self) -> Self;
     /// `op` over a whole block, where the type has a faster path than `unary` per element
     /// (giving the same bits); returns false where it has none.
+    ///
+    /// ```
+    /// use swath::ops::UnaryOp;
+    /// use swath::ops::elem::Elem;
+    /// let x = [0.5f32, 1.0, 2.0];
+    /// let mut out = [0.0f32; 3];
+    /// assert!(f32::unary_block(UnaryOp::Exp, &x, &mut out)); // f32 exp has a block path
+    /// assert_eq!(out[1].to_bits(), f32::unary(UnaryOp::Exp, 1.0).to_bits());
+    /// let mut ints = [0i32; 3];
+    /// assert!(!i32::unary_block(UnaryOp::Abs, &[1, -2, 3], &mut ints)); // none for i32
+    /// ```
     #[inline(always)]
     fn unary_block(_op: UnaryOp, _x: &[Self], _out: &mut [Self]) -> bool {
         false
     }
+    /// `op` applied to `x` and `y`, for arithmetic, float and logical ops (comparisons are
+    /// [`Elem::compare`]). Integer arithmetic wraps; integer `x / 0` and `x % 0` are 0.
+    ///
+    /// ```
+    /// use swath::ops::BinaryOp;
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(i32::binary(BinaryOp::Rem, -7, 2), -1); // the dividend's sign
+    /// assert_eq!(u32::binary(BinaryOp::Sub, 0, 1), u32::MAX); // wraps
+    /// assert_eq!(f64::binary(BinaryOp::Pow, 2.0, 10.0), 1024.0);
+    /// assert!(f32::binary(BinaryOp::Minimum, f32::NAN, 1.0).is_nan());
+    /// assert!(bool::binary(BinaryOp::Xor, true, false));
+    /// ```
     fn binary(op: BinaryOp, x: Self, y: Self) -> Self;
+    /// The comparison `op` (`Eq`, `Ne`, `Lt`, `Le`, `Gt`, `Ge`) of `x` and `y`; false for
+    /// other ops. Comparisons with NaN are false, except `Ne`.
+    ///
+    /// ```
+    /// use swath::ops::BinaryOp;
+    /// use swath::ops::elem::Elem;
+    /// assert!(i64::compare(BinaryOp::Le, 3, 3));
+    /// assert!(!f64::compare(BinaryOp::Eq, f64::NAN, f64::NAN));
+    /// assert!(f64::compare(BinaryOp::Ne, f64::NAN, 1.0));
+    /// ```
     fn compare(op: BinaryOp, x: Self, y: Self) -> bool;
+    /// Whether the value is NaN (never, for integers and bools).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert!(Elem::is_nan(f32::NAN));
+    /// assert!(!Elem::is_nan(0i32));
+    /// ```
     fn is_nan(self) -> bool;
+    /// Whether the value is neither NaN nor infinite (always, for integers and bools).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert!(!Elem::is_finite(f64::INFINITY));
+    /// assert!(Elem::is_finite(i64::MAX));
+    /// ```
     fn is_finite(self) -> bool;
     /// Addition as sums accumulate (wrapping for integers).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(Elem::add(i32::MAX, 1), i32::MIN);
+    /// assert_eq!(Elem::add(0.5f64, 0.25), 0.75);
+    /// assert!(Elem::add(true, false)); // or, for bools
+    /// ```
     fn add(self, other: Self) -> Self;
     /// Multiplication as products accumulate (wrapping for integers).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(Elem::mul(1u32 << 31, 2u32), 0);
+    /// assert_eq!(Elem::mul(1.5f32, 2.0), 3.0);
+    /// assert!(!Elem::mul(true, false)); // and, for bools
+    /// ```
     fn mul(self, other: Self) -> Self;
+    /// The value as f64 (bool as 0 or 1).
+    ///
+    /// ```
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(Elem::to_f64(true), 1.0);
+    /// assert_eq!(Elem::to_f64(-3i32), -3.0);
+    /// ```
     fn to_f64(self) -> f64;
+    /// The value as a [`Scalar`] of its dtype.
+    ///
+    /// ```
+    /// use swath::Scalar;
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(Elem::to_scalar(7u32), Scalar::U32(7));
+    /// ```
     fn to_scalar(self) -> Scalar;
+    /// The value of a [`Scalar`] of exactly this dtype; `None` for other dtypes and null
+    /// (no conversion: see [`cast_scalar`] for that).
+    ///
+    /// ```
+    /// use swath::Scalar;
+    /// use swath::ops::elem::Elem;
+    /// assert_eq!(i64::from_scalar(Scalar::I64(5)), Some(5));
+    /// assert_eq!(i64::from_scalar(Scalar::I32(5)), None);
+    /// assert_eq!(f32::from_scalar(Scalar::Null), None);
+    /// ```
     fn from_scalar(s: Scalar) -> Option<Self>;
 }
 
 /// The `uniform` op: Chris Wellons' "lowbias32" integer hash of `key`, its top 24 bits scaled
 /// to [0, 1). Pure 32-bit integer arithmetic, so every backend gives the same bits.
+///
+/// ```
+/// use swath::ops::elem::uniform;
+/// let u = uniform(42);
+/// assert!((0.0..1.0).contains(&u));
+/// assert_eq!(u.to_bits(), uniform(42).to_bits()); // the same key, the same number
+/// assert_ne!(uniform(42), uniform(43));
+/// assert_eq!(uniform(0), 0.0);
+/// ```
 #[inline(always)]
 pub fn uniform(key: u32) -> f32 {
     let mut h = key;
@@ -57,7 +217,16 @@ pub fn uniform(key: u32) -> f32 {
     (h >> 8) as f32 * (1.0 / 16_777_216.0)
 }
 
-/// `x > y` that an argmin/argmax scan uses; NaN is handled by the caller.
+/// The smaller of `x` and `y`, NaN if either is NaN (numpy's `minimum`); `x` when they are
+/// equal. Floats' `minimum` and the `min` reduction's combine step use it.
+///
+/// ```
+/// use swath::ops::elem::nan_min;
+/// assert_eq!(nan_min(3, -1), -1);
+/// assert_eq!(nan_min(2.0f64, 5.0), 2.0);
+/// assert!(nan_min(1.0f32, f32::NAN).is_nan());
+/// assert!(nan_min(f32::NAN, 1.0).is_nan());
+/// ```
 #[inline(always)]
 pub fn nan_min<T: Elem>(x: T, y: T) -> T {
     if x.is_nan() {
@@ -69,6 +238,15 @@ pub fn nan_min<T: Elem>(x: T, y: T) -> T {
     }
 }
 
+/// The larger of `x` and `y`, NaN if either is NaN (numpy's `maximum`); `x` when they are
+/// equal. Floats' `maximum` and the `max` reduction's combine step use it.
+///
+/// ```
+/// use swath::ops::elem::nan_max;
+/// assert_eq!(nan_max(3u32, 7), 7);
+/// assert_eq!(nan_max(-2.0f64, -5.0), -2.0);
+/// assert!(nan_max(f64::NAN, 1.0).is_nan());
+/// ```
 #[inline(always)]
 pub fn nan_max<T: Elem>(x: T, y: T) -> T {
     if x.is_nan() {
@@ -371,7 +549,28 @@ impl Elem for bool {
 
 /// Conversion between element types with Rust's `as` semantics: integers wrap, floats to
 /// integers saturate (NaN gives 0), numbers to bool test `!= 0` (NaN is true).
+///
+/// ```
+/// use swath::ops::elem::CastTo;
+/// let wrapped: u32 = CastTo::<u32>::cast(-1i32);
+/// assert_eq!(wrapped, u32::MAX);
+/// let saturated: i32 = CastTo::<i32>::cast(1e20f64);
+/// assert_eq!(saturated, i32::MAX);
+/// let nan: i64 = CastTo::<i64>::cast(f32::NAN);
+/// assert_eq!(nan, 0);
+/// let truthy: bool = CastTo::<bool>::cast(f64::NAN);
+/// assert!(truthy);
+/// ```
 pub trait CastTo<D>: Copy {
+    /// `self` converted to `D` (see the trait for the rules).
+    ///
+    /// ```
+    /// use swath::ops::elem::CastTo;
+    /// let x: f32 = true.cast();
+    /// assert_eq!(x, 1.0);
+    /// let y: i32 = (-2.7f64).cast();
+    /// assert_eq!(y, -2); // toward zero
+    /// ```
     fn cast(self) -> D;
 }
 
@@ -438,7 +637,16 @@ macro_rules! with_dtype {
     };
 }
 
-/// Casts a scalar to `to` with the same rules as the kernels; null stays null.
+/// Casts a scalar to `to` with the same rules as the kernels ([`CastTo`]); null stays null.
+///
+/// ```
+/// use swath::{DType, Scalar};
+/// use swath::ops::elem::cast_scalar;
+/// assert_eq!(cast_scalar(Scalar::F64(2.9), DType::I32), Scalar::I32(2));
+/// assert_eq!(cast_scalar(Scalar::I32(0), DType::Bool), Scalar::Bool(false));
+/// assert_eq!(cast_scalar(Scalar::Bool(true), DType::F32), Scalar::F32(1.0));
+/// assert_eq!(cast_scalar(Scalar::Null, DType::F64), Scalar::Null);
+/// ```
 pub fn cast_scalar(s: Scalar, to: DType) -> Scalar {
     fn go<S: CastTo<bool> + CastTo<i32> + CastTo<i64> + CastTo<u32> + CastTo<f32> + CastTo<f64>>(
         v: S,

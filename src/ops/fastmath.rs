@@ -67,6 +67,16 @@ fn exp_poly(x: f32) -> f32 {
     e * scale * 2.0
 }
 
+/// `e^x` for f32: the polynomial in range, libm outside it (NaN, infinities, results that
+/// overflow or are subnormal). Within 1 ulp.
+///
+/// ```
+/// use swath::ops::fastmath::exp;
+/// assert_eq!(exp(0.0), 1.0);
+/// assert!((exp(1.0) - std::f32::consts::E).abs() <= f32::EPSILON * 3.0);
+/// assert_eq!(exp(f32::NEG_INFINITY), 0.0);
+/// assert!(exp(f32::NAN).is_nan());
+/// ```
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     if exp_in_range(x) {
@@ -110,6 +120,16 @@ fn ln_poly(x: f32) -> f32 {
     (m + y) + 0.693_359_4 * ef
 }
 
+/// The natural logarithm for f32: the polynomial for positive normal numbers, libm for the
+/// rest (zero, negatives, subnormals, infinity, NaN). Within 1 ulp.
+///
+/// ```
+/// use swath::ops::fastmath::ln;
+/// assert_eq!(ln(1.0), 0.0);
+/// assert!((ln(std::f32::consts::E) - 1.0).abs() <= f32::EPSILON);
+/// assert_eq!(ln(0.0), f32::NEG_INFINITY);
+/// assert!(ln(-1.0).is_nan());
+/// ```
 #[inline(always)]
 pub fn ln(x: f32) -> f32 {
     if ln_in_range(x) { ln_poly(x) } else { x.ln() }
@@ -163,6 +183,15 @@ fn sin_poly(x: f32) -> f32 {
     if x == 0.0 { x } else { v }
 }
 
+/// Sine for f32 (radians): the polynomial for |x| <= 100, libm beyond. Within 1 ulp.
+///
+/// ```
+/// use swath::ops::fastmath::sin;
+/// assert_eq!(sin(0.0), 0.0);
+/// assert!(sin(-0.0).is_sign_negative()); // sin(-0) is -0
+/// assert!((sin(std::f32::consts::FRAC_PI_2) - 1.0).abs() <= f32::EPSILON);
+/// assert_eq!(sin(1000.0), 1000.0f32.sin()); // out of range: libm
+/// ```
 #[inline(always)]
 pub fn sin(x: f32) -> f32 {
     if trig_in_range(x) {
@@ -181,6 +210,14 @@ fn cos_poly(x: f32) -> f32 {
     if negate { -v } else { v }
 }
 
+/// Cosine for f32 (radians): the polynomial for |x| <= 100, libm beyond. Within 1 ulp.
+///
+/// ```
+/// use swath::ops::fastmath::cos;
+/// assert_eq!(cos(0.0), 1.0);
+/// assert!((cos(std::f32::consts::PI) + 1.0).abs() <= f32::EPSILON);
+/// assert!(cos(f32::INFINITY).is_nan());
+/// ```
 #[inline(always)]
 pub fn cos(x: f32) -> f32 {
     if trig_in_range(x) {
@@ -191,23 +228,76 @@ pub fn cos(x: f32) -> f32 {
 }
 
 block_fn!(
-    /// `exp` over a block.
+    /// [`exp`] over a block: `out[i] = exp(x[i])` for the rows both slices have, bit-identical
+    /// to the scalar function. The polynomial runs over the whole block (it vectorizes); a
+    /// second, scalar sweep fixes the rare out-of-range rows.
+    ///
+    /// ```
+    /// use swath::ops::fastmath::{exp, exp_block};
+    /// let x = [0.0f32, 1.0, -2.5, 100.0];
+    /// let mut out = [0.0f32; 4];
+    /// exp_block(&x, &mut out);
+    /// assert_eq!(out[0], 1.0);
+    /// assert_eq!(out[3], f32::INFINITY); // out of range: libm overflows to +inf
+    /// assert!(x.iter().zip(&out).all(|(&v, &o)| o.to_bits() == exp(v).to_bits()));
+    /// ```
     exp_block, exp_in_range, exp_poly, f32::exp
 );
 block_fn!(
-    /// `ln` over a block.
+    /// [`ln`] over a block, bit-identical to the scalar function (see [`exp_block`]).
+    ///
+    /// ```
+    /// use swath::ops::fastmath::{ln, ln_block};
+    /// let x = [1.0f32, 10.0, 0.0, -1.0];
+    /// let mut out = [0.0f32; 4];
+    /// ln_block(&x, &mut out);
+    /// assert_eq!(out[0], 0.0);
+    /// assert_eq!(out[2], f32::NEG_INFINITY);
+    /// assert!(out[3].is_nan());
+    /// assert_eq!(out[1].to_bits(), ln(10.0).to_bits());
+    /// ```
     ln_block, ln_in_range, ln_poly, f32::ln
 );
 block_fn!(
-    /// `sin` over a block.
+    /// [`sin`] over a block, bit-identical to the scalar function (see [`exp_block`]).
+    ///
+    /// ```
+    /// use swath::ops::fastmath::{sin, sin_block};
+    /// let x = [0.0f32, 0.5, -3.0, 500.0];
+    /// let mut out = [0.0f32; 4];
+    /// sin_block(&x, &mut out);
+    /// assert!(x.iter().zip(&out).all(|(&v, &o)| o.to_bits() == sin(v).to_bits()));
+    /// ```
     sin_block, trig_in_range, sin_poly, f32::sin
 );
 block_fn!(
-    /// `cos` over a block.
+    /// [`cos`] over a block, bit-identical to the scalar function (see [`exp_block`]).
+    ///
+    /// ```
+    /// use swath::ops::fastmath::{cos, cos_block};
+    /// let x = [0.0f32, 0.5, -3.0, 500.0];
+    /// let mut out = [0.0f32; 4];
+    /// cos_block(&x, &mut out);
+    /// assert_eq!(out[0], 1.0);
+    /// assert!(x.iter().zip(&out).all(|(&v, &o)| o.to_bits() == cos(v).to_bits()));
+    /// ```
     cos_block, trig_in_range, cos_poly, f32::cos
 );
 
-/// The block path of `op` for f32, if it has one; false means "use the scalar function".
+/// The block path of `op` for f32, if it has one; false means "use the scalar function"
+/// (and `out` is left as it was).
+///
+/// ```
+/// use swath::ops::UnaryOp;
+/// use swath::ops::fastmath::{sin, unary_block_f32};
+/// let x = [0.25f32, 1.5];
+/// let mut out = [0.0f32; 2];
+/// assert!(unary_block_f32(UnaryOp::Sin, &x, &mut out));
+/// assert_eq!(out[1].to_bits(), sin(1.5).to_bits());
+/// let mut untouched = [7.0f32; 2];
+/// assert!(!unary_block_f32(UnaryOp::Sqrt, &x, &mut untouched));
+/// assert_eq!(untouched, [7.0, 7.0]);
+/// ```
 #[inline(always)]
 pub fn unary_block_f32(op: super::UnaryOp, x: &[f32], out: &mut [f32]) -> bool {
     use super::UnaryOp::*;
