@@ -128,7 +128,7 @@ fn escape_time(x: f64, y: f64) -> u32 {
     n
 }
 
-/// Colours by escape time (black inside the set), smoothly from deep blue to white.
+/// Colours by escape time (black inside the set), from dark brown through orange to white.
 fn write_png(
     path: &str,
     width: u32,

@@ -19,8 +19,22 @@ use crate::ops::{BinaryOp, UnaryKind};
 use crate::plan::ir::{Instr, Kernel};
 
 /// What one pass does per row, independent of the backend.
+///
+/// ```
+/// use swath::cost::Work;
+/// use swath::prelude::*;
+/// let schema = |name: &str| matches!(name, "a" | "b").then_some(DType::F32);
+/// let names = || "a, b".to_string();
+/// let plan = swath::plan::lower(&[(col("a") * col("b")).sin().sum()], 1000, &schema, &names)?;
+/// let w = Work::of(&plan.kernels[0]);
+/// assert_eq!((w.rows, w.bytes_in, w.bytes_out), (1000.0, 8.0, 0.0));
+/// assert_eq!(w.heavy_ops, 1.0); // the sin
+/// assert!(w.cheap_ops >= 2.0); // the multiply and the sum's step
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Work {
+    /// Rows the pass runs over.
     pub rows: f64,
     /// Bytes of input columns read per row.
     pub bytes_in: f64,
@@ -33,6 +47,8 @@ pub struct Work {
 }
 
 impl Work {
+    /// The work of `kernel`: each column it loads counts once; ops in a loop body count
+    /// `max_iter` times (the worst case). See [`Work`] for an example.
     pub fn of(kernel: &Kernel) -> Work {
         let program = &kernel.program;
         let mut w = Work {
@@ -91,6 +107,26 @@ impl Work {
 }
 
 /// Constants of the CPU backend measured on this machine.
+///
+/// ```
+/// use swath::cost::{CpuCosts, Work};
+/// let cpu = CpuCosts {
+///     call_ns: 300.0,
+///     pool_ns: 10_000.0,
+///     threads: 2,
+///     read_bytes_per_ns: 10.0,
+///     pool_read_bytes_per_ns: 18.0,
+///     cached_read_bytes_per_ns: 30.0,
+///     cache_bytes: 2.0 * 1024.0 * 1024.0,
+///     cheap_op_ns: 0.1,
+///     heavy_op_ns: 0.7,
+/// };
+/// let sum = |rows: f64| Work { rows, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() };
+/// // 1,000 rows: the pool's hand-off costs more than the whole pass.
+/// assert!(cpu.serial_ns(&sum(1e3)) < cpu.pool_ns(&sum(1e3), 2));
+/// // 64M rows: two threads stream faster than one.
+/// assert!(cpu.pool_ns(&sum(64e6), 2) < cpu.serial_ns(&sum(64e6)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CpuCosts {
     /// Fixed cost of running a pass on the calling thread, ns.
@@ -120,7 +156,7 @@ impl CpuCosts {
         w.rows * (w.cheap_ops * self.cheap_op_ns + w.heavy_ops * self.heavy_op_ns)
     }
 
-    /// Estimated ns on the calling thread.
+    /// Estimated ns on the calling thread (see [`CpuCosts`] for an example).
     pub fn serial_ns(&self, w: &Work) -> f64 {
         // A streaming pass overlaps memory and arithmetic: it takes the longer of the two.
         // Data that fits the calling core's cache (the usual case for mid-sized inputs it has
@@ -134,7 +170,7 @@ impl CpuCosts {
         self.call_ns + (bytes / bw).max(self.compute_ns(w))
     }
 
-    /// Estimated ns on a pool of `threads` threads.
+    /// Estimated ns on a pool of `threads` threads (see [`CpuCosts`] for an example).
     pub fn pool_ns(&self, w: &Work, threads: usize) -> f64 {
         let threads = threads.max(1) as f64;
         // Bandwidth grows with threads up to what the pool measured, compute splits over the
@@ -151,6 +187,23 @@ impl CpuCosts {
 }
 
 /// Constants of the GPU backend measured on this machine's adapter.
+///
+/// ```
+/// use swath::cost::{GpuCosts, Work};
+/// let gpu = GpuCosts {
+///     adapter: "a discrete GPU".into(),
+///     software: false,
+///     roundtrip_ns: 50_000.0,
+///     upload_bytes_per_ns: 20.0,
+///     download_bytes_per_ns: 20.0,
+///     read_bytes_per_ns: 2000.0,
+///     cheap_op_ns: 0.001,
+///     heavy_op_ns: 0.004,
+/// };
+/// let sum = Work { rows: 64e6, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() };
+/// // Data already on the device skips the upload, which dominates from the host.
+/// assert!(gpu.ns(&sum, 4.0) * 5.0 < gpu.ns(&sum, 0.0));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GpuCosts {
     /// The adapter and driver measured; figures for another adapter are not used.
@@ -165,13 +218,15 @@ pub struct GpuCosts {
     pub download_bytes_per_ns: f64,
     /// Bytes per ns a pass streams from device memory.
     pub read_bytes_per_ns: f64,
+    /// ns per element of one cheap op.
     pub cheap_op_ns: f64,
+    /// ns per element of one transcendental op.
     pub heavy_op_ns: f64,
 }
 
 impl GpuCosts {
     /// Estimated ns for a pass whose inputs have `resident` bytes per row already on the
-    /// device; output columns are counted as read back.
+    /// device; output columns are counted as read back (see [`GpuCosts`] for an example).
     pub fn ns(&self, w: &Work, resident: f64) -> f64 {
         let upload = (w.bytes_in - resident).max(0.0);
         self.roundtrip_ns
@@ -182,11 +237,26 @@ impl GpuCosts {
     }
 }
 
-/// Everything the chooser knows about this machine.
+/// Everything the chooser knows about this machine: loaded from the cache, measured on first
+/// use, or built by hand to see what the chooser would do elsewhere.
+///
+/// ```
+/// use swath::cost::{Calibration, CpuCosts};
+/// let cpu = CpuCosts {
+///     call_ns: 300.0, pool_ns: 10_000.0, threads: 2, read_bytes_per_ns: 10.0,
+///     pool_read_bytes_per_ns: 18.0, cached_read_bytes_per_ns: 30.0,
+///     cache_bytes: 2097152.0, cheap_op_ns: 0.1, heavy_op_ns: 0.7,
+/// };
+/// // A machine that was looked at for a GPU and has none.
+/// let cal = Calibration { fingerprint: swath::cost::fingerprint(), cpu, gpu: None, gpu_probed: true };
+/// let json = serde_json::to_string(&cal).unwrap();
+/// assert_eq!(serde_json::from_str::<Calibration>(&json).unwrap(), cal);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     /// What the figures were measured on; a cache with another fingerprint is not used.
     pub fingerprint: String,
+    /// The CPU's figures.
     pub cpu: CpuCosts,
     /// The GPU's figures, measured the first time a pass could go to a GPU (`None` until
     /// then, or without a GPU).
@@ -198,6 +268,11 @@ pub struct Calibration {
 }
 
 /// Identifies this machine and build: CPU model, cores, ISA and swath's version.
+///
+/// ```
+/// let id = swath::cost::fingerprint();
+/// assert!(id.starts_with("swath ") && id.contains(" cores; "));
+/// ```
 pub fn fingerprint() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
