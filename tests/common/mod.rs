@@ -23,11 +23,13 @@
 
 #![allow(dead_code)]
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use swath::expr::{LoopOutput, LoopSpec};
 use swath::ops::{BinaryOp, ReduceOp, UnaryOp};
 use swath::prelude::*;
 
@@ -1474,13 +1476,30 @@ impl Oracle {
 
     /// The expected result of `e`, or why swath must refuse it.
     pub fn eval(&self, e: &Expr) -> Result<OCol, String> {
+        let reductions = RefCell::new(HashMap::new());
+        let cx = Cx {
+            mode: Mode::Full,
+            scope: None,
+            reductions: &reductions,
+        };
+        self.ev(e, cx)
+    }
+
+    /// `e` evaluated where `cx` says: every row, one row (inside a loop), or types only.
+    fn ev(&self, e: &Expr, cx: Cx<'_>) -> Result<OCol, String> {
         let tol = &self.tol;
         Ok(match e {
-            Expr::Column(name) => self
-                .columns
-                .get(name)
-                .cloned()
-                .ok_or_else(|| format!("no column `{name}`"))?,
+            Expr::Column(name) => {
+                let c = self
+                    .columns
+                    .get(name)
+                    .ok_or_else(|| format!("no column `{name}`"))?;
+                match cx.mode {
+                    Mode::Full => c.clone(),
+                    Mode::Row(i) => one(c.dtype, false, c.vals[i]),
+                    Mode::Types => one(c.dtype, false, V::Unknown),
+                }
+            }
             Expr::Literal(s) => {
                 let (dtype, v) = scalar_to_v(s).ok_or("a null literal has no type")?;
                 OCol {
@@ -1490,22 +1509,35 @@ impl Oracle {
                     vals: Arc::new(vec![v]),
                 }
             }
-            Expr::Alias(a, _) => self.eval(a)?,
-            Expr::LoopState(_) | Expr::Loop(..) => {
-                return Err("the oracle does not evaluate loops yet".into());
+            Expr::Alias(a, _) => self.ev(a, cx)?,
+            Expr::LoopState(name) => {
+                let mut scope = cx.scope;
+                loop {
+                    let Some(s) = scope else {
+                        return Err(format!("no enclosing loop has a state named `{name}`"));
+                    };
+                    if let Some(k) = s.spec.states.iter().position(|t| &t.name == name) {
+                        break s.states[k].clone();
+                    }
+                    scope = s.outer;
+                }
             }
-            Expr::RowIndex => OCol {
-                dtype: DType::U32,
-                weak: false,
-                scalar: false,
-                vals: Arc::new(
-                    (0..self.height)
-                        .map(|i| V::I(i as i128 % (1i128 << 32)))
-                        .collect(),
-                ),
-            },
+            Expr::Loop(spec, output) => self.eval_loop(spec, output, cx)?,
+            Expr::RowIndex => {
+                let index = |i: usize| V::I(i as i128 % (1i128 << 32));
+                match cx.mode {
+                    Mode::Full => OCol {
+                        dtype: DType::U32,
+                        weak: false,
+                        scalar: false,
+                        vals: Arc::new((0..self.height).map(index).collect()),
+                    },
+                    Mode::Row(i) => one(DType::U32, false, index(i)),
+                    Mode::Types => one(DType::U32, false, V::Unknown),
+                }
+            }
             Expr::Unary(op, a) => {
-                let a = self.eval(a)?;
+                let a = self.ev(a, cx)?;
                 let kind = ukind(*op);
                 let ok = match kind {
                     UKind::Logical => a.dtype == DType::Bool,
@@ -1533,7 +1565,7 @@ impl Oracle {
                 }
             }
             Expr::Binary(op, a, b) => {
-                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                let (a, b) = (self.ev(a, cx)?, self.ev(b, cx)?);
                 let common = common_type(a.dtype, a.weak, b.dtype, b.weak)
                     .ok_or_else(|| format!("{op:?} cannot mix {} and {}", a.dtype, b.dtype))?;
                 let kind = bkind(*op);
@@ -1574,11 +1606,11 @@ impl Oracle {
                 then,
                 otherwise,
             } => {
-                let c = self.eval(cond)?;
+                let c = self.ev(cond, cx)?;
                 if c.dtype != DType::Bool {
                     return Err(format!("condition is {}, not bool", c.dtype));
                 }
-                let (a, b) = (self.eval(then)?, self.eval(otherwise)?);
+                let (a, b) = (self.ev(then, cx)?, self.ev(otherwise, cx)?);
                 let common = common_type(a.dtype, a.weak, b.dtype, b.weak)
                     .ok_or_else(|| format!("branches {} and {} do not mix", a.dtype, b.dtype))?;
                 let (scalar, len) = self.out_len(&[&c, &a, &b]);
@@ -1598,7 +1630,7 @@ impl Oracle {
                 }
             }
             Expr::Cast(to, a) => {
-                let a = self.eval(a)?;
+                let a = self.ev(a, cx)?;
                 let vals = a.vals.iter().map(|v| conv(*v, a.dtype, *to)).collect();
                 OCol {
                     dtype: *to,
@@ -1608,18 +1640,256 @@ impl Oracle {
                 }
             }
             Expr::Reduce(op, a) => {
-                let a = self.eval(a)?;
+                // A reduction runs over every row of the frame, also inside a loop's body
+                // (where it is the same value for every row and step: computed once), and sees
+                // no loop state (a state has a value per row and step, not a column).
+                let key = e as *const Expr;
+                if !matches!(cx.mode, Mode::Types)
+                    && let Some(done) = cx.reductions.borrow().get(&key)
+                {
+                    return Ok(done.clone());
+                }
+                let whole = Cx {
+                    mode: match cx.mode {
+                        Mode::Types => Mode::Types,
+                        Mode::Full | Mode::Row(_) => Mode::Full,
+                    },
+                    scope: None,
+                    reductions: cx.reductions,
+                };
+                let a = self.ev(a, whole)?;
                 let out = reduce_dtype(*op, a.dtype)?;
                 let vals: &[V] = if a.scalar { &a.vals[..1] } else { &a.vals[..] };
                 let v = reduce_v(*op, a.dtype, out, vals, tol);
-                OCol {
-                    dtype: out,
-                    weak: false,
-                    scalar: true,
-                    vals: Arc::new(vec![v]),
+                let result = one(out, false, v);
+                if !matches!(cx.mode, Mode::Types) {
+                    cx.reductions.borrow_mut().insert(key, result.clone());
                 }
+                result
             }
         })
+    }
+
+    /// One output of a loop: checks its declarations, types it ([`Oracle::loop_dtypes`]),
+    /// then runs it row by row ([`Oracle::run_row`]).
+    fn eval_loop(&self, spec: &LoopSpec, output: &LoopOutput, cx: Cx<'_>) -> Result<OCol, String> {
+        for (k, s) in spec.states.iter().enumerate() {
+            if spec.states[..k].iter().any(|t| t.name == s.name) {
+                return Err(format!("loop state `{}` is declared twice", s.name));
+            }
+            if s.init.is_none() {
+                return Err(format!(
+                    "loop state `{}` is updated, never declared",
+                    s.name
+                ));
+            }
+        }
+        // Initial values are computed where the loop is, outside its own states.
+        let inits = spec
+            .states
+            .iter()
+            .map(|s| self.ev(s.init.as_ref().expect("checked"), cx))
+            .collect::<Result<Vec<OCol>, String>>()?;
+        let dtypes = self.loop_dtypes(spec, &inits, cx)?;
+        let (out, pick) = match output {
+            LoopOutput::Iterations => (DType::U32, None),
+            LoopOutput::State(name) => {
+                let k = spec
+                    .states
+                    .iter()
+                    .position(|s| &s.name == name)
+                    .ok_or_else(|| format!("the loop has no state `{name}`"))?;
+                (dtypes[k], Some(k))
+            }
+        };
+        // Runs frame row `i`, whose initial values are at `at` of `inits`.
+        let row = |at: usize, i: usize| -> Result<V, String> {
+            let start = inits
+                .iter()
+                .zip(&dtypes)
+                .map(|(c, &d)| conv(c.at(at), c.dtype, d))
+                .collect();
+            let inner = Cx {
+                mode: Mode::Row(i),
+                ..cx
+            };
+            let (n, states) = self.run_row(spec, &dtypes, start, inner)?;
+            Ok(match pick {
+                None => n,
+                Some(k) => states[k],
+            })
+        };
+        Ok(match cx.mode {
+            Mode::Types => one(out, false, V::Unknown),
+            // Inside another loop's body: this row only (the initial values are one value).
+            Mode::Row(i) => one(out, false, row(0, i)?),
+            // A loop always gives full-length rows, even when every input is one value.
+            Mode::Full => OCol {
+                dtype: out,
+                weak: false,
+                scalar: false,
+                vals: Arc::new(
+                    (0..self.height)
+                        .map(|i| row(i, i))
+                        .collect::<Result<_, _>>()?,
+                ),
+            },
+        })
+    }
+
+    /// The dtypes of a loop's states, from the rules written in `swath::iterate`'s docs:
+    ///
+    /// 1. a state has its initial value's dtype, except that a weakly typed initial value
+    ///    (a literal, or ops over literals only) whose update is strongly typed when the
+    ///    weak states are still weak takes the update's dtype;
+    /// 2. then, with the states strongly typed, the condition must be bool and every update
+    ///    must have its state's dtype, or be weak and adopt it.
+    fn loop_dtypes(
+        &self,
+        spec: &LoopSpec,
+        inits: &[OCol],
+        cx: Cx<'_>,
+    ) -> Result<Vec<DType>, String> {
+        let typing = |dtypes: &[DType], weak: &[bool]| Scope {
+            spec,
+            states: dtypes
+                .iter()
+                .zip(weak)
+                .map(|(&d, &w)| one(d, w, V::Unknown))
+                .collect(),
+            outer: cx.scope,
+        };
+        let mut dtypes: Vec<DType> = inits.iter().map(|c| c.dtype).collect();
+        let weak: Vec<bool> = inits.iter().map(|c| c.weak).collect();
+        if weak.iter().any(|&w| w) {
+            let scope = typing(&dtypes, &weak);
+            let inner = Cx {
+                mode: Mode::Types,
+                scope: Some(&scope),
+                reductions: cx.reductions,
+            };
+            let mut adopted = dtypes.clone();
+            for (k, s) in spec.states.iter().enumerate() {
+                if let Some(u) = &s.update {
+                    let u = self.ev(u, inner)?;
+                    if weak[k] && !u.weak {
+                        adopted[k] = u.dtype;
+                    }
+                }
+            }
+            dtypes = adopted;
+        }
+        let scope = typing(&dtypes, &vec![false; dtypes.len()]);
+        let inner = Cx {
+            mode: Mode::Types,
+            scope: Some(&scope),
+            reductions: cx.reductions,
+        };
+        if let Some(c) = &spec.cond {
+            let c = self.ev(c, inner)?;
+            if c.dtype != DType::Bool {
+                return Err(format!("the loop condition is {}, not bool", c.dtype));
+            }
+        }
+        for (s, &d) in spec.states.iter().zip(&dtypes) {
+            if let Some(u) = &s.update {
+                let u = self.ev(u, inner)?;
+                let fits =
+                    u.dtype == d || (u.weak && common_type(u.dtype, true, d, false) == Some(d));
+                if !fits {
+                    return Err(format!(
+                        "loop state `{}` is {d} but its update is {}",
+                        s.name, u.dtype
+                    ));
+                }
+            }
+        }
+        Ok(dtypes)
+    }
+
+    /// The loop's semantics for one row, literally: `n = 0; s = start; while n < max_iter
+    /// && cond(s) { s = update(s); n += 1 }`, every update computed from the old states.
+    /// Gives (n, final states); both unknown once the condition is undecidable.
+    fn run_row(
+        &self,
+        spec: &LoopSpec,
+        dtypes: &[DType],
+        start: Vec<V>,
+        cx: Cx<'_>,
+    ) -> Result<(V, Vec<V>), String> {
+        let mut s = start;
+        let mut n: u32 = 0;
+        while n < spec.max_iter {
+            let scope = Scope {
+                spec,
+                states: s
+                    .iter()
+                    .zip(dtypes)
+                    .map(|(&v, &d)| one(d, false, v))
+                    .collect(),
+                outer: cx.scope,
+            };
+            let inner = Cx {
+                scope: Some(&scope),
+                ..cx
+            };
+            if let Some(c) = &spec.cond {
+                match self.ev(c, inner)?.at(0) {
+                    V::B(true) => {}
+                    V::B(false) => break,
+                    _ => return Ok((V::Unknown, vec![V::Unknown; s.len()])),
+                }
+            }
+            let mut next = s.clone();
+            for (k, st) in spec.states.iter().enumerate() {
+                if let Some(u) = &st.update {
+                    let u = self.ev(u, inner)?;
+                    next[k] = conv(u.at(0), u.dtype, dtypes[k]);
+                }
+            }
+            s = next;
+            n += 1;
+        }
+        Ok((V::I(n as i128), s))
+    }
+}
+
+/// Where [`Oracle::ev`] evaluates.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// Every row of the frame (single values stay single).
+    Full,
+    /// One row of the frame, inside a loop's body: every result is one value.
+    Row(usize),
+    /// Types only (a loop's body, typed before it runs): every value is unknown.
+    Types,
+}
+
+/// The states of the loops around what is being evaluated, innermost first.
+struct Scope<'a> {
+    spec: &'a LoopSpec,
+    /// One single-value column per state of `spec`, in its order.
+    states: Vec<OCol>,
+    outer: Option<&'a Scope<'a>>,
+}
+
+/// What [`Oracle::ev`] evaluates in.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    mode: Mode,
+    scope: Option<&'a Scope<'a>>,
+    /// Reductions computed during this [`Oracle::eval`], by node (they are the same for
+    /// every row and step of a loop).
+    reductions: &'a RefCell<HashMap<*const Expr, OCol>>,
+}
+
+/// A single value.
+fn one(dtype: DType, weak: bool, v: V) -> OCol {
+    OCol {
+        dtype,
+        weak,
+        scalar: true,
+        vals: Arc::new(vec![v]),
     }
 }
 
