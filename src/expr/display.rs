@@ -5,6 +5,19 @@ use std::fmt;
 use super::Expr;
 use crate::dtype::Scalar;
 
+/// Prints the expression in the builder syntax it was written in (with `(a + b)` for infix
+/// operators), as error messages show it.
+///
+/// ```
+/// use swath::prelude::*;
+/// let e = when(col("x").gt(lit(0.5))).then(col("x").sqrt()).otherwise(lit(0.0)).alias("y");
+/// assert_eq!(
+///     e.to_string(),
+///     "when((col(\"x\") > lit(0.5))).then(col(\"x\").sqrt()).otherwise(lit(0.0)).alias(\"y\")"
+/// );
+/// assert_eq!(col("k").var(1).to_string(), "col(\"k\").var(1)");
+/// assert_eq!(swath::row_index().cast(DType::F32).to_string(), "row_index().cast(f32)");
+/// ```
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

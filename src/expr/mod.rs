@@ -21,20 +21,47 @@ pub use parse::parse;
 pub use when::{ChainedThen, ChainedWhen, Then, When, when};
 
 /// A column expression. Cheap to clone: subtrees are shared.
+///
+/// Build expressions with [`col`], [`lit`], [`when`], [`iterate`], the operators
+/// (`+ - * / %`, unary `-` and `!`) and the methods below; a [`crate::Frame`] evaluates them.
+/// The variants are public so that expressions can be inspected; they print in the builder
+/// syntax.
+///
+/// ```
+/// use std::sync::Arc;
+/// use swath::ops::BinaryOp;
+/// use swath::prelude::*;
+/// let e = col("a") * lit(2.0);
+/// assert_eq!(
+///     e,
+///     Expr::Binary(BinaryOp::Mul, Arc::new(col("a")), Arc::new(lit(2.0)))
+/// );
+/// assert_eq!(e.to_string(), "(col(\"a\") * lit(2.0))");
+/// let df = Frame::new([("a", Column::from(vec![1.5f64, 4.0]))])?;
+/// assert_eq!(df.select([e])?.values::<f64>("a")?, [3.0, 8.0]);
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// The column of that name.
     Column(String),
     /// A weakly typed literal: it takes the type of the operand it meets (DESIGN.md).
     Literal(Scalar),
+    /// An elementwise op of one operand: `-x`, `!b`, `x.sqrt()`, `x.is_nan()` ...
     Unary(UnaryOp, Arc<Expr>),
+    /// An elementwise op of two operands, computed in their common type: `a + b`,
+    /// `a.pow(b)`, `a.lt(b)` ...
     Binary(BinaryOp, Arc<Expr>, Arc<Expr>),
     /// `when(cond).then(a).otherwise(b)`: `a` where `cond` holds, else `b`.
     Select {
+        /// The bool condition, row by row.
         cond: Arc<Expr>,
+        /// The value where `cond` is true.
         then: Arc<Expr>,
+        /// The value where `cond` is false.
         otherwise: Arc<Expr>,
     },
+    /// The operand converted to a dtype ([`Expr::cast`]).
     Cast(DType, Arc<Expr>),
     /// A reduction: gives one row, broadcast when combined with full-length columns.
     Reduce(ReduceOp, Arc<Expr>),
@@ -49,6 +76,15 @@ pub enum Expr {
 }
 
 /// The column named `name`.
+///
+/// ```
+/// use swath::prelude::*;
+/// let df = Frame::new([("x", Column::from(vec![1i32, 2, 3]))])?;
+/// let out = df.select([col("x")])?;
+/// assert_eq!(out.values::<i32>("x")?, [1, 2, 3]);
+/// assert!(df.select([col("y")]).is_err()); // no such column
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn col(name: impl Into<String>) -> Expr {
     Expr::Column(name.into())
 }
@@ -67,6 +103,19 @@ pub fn row_index() -> Expr {
 
 /// A literal value. Literals are weakly typed: `col("x_f32") * lit(2.0)` stays f32, and an
 /// integer literal takes the type of the integer column it meets.
+///
+/// ```
+/// use swath::prelude::*;
+/// let df = Frame::new([
+///     ("x", Column::from(vec![1.5f32, 2.0])),
+///     ("k", Column::from(vec![1u32, 2])),
+/// ])?;
+/// let out = df.select([col("x") * lit(2.0), col("k") + lit(1)])?;
+/// assert_eq!(out.column("x")?.dtype(), DType::F32); // not f64
+/// assert_eq!(out.values::<f32>("x")?, [3.0, 4.0]);
+/// assert_eq!(out.values::<u32>("k")?, [2, 3]); // not i32
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn lit(value: impl Into<Scalar>) -> Expr {
     Expr::Literal(value.into())
 }
@@ -103,129 +152,677 @@ macro_rules! reduce_methods {
 impl Expr {
     unary_methods! {
         /// Absolute value (wrapping for the most negative integer).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![-3i32, 4, i32::MIN]))])?;
+        /// let out = df.select([col("k").abs()])?;
+        /// assert_eq!(out.values::<i32>("k")?, [3, 4, i32::MIN]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         abs => Abs,
         /// -1, 0 or 1 (a float zero keeps its sign, NaN stays NaN).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![-2.5f64, 0.0, 7.0, f64::NAN]))])?;
+        /// let y = df.select([col("x").sign()])?.values::<f64>("x")?;
+        /// assert_eq!(y[..3], [-1.0, 0.0, 1.0]);
+        /// assert!(y[3].is_nan());
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         sign => Sign,
+        /// Rounds down to the nearest integer (integers are unchanged).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![-1.5f64, 2.5, 3.0]))])?;
+        /// let out = df.select([col("x").floor()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [-2.0, 2.0, 3.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         floor => Floor,
+        /// Rounds up to the nearest integer (integers are unchanged).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![-1.5f64, 2.5, 3.0]))])?;
+        /// let out = df.select([col("x").ceil()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [-1.0, 3.0, 3.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         ceil => Ceil,
         /// Rounds half to even, as numpy does.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.5f64, 1.5, 2.5, -2.7]))])?;
+        /// let out = df.select([col("x").round()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [0.0, 2.0, 2.0, -3.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         round => Round,
+        /// Rounds toward zero (integers are unchanged).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![-1.7f64, 1.7]))])?;
+        /// let out = df.select([col("x").trunc()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [-1.0, 1.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         trunc => Trunc,
+        /// Square root (NaN below 0). Like every float function here, f32 stays f32 and
+        /// integers are computed in f64.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![4i32, 9]))])?;
+        /// let out = df.select([col("k").sqrt()])?;
+        /// assert_eq!(out.column("k")?.dtype(), DType::F64);
+        /// assert_eq!(out.values::<f64>("k")?, [2.0, 3.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         sqrt => Sqrt,
+        /// Cube root (negative for negative values).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![27.0f64, -8.0, 0.0]))])?;
+        /// let out = df.select([col("x").cbrt()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [3.0, -2.0, 0.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         cbrt => Cbrt,
+        /// e raised to the value.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
+        /// let out = df.select([col("x").exp()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [1.0, std::f64::consts::E]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         exp => Exp,
+        /// 2 raised to the value.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![3.0f64, -1.0]))])?;
+        /// let out = df.select([col("x").exp2()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [8.0, 0.5]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         exp2 => Exp2,
         /// Natural logarithm.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, std::f64::consts::E]))])?;
+        /// let out = df.select([col("x").ln()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [0.0, 1.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         ln => Ln,
+        /// Base-2 logarithm.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![8.0f64, 0.5]))])?;
+        /// let out = df.select([col("x").log2()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [3.0, -1.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         log2 => Log2,
+        /// Base-10 logarithm.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1000.0f64, 1.0]))])?;
+        /// let out = df.select([col("x").log10()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [3.0, 0.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         log10 => Log10,
         /// ln(1 + x), accurate near 0.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1e-10]))])?;
+        /// let y = df.select([col("x").log1p()])?.values::<f64>("x")?;
+        /// assert_eq!(y[0], 0.0);
+        /// assert!((y[1] / 1e-10 - 1.0).abs() < 1e-9); // (1.0 + 1e-10).ln() is off by ~1e-7
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         log1p => Log1p,
         /// exp(x) - 1, accurate near 0.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1e-10]))])?;
+        /// let y = df.select([col("x").expm1()])?.values::<f64>("x")?;
+        /// assert_eq!(y[0], 0.0);
+        /// assert!((y[1] / 1e-10 - 1.0).abs() < 1e-9); // 1e-10f64.exp() - 1.0 is off by ~1e-7
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         expm1 => Expm1,
+        /// Sine of an angle in radians.
+        ///
+        /// ```
+        /// use std::f64::consts::FRAC_PI_2;
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, FRAC_PI_2]))])?;
+        /// let out = df.select([col("x").sin()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [0.0, 1.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         sin => Sin,
+        /// Cosine of an angle in radians.
+        ///
+        /// ```
+        /// use std::f64::consts::PI;
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, PI]))])?;
+        /// let out = df.select([col("x").cos()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [1.0, -1.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         cos => Cos,
+        /// Tangent of an angle in radians.
+        ///
+        /// ```
+        /// use std::f64::consts::FRAC_PI_4;
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, FRAC_PI_4]))])?;
+        /// let y = df.select([col("x").tan()])?.values::<f64>("x")?;
+        /// assert_eq!(y[0], 0.0);
+        /// assert!((y[1] - 1.0).abs() < 1e-15);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         tan => Tan,
+        /// Arcsine in radians, in [-π/2, π/2] (NaN outside [-1, 1]).
+        ///
+        /// ```
+        /// use std::f64::consts::FRAC_PI_2;
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0, 2.0]))])?;
+        /// let y = df.select([col("x").asin()])?.values::<f64>("x")?;
+        /// assert_eq!(y[..2], [0.0, FRAC_PI_2]);
+        /// assert!(y[2].is_nan());
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         asin => Asin,
+        /// Arccosine in radians, in [0, π] (NaN outside [-1, 1]).
+        ///
+        /// ```
+        /// use std::f64::consts::PI;
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, -1.0]))])?;
+        /// let out = df.select([col("x").acos()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [0.0, PI]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         acos => Acos,
+        /// Arctangent in radians, in [-π/2, π/2]; see [`Expr::atan2`] for all four quadrants.
+        ///
+        /// ```
+        /// use std::f64::consts::FRAC_PI_4;
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
+        /// let out = df.select([col("x").atan()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [0.0, FRAC_PI_4]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         atan => Atan,
+        /// Hyperbolic sine.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
+        /// let y = df.select([col("x").sinh()])?.values::<f64>("x")?;
+        /// let e = std::f64::consts::E;
+        /// assert_eq!(y[0], 0.0);
+        /// assert!((y[1] - (e - 1.0 / e) / 2.0).abs() < 1e-15);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         sinh => Sinh,
+        /// Hyperbolic cosine.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
+        /// let y = df.select([col("x").cosh()])?.values::<f64>("x")?;
+        /// let e = std::f64::consts::E;
+        /// assert_eq!(y[0], 1.0);
+        /// assert!((y[1] - (e + 1.0 / e) / 2.0).abs() < 1e-15);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         cosh => Cosh,
+        /// Hyperbolic tangent, in [-1, 1].
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 100.0, -100.0]))])?;
+        /// let out = df.select([col("x").tanh()])?;
+        /// assert_eq!(out.values::<f64>("x")?, [0.0, 1.0, -1.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         tanh => Tanh,
-        /// Logical not of a bool expression.
+        /// Logical not of a bool expression (also written `!expr`).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("b", Column::from(vec![true, false]))])?;
+        /// let out = df.select([col("b").not(), (!col("b")).alias("also")])?;
+        /// assert_eq!(out.values::<bool>("b")?, [false, true]);
+        /// assert_eq!(out.values::<bool>("also")?, [false, true]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         not => Not,
         /// True where the value is NaN (never for integers).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, f64::NAN, f64::INFINITY]))])?;
+        /// let out = df.select([col("x").is_nan()])?;
+        /// assert_eq!(out.values::<bool>("x")?, [false, true, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         is_nan => IsNan,
         /// True where the value is neither NaN nor infinite.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, f64::NAN, f64::INFINITY]))])?;
+        /// let out = df.select([col("x").is_finite()])?;
+        /// assert_eq!(out.values::<bool>("x")?, [true, false, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         is_finite => IsFinite,
         /// A pseudo-random f32 in [0, 1) that depends only on this integer key (a counter-based
         /// generator: `(row_index() * 2).uniform()` gives one stream, `* 2 + 1` another).
+        /// Integer keys are taken as u32 (wrapping); the value is
+        /// [`swath::ops::elem::uniform`](crate::ops::elem::uniform) of the key.
+        ///
+        /// ```
+        /// use swath::ops::elem::uniform;
+        /// use swath::prelude::*;
+        /// let out = Frame::with_rows(3).select([(swath::row_index() * 2).uniform().alias("u")])?;
+        /// let u = out.values::<f32>("u")?;
+        /// assert_eq!(u, [uniform(0), uniform(2), uniform(4)]);
+        /// assert!(u.iter().all(|v| (0.0..1.0).contains(v)));
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         uniform => Uniform,
     }
 
     binary_methods! {
         /// `self` raised to `exponent` (float math).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![2.0f64, 9.0]))])?;
+        /// let out = df.select([col("x").pow(lit(2.0)), col("x").pow(lit(0.5)).alias("root")])?;
+        /// assert_eq!(out.values::<f64>("x")?, [4.0, 81.0]);
+        /// assert_eq!(out.values::<f64>("root")?, [2f64.sqrt(), 3.0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         pow => Pow,
-        /// Four-quadrant arctangent of `self / other`.
+        /// Four-quadrant arctangent of `self / other` (`self` is y, `other` is x).
+        ///
+        /// ```
+        /// use std::f64::consts::{FRAC_PI_2, PI};
+        /// use swath::prelude::*;
+        /// let df = Frame::new([
+        ///     ("y", Column::from(vec![0.0f64, 1.0, 0.0])),
+        ///     ("x", Column::from(vec![1.0f64, 0.0, -1.0])),
+        /// ])?;
+        /// let out = df.select([col("y").atan2(col("x"))])?;
+        /// assert_eq!(out.values::<f64>("y")?, [0.0, FRAC_PI_2, PI]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         atan2 => Atan2,
         /// Elementwise minimum of two expressions; NaN propagates (numpy's `minimum`).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, 5.0, f64::NAN]))])?;
+        /// let y = df.select([col("x").minimum(lit(3.0))])?.values::<f64>("x")?;
+        /// assert_eq!(y[..2], [1.0, 3.0]);
+        /// assert!(y[2].is_nan());
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         minimum => Minimum,
         /// Elementwise maximum of two expressions; NaN propagates (numpy's `maximum`).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, 5.0, f64::NAN]))])?;
+        /// let y = df.select([col("x").maximum(lit(3.0))])?.values::<f64>("x")?;
+        /// assert_eq!(y[..2], [3.0, 5.0]);
+        /// assert!(y[2].is_nan());
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         maximum => Maximum,
+        /// `self == other`, row by row (false where either is NaN).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, f64::NAN]))])?;
+        /// let out = df.select([col("x").eq(lit(2.0)), col("x").eq(col("x")).alias("same")])?;
+        /// assert_eq!(out.values::<bool>("x")?, [false, true, false]);
+        /// assert_eq!(out.values::<bool>("same")?, [true, true, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         eq => Eq,
+        /// `self != other`, row by row (true where either is NaN).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, f64::NAN]))])?;
+        /// let out = df.select([col("x").neq(lit(2.0))])?;
+        /// assert_eq!(out.values::<bool>("x")?, [true, false, true]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         neq => Ne,
+        /// `self < other`, row by row (false where either is NaN).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![1i32, 2, 3]))])?;
+        /// let out = df.select([col("k").lt(lit(2))])?;
+        /// assert_eq!(out.values::<bool>("k")?, [true, false, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         lt => Lt,
+        /// `self <= other`, row by row (false where either is NaN).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![1i32, 2, 3]))])?;
+        /// let out = df.select([col("k").lt_eq(lit(2))])?;
+        /// assert_eq!(out.values::<bool>("k")?, [true, true, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         lt_eq => Le,
+        /// `self > other`, row by row (false where either is NaN).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![1i32, 2, 3]))])?;
+        /// let out = df.select([col("k").gt(lit(2))])?;
+        /// assert_eq!(out.values::<bool>("k")?, [false, false, true]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         gt => Gt,
+        /// `self >= other`, row by row (false where either is NaN).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![1i32, 2, 3]))])?;
+        /// let out = df.select([col("k").gt_eq(lit(2))])?;
+        /// assert_eq!(out.values::<bool>("k")?, [false, true, true]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         gt_eq => Ge,
         /// Logical and of two bool expressions.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([
+        ///     ("a", Column::from(vec![true, true, false, false])),
+        ///     ("b", Column::from(vec![true, false, true, false])),
+        /// ])?;
+        /// let out = df.select([col("a").and(col("b"))])?;
+        /// assert_eq!(out.values::<bool>("a")?, [true, false, false, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         and => And,
         /// Logical or of two bool expressions.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([
+        ///     ("a", Column::from(vec![true, true, false, false])),
+        ///     ("b", Column::from(vec![true, false, true, false])),
+        /// ])?;
+        /// let out = df.select([col("a").or(col("b"))])?;
+        /// assert_eq!(out.values::<bool>("a")?, [true, true, true, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         or => Or,
         /// Logical exclusive or of two bool expressions.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([
+        ///     ("a", Column::from(vec![true, true, false, false])),
+        ///     ("b", Column::from(vec![true, false, true, false])),
+        /// ])?;
+        /// let out = df.select([col("a").xor(col("b"))])?;
+        /// assert_eq!(out.values::<bool>("a")?, [false, true, true, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         xor => Xor,
     }
 
     reduce_methods! {
         /// Sum (0 for no rows); i32, u32 and bool sums accumulate in and return i64.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![i32::MAX, 1]))])?;
+        /// let out = df.select([col("k").sum()])?;
+        /// assert_eq!(out.values::<i64>("k")?, [i32::MAX as i64 + 1]); // no i32 overflow
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         sum => Sum,
         /// Product (1 for no rows); integer products return i64.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![2i32, 3, 4]))])?;
+        /// let out = df.select([col("k").product()])?;
+        /// assert_eq!(out.values::<i64>("k")?, [24]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         product => Prod,
         /// Arithmetic mean: f32 for f32, f64 otherwise; null for no rows.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![1i32, 2]))])?;
+        /// let out = df.select([col("k").mean()])?;
+        /// assert_eq!(out.values::<f64>("k")?, [1.5]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         mean => Mean,
         /// Smallest value (NaN if any is NaN); null for no rows.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![3.0f64, -1.0, 2.0]))])?;
+        /// assert_eq!(df.select([col("x").min()])?.values::<f64>("x")?, [-1.0]);
+        /// let empty = Frame::new([("x", Column::from(Vec::<f64>::new()))])?;
+        /// assert_eq!(empty.select([col("x").min()])?.column("x")?.get(0)?, Scalar::Null);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         min => Min,
         /// Largest value (NaN if any is NaN); null for no rows.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![3.0f64, -1.0, 2.0]))])?;
+        /// assert_eq!(df.select([col("x").max()])?.values::<f64>("x")?, [3.0]);
+        /// let nan = Frame::new([("x", Column::from(vec![1.0f64, f64::NAN]))])?;
+        /// assert!(nan.select([col("x").max()])?.values::<f64>("x")?[0].is_nan());
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         max => Max,
         /// Number of rows, as i64.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![3.0f64, f64::NAN, 2.0]))])?;
+        /// assert_eq!(df.select([col("x").count()])?.values::<i64>("x")?, [3]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         count => Count,
         /// Row of the first smallest value (of the first NaN if any), as i64.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![3.0f64, -1.0, 2.0, -1.0]))])?;
+        /// assert_eq!(df.select([col("x").arg_min()])?.values::<i64>("x")?, [1]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         arg_min => ArgMin,
         /// Row of the first largest value (of the first NaN if any), as i64.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![3.0f64, f64::NAN, 5.0]))])?;
+        /// assert_eq!(df.select([col("x").arg_max()])?.values::<i64>("x")?, [1]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         arg_max => ArgMax,
         /// Whether any row of a bool expression is true (false for no rows).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, 5.0, 2.0]))])?;
+        /// let big = col("x").gt(lit(4.0)).any().alias("big");
+        /// let out = df.select([big, col("x").lt(lit(0.0)).any()])?;
+        /// assert_eq!(out.values::<bool>("big")?, [true]);
+        /// assert_eq!(out.values::<bool>("x")?, [false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         any => Any,
         /// Whether every row of a bool expression is true (true for no rows).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f64, 5.0, 2.0]))])?;
+        /// let pos = col("x").gt(lit(0.0)).all().alias("pos");
+        /// let out = df.select([pos, col("x").lt(lit(3.0)).all()])?;
+        /// assert_eq!(out.values::<bool>("pos")?, [true]);
+        /// assert_eq!(out.values::<bool>("x")?, [false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
         all => All,
     }
 
     /// Alias of [`Expr::product`], numpy's name.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert_eq!(col("x").prod(), col("x").product());
+    /// let df = Frame::new([("x", Column::from(vec![1.5f64, 4.0]))])?;
+    /// assert_eq!(df.select([col("x").prod()])?.values::<f64>("x")?, [6.0]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn prod(self) -> Expr {
         self.product()
     }
 
-    /// Variance with divisor `n - ddof` (Polars' default is `ddof = 1`).
+    /// Variance with divisor `n - ddof` (Polars' default is `ddof = 1`), computed in f64; the
+    /// result is f32 for f32 input, else f64.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let x = vec![2.0f64, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]; // mean 5, squares sum to 32
+    /// let df = Frame::new([("x", Column::from(x))])?;
+    /// let out = df.select([col("x").var(0).alias("pop"), col("x").var(1).alias("sample")])?;
+    /// assert_eq!(out.values::<f64>("pop")?, [4.0]);
+    /// assert_eq!(out.values::<f64>("sample")?, [32.0 / 7.0]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn var(self, ddof: u8) -> Expr {
         Expr::Reduce(ReduceOp::Var(ddof), Arc::new(self))
     }
 
-    /// Standard deviation with divisor `n - ddof`.
+    /// Standard deviation with divisor `n - ddof` (see [`Expr::var`]).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let x = vec![2.0f32, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+    /// let df = Frame::new([("x", Column::from(x))])?;
+    /// let out = df.select([col("x").std(0)])?;
+    /// assert_eq!(out.values::<f32>("x")?, [2.0]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn std(self, ddof: u8) -> Expr {
         Expr::Reduce(ReduceOp::Std(ddof), Arc::new(self))
     }
 
     /// Names the output of this expression.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1i32, 2]))])?;
+    /// let out = df.select([col("x"), (col("x") * lit(10)).alias("x10")])?;
+    /// assert_eq!(out.names(), ["x", "x10"]);
+    /// assert_eq!(out.values::<i32>("x10")?, [10, 20]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn alias(self, name: impl Into<String>) -> Expr {
         Expr::Alias(Arc::new(self), name.into())
     }
 
     /// Converts to `dtype` with Rust's `as` rules (floats to integers saturate, NaN gives 0).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1.9f64, -1.9, f64::NAN, 1e10]))])?;
+    /// let out = df.select([col("x").cast(DType::I32)])?;
+    /// assert_eq!(out.values::<i32>("x")?, [1, -1, 0, i32::MAX]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn cast(self, dtype: DType) -> Expr {
         Expr::Cast(dtype, Arc::new(self))
     }
 
-    /// Limits values to `[lo, hi]`; NaN stays NaN.
+    /// Limits values to `[lo, hi]`; NaN stays NaN. The same as `self.maximum(lo).minimum(hi)`.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![-5.0f64, 0.5, 5.0, f64::NAN]))])?;
+    /// let y = df.select([col("x").clamp(lit(0.0), lit(1.0))])?.values::<f64>("x")?;
+    /// assert_eq!(y[..3], [0.0, 0.5, 1.0]);
+    /// assert!(y[3].is_nan());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn clamp(self, lo: impl Into<Expr>, hi: impl Into<Expr>) -> Expr {
         self.maximum(lo).minimum(hi)
     }
 
     /// Replaces NaN with `value`.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("x", Column::from(vec![1.0f64, f64::NAN, 3.0]))])?;
+    /// let out = df.select([col("x").fill_nan(lit(0.0))])?;
+    /// assert_eq!(out.values::<f64>("x")?, [1.0, 0.0, 3.0]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     pub fn fill_nan(self, value: impl Into<Expr>) -> Expr {
         when(self.clone().is_nan()).then(value).otherwise(self)
     }
 
     /// The name a `select` gives this expression's output: its alias, else the first column
-    /// it reads (as Polars does), else `literal`.
+    /// it reads (as Polars does), else `literal`. Row indices, loop iteration counts and loop
+    /// states are named `row_index`, `iterations` and the state's name. An operand's own
+    /// name counts, so an aliased operand lends its alias.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert_eq!(col("a").sqrt().sum().output_name(), "a");
+    /// assert_eq!((lit(1.0) + col("b") * col("a")).output_name(), "b");
+    /// assert_eq!((col("a") + col("b")).alias("s").output_name(), "s");
+    /// assert_eq!((col("a").alias("z") + col("b")).output_name(), "z");
+    /// assert_eq!(lit(2).output_name(), "literal");
+    /// assert_eq!(swath::row_index().output_name(), "row_index");
+    /// ```
     pub fn output_name(&self) -> String {
         match self {
             Expr::Alias(_, name) => name.clone(),
@@ -272,6 +869,12 @@ macro_rules! expr_from {
 expr_from!(bool, i32, i64, u32, f32, f64);
 
 impl From<Scalar> for Expr {
+    /// A literal ([`lit`]).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert_eq!(Expr::from(Scalar::I64(3)), lit(3i64));
+    /// ```
     fn from(v: Scalar) -> Self {
         Expr::Literal(v)
     }
@@ -291,6 +894,15 @@ binary_operator!(Add add => Add, Sub sub => Sub, Mul mul => Mul, Div div => Div,
 
 impl ops::Neg for Expr {
     type Output = Expr;
+    /// `-expr`: negation (wrapping for the most negative integer).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("k", Column::from(vec![1i32, -2, i32::MIN]))])?;
+    /// let out = df.select([-col("k")])?;
+    /// assert_eq!(out.values::<i32>("k")?, [-1, 2, i32::MIN]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
     fn neg(self) -> Expr {
         Expr::Unary(UnaryOp::Neg, Arc::new(self))
     }
@@ -298,6 +910,12 @@ impl ops::Neg for Expr {
 
 impl ops::Not for Expr {
     type Output = Expr;
+    /// `!expr`: the same as [`Expr::not`].
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert_eq!(!col("b"), col("b").not());
+    /// ```
     fn not(self) -> Expr {
         Expr::Unary(UnaryOp::Not, Arc::new(self))
     }

@@ -8,7 +8,26 @@ use super::lower::{Plan, Source};
 use crate::error::Result;
 use crate::options::ExecOptions;
 
-/// Describes `plan` as it would run with `options`.
+/// Describes `plan` as it would run with `options`: per pass, the columns it reads, its
+/// instructions, what it writes and reduces, the cost estimates and the backend chosen; then
+/// the outputs that no pass writes. [`Frame::explain`](crate::Frame::explain) prints this.
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "a").then_some(DType::F32);
+/// let exprs = [(col("a") * lit(2.0)).alias("b"), col("a").sum().alias("s")];
+/// let plan = swath::plan::lower(&exprs, 4, &schema, &|| "a".into())?;
+/// let text = swath::plan::explain(&plan, &ExecOptions::new().backend(Backend::Cpu1))?;
+/// let lines: Vec<&str> = text.lines().collect();
+/// assert_eq!(lines[0], "plan: 1 pass(es) over 4 rows");
+/// assert_eq!(lines[2], "  reads:  a");
+/// assert_eq!(lines[3], "  fuses:  %0 = load #0; %1 = 2.0; %2 = %0 * %1");
+/// assert_eq!(lines[4], "  writes: column b (f32, %2)");
+/// assert_eq!(lines[5], "  reduce: sum(%0) -> f32");
+/// assert!(lines[7].contains("forced: backend cpu1"));
+/// assert_eq!(lines[8], "output s (f32): computed from pass results");
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
     let mut out = String::new();
     let passes = plan.kernels.iter().filter(|k| !k.is_empty()).count();

@@ -22,37 +22,111 @@ use super::scalar;
 use super::types::{Inference, Info, Shape, common_type};
 
 /// Where one output column of a plan comes from.
+///
+/// ```
+/// use swath::plan::Source;
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F64);
+/// let exprs = [col("x"), (col("x") * lit(2.0)).alias("y"), col("x").sum().alias("s")];
+/// let plan = swath::plan::lower(&exprs, 5, &schema, &|| "x".into())?;
+/// let sources: Vec<&Source> = plan.outputs.iter().map(|o| &o.source).collect();
+/// assert_eq!(sources[0], &Source::Input("x".into()));
+/// assert_eq!(sources[1], &Source::Store { kernel: 0, index: 0 });
+/// assert!(matches!(sources[2], Source::Scalar(_)));
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
     /// An input column, passed through without copying.
     Input(String),
     /// Store `index` of kernel `kernel`.
-    Store { kernel: usize, index: usize },
-    /// Value `id` of the scalar program.
+    Store {
+        /// The kernel's index in [`Plan::kernels`].
+        kernel: usize,
+        /// The index into that kernel's [`Kernel::stores`].
+        index: usize,
+    },
+    /// Value `id` of the scalar program: one row.
     Scalar(Id),
 }
 
 /// A named output of a plan.
+///
+/// ```
+/// use swath::plan::Source;
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "k").then_some(DType::I32);
+/// let plan = swath::plan::lower(&[col("k").mean()], 5, &schema, &|| "k".into())?;
+/// let out = &plan.outputs[0];
+/// assert_eq!((out.name.as_str(), out.dtype), ("k", DType::F64));
+/// assert!(matches!(out.source, Source::Scalar(_)));
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// The column name ([`Expr::output_name`]).
     pub name: String,
+    /// The column's dtype.
     pub dtype: DType,
+    /// Where the values are once the plan has run.
     pub source: Source,
 }
 
 /// The lowered form of one call: passes, then the scalar program, then the outputs.
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let exprs = [(col("x") - col("x").mean()).alias("centered"), col("x").max()];
+/// let plan = swath::plan::lower(&exprs, 1000, &schema, &|| "x".into())?;
+/// assert_eq!(plan.rows, 1000);
+/// assert_eq!(plan.kernels.len(), 2); // the mean (and max), then the subtraction
+/// assert_eq!(plan.kernels[0].reductions.len(), 2);
+/// assert_eq!(plan.scalars.len(), plan.scalar_ready.len());
+/// let names: Vec<&str> = plan.outputs.iter().map(|o| o.name.as_str()).collect();
+/// assert_eq!(names, ["centered", "x"]);
+/// # Ok::<(), swath::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The number of rows of the frame.
     pub rows: usize,
+    /// The passes over rows, run in order; a pass may read the results of earlier ones.
     pub kernels: Vec<Kernel>,
+    /// Single values: reduction results, what is computed from them, and constants.
     pub scalars: Program,
     /// For each scalar-program value, the number of passes that must have run before it can
     /// be computed.
     pub scalar_ready: Vec<usize>,
+    /// One output per expression, in order.
     pub outputs: Vec<Output>,
 }
 
-/// Lowers `exprs` over a frame of `rows` rows whose columns have the dtypes `schema` gives.
+/// Lowers `exprs` over a frame of `rows` rows whose columns have the dtypes `schema` gives
+/// (`None` for a column that does not exist). `column_names` lists the frame's columns for
+/// the error about a missing one. Fails on type errors and on two outputs with one name;
+/// nothing is read or computed except constants.
+///
+/// ```
+/// use swath::prelude::*;
+/// let schema = |name: &str| match name {
+///     "a" => Some(DType::F32),
+///     "k" => Some(DType::I32),
+///     _ => None,
+/// };
+/// let names = || "a, k".to_string();
+/// let exprs = [(col("a") + lit(1.0)).sqrt(), col("k").sum()];
+/// let plan = swath::plan::lower(&exprs, 8, &schema, &names)?;
+/// assert_eq!(plan.kernels.len(), 1);
+/// assert_eq!(plan.kernels[0].inputs, ["a", "k"]);
+/// assert_eq!((plan.outputs[0].dtype, plan.outputs[1].dtype), (DType::F32, DType::I64));
+///
+/// let missing = swath::plan::lower(&[col("z")], 8, &schema, &names).unwrap_err();
+/// assert!(missing.to_string().contains("a, k"));
+/// assert!(swath::plan::lower(&[col("a"), col("a")], 8, &schema, &names).is_err()); // two "a"
+/// assert!(swath::plan::lower(&[col("a").and(col("a"))], 8, &schema, &names).is_err()); // not bool
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn lower(
     exprs: &[Expr],
     rows: usize,

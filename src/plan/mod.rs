@@ -18,9 +18,44 @@ use crate::options::ExecOptions;
 use ir::{Instr, Program};
 
 /// A plan's outputs: (name, column), with single values still of length 1.
+///
+/// ```
+/// use swath::plan::{Outputs, execute, lower};
+/// use swath::prelude::*;
+/// let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, 3.0]))])?;
+/// let schema = |name: &str| df.column(name).ok().map(|c| c.dtype());
+/// let exprs = [col("x") * lit(2.0), col("x").sum().alias("s")];
+/// let plan = lower(&exprs, 3, &schema, &|| "x".into())?;
+/// let out: Outputs = execute(&plan, &|name| df.column(name).cloned(), &ExecOptions::new())?;
+/// assert_eq!(out[0].0, "x");
+/// assert_eq!(out[0].1.to_vec::<f64>()?, [2.0, 4.0, 6.0]);
+/// assert_eq!((out[1].0.as_str(), out[1].1.len()), ("s", 1)); // not broadcast
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub type Outputs = Vec<(String, Column)>;
 
-/// Runs `plan`, reading input columns through `column`.
+/// Runs `plan`, reading input columns through `column`: each pass where the cost model
+/// (with `options`) sends it; a GPU pass the device cannot run, or that fails there, runs on
+/// the CPU instead (forcing the GPU with no adapter is an error). This is what
+/// [`Frame::select_with`](crate::Frame::select_with) does, short of broadcasting single
+/// values to the frame's height.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use swath::plan::{execute, lower};
+/// use swath::prelude::*;
+/// let columns = HashMap::from([("x", Column::from(vec![1.0f32, 2.0, 3.0, 6.0]))]);
+/// let read = |name: &str| {
+///     columns.get(name).cloned().ok_or_else(|| Error::Internal(format!("no column {name}")))
+/// };
+/// let schema = |name: &str| columns.get(name).map(|c| c.dtype());
+/// let exprs = [(col("x") - col("x").mean()).alias("centered"), col("x").max()];
+/// let plan = lower(&exprs, 4, &schema, &|| "x".into())?;
+/// let out = execute(&plan, &read, &ExecOptions::new().backend(Backend::Cpu))?;
+/// assert_eq!(out[0].1.to_vec::<f32>()?, [-2.0, -1.0, 0.0, 3.0]);
+/// assert_eq!(out[1].1.to_vec::<f32>()?, [6.0]);
+/// # Ok::<(), swath::Error>(())
+/// ```
 pub fn execute(
     plan: &Plan,
     column: &dyn Fn(&str) -> Result<Column>,
