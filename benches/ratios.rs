@@ -37,6 +37,63 @@ fn sum16_2t(x: &[f32]) -> f32 {
     })
 }
 
+/// The Mandelbrot grid of the loop benchmark: 1536 x 1024 pixels over [-2.25, 0.75] x
+/// [-1.25, 1.25], at most 256 steps.
+const MANDEL_W: u32 = 1536;
+const MANDEL_H: u32 = 1024;
+const MANDEL_MAX: u32 = 256;
+
+fn mandel_point(p: u32) -> (f32, f32) {
+    let (dx, dy) = (3.0 / MANDEL_W as f32, 2.5 / MANDEL_H as f32);
+    let (column, line) = ((p % MANDEL_W) as f32, (p / MANDEL_W) as f32);
+    ((column + 0.5) * dx - 2.25, 1.25 - (line + 0.5) * dy)
+}
+
+/// Escape-time steps of pixels `pixels`, summed: the hand-written scalar loop.
+fn mandel_hand(pixels: std::ops::Range<u32>) -> u64 {
+    let mut total = 0u64;
+    for p in pixels {
+        let (cx, cy) = mandel_point(p);
+        let (mut zr, mut zi, mut n) = (0.0f32, 0.0f32, 0u32);
+        while n < MANDEL_MAX && zr * zr + zi * zi <= 4.0 {
+            (zr, zi) = (zr * zr - zi * zi + cx, 2.0 * zr * zi + cy);
+            n += 1;
+        }
+        total += u64::from(n);
+    }
+    total
+}
+
+/// The same over two threads: the top and bottom halves (the set is symmetric, so they are
+/// equal work).
+fn mandel_hand_2t() -> u64 {
+    let h = MANDEL_W * MANDEL_H / 2;
+    std::thread::scope(|s| {
+        let top = s.spawn(|| mandel_hand(0..h));
+        mandel_hand(h..2 * h) + top.join().unwrap_or(0)
+    })
+}
+
+/// The same steps summed by swath's per-row loop.
+fn mandel_swath() -> Expr {
+    let i = row_index();
+    let column = (i.clone() % lit(MANDEL_W)).cast(DType::F32);
+    let line = (i / lit(MANDEL_W)).cast(DType::F32);
+    let cx = (column + lit(0.5)) * lit(3.0 / MANDEL_W as f32) - lit(2.25);
+    let cy = lit(1.25) - (line + lit(0.5)) * lit(2.5 / MANDEL_H as f32);
+    let (zr, zi) = (state("zr"), state("zi"));
+    iterate(MANDEL_MAX)
+        .state("zr", lit(0.0))
+        .state("zi", lit(0.0))
+        .while_((zr.clone() * zr.clone() + zi.clone() * zi.clone()).lt_eq(lit(4.0)))
+        .update("zr", zr.clone() * zr.clone() - zi.clone() * zi.clone() + cx)
+        .update("zi", lit(2.0) * zr * zi + cy)
+        .iterations()
+        .cast(DType::I64)
+        .sum()
+        .alias("steps")
+}
+
 /// Median wall time of `runs` calls, after one warm-up call.
 fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
     f();
@@ -196,6 +253,36 @@ fn main() {
         "swath_2t",
         median_ns(7, || {
             let _ = black_box(df.select_with([heavy()], &two));
+        }),
+        bytes,
+    );
+
+    // Per-row loops: swath steps blocks of rows together (masked, like SIMD lanes); the
+    // hand loop runs each pixel alone. Both must count the same steps.
+    let pixels = Frame::with_rows((MANDEL_W * MANDEL_H) as usize);
+    let steps = pixels
+        .select_with([mandel_swath()], &two)
+        .expect("mandelbrot");
+    let swath_steps = steps.column("steps").and_then(|c| c.get(0)).expect("steps");
+    assert_eq!(
+        swath_steps.as_f64(),
+        Some(mandel_hand_2t() as f64),
+        "swath and the hand loop count different steps"
+    );
+    let bytes = 0;
+    add(
+        "mandel_1.5m",
+        "hand_loop_2t",
+        median_ns(5, || {
+            black_box(mandel_hand_2t());
+        }),
+        bytes,
+    );
+    add(
+        "mandel_1.5m",
+        "swath_2t",
+        median_ns(5, || {
+            let _ = black_box(pixels.select_with([mandel_swath()], &two));
         }),
         bytes,
     );
