@@ -1,6 +1,7 @@
-//! The examples in CI: `describe` and `black_scholes` check their own answers and exit
-//! non-zero on a mismatch; `quickstart` prints its results, checked here. Each runs as a
-//! process (black_scholes at a reduced size) and must succeed.
+//! The examples in CI: `describe`, `black_scholes`, `monte_carlo_pi`, `saxpy_chain` and
+//! `mandelbrot` check their own answers and exit non-zero on a mismatch; `quickstart` prints
+//! its results, checked here. Each runs as a process (the large ones at a reduced size) and
+//! must succeed; `mandelbrot` must also write a PNG.
 //!
 //! The binaries come from `cargo build --examples` run by this test with the cargo that runs
 //! it: plain `cargo test` has already built them, so that is a quick no-op, and
@@ -13,16 +14,18 @@
 //! note that they may be stale.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const EXAMPLES: [&str; 5] = [
+const EXAMPLES: [&str; 6] = [
     "describe",
     "black_scholes",
     "quickstart",
     "monte_carlo_pi",
     "saxpy_chain",
+    "mandelbrot",
 ];
 
 /// The example binaries by name, built once per test process.
@@ -118,6 +121,11 @@ fn on_disk() -> HashMap<String, PathBuf> {
 
 /// Runs the example `name` with `env` set; it must succeed. Gives its stdout.
 fn run_example(name: &str, env: &[(&str, &str)]) -> String {
+    run_example_with_args(name, &[], env)
+}
+
+/// Runs the example `name` with `args` and `env`; it must succeed. Gives its stdout.
+fn run_example_with_args(name: &str, args: &[&OsStr], env: &[(&str, &str)]) -> String {
     let exe = binaries().get(name).unwrap_or_else(|| {
         panic!(
             "no binary for the example `{name}` (have: {:?}); run `cargo build --examples`",
@@ -125,6 +133,7 @@ fn run_example(name: &str, env: &[(&str, &str)]) -> String {
         )
     });
     let out = Command::new(exe)
+        .args(args)
         .envs(env.iter().copied())
         // The examples' own defaults, not settings from the caller's environment.
         .env_remove("SWATH_BACKEND")
@@ -198,4 +207,39 @@ fn quickstart_prints_the_readme_results() {
     for want in ["-1.5", "-0.5", "shape: (3, 3)"] {
         assert!(out.contains(want), "no `{want}` in:\n{out}");
     }
+}
+
+#[test]
+fn mandelbrot_renders_a_png_and_checks_the_area() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let png = dir.path().join("mandelbrot.png");
+    let out = run_example_with_args(
+        "mandelbrot",
+        &[png.as_os_str()],
+        &[("SWATH_EXAMPLE_ROWS", "60000")],
+    );
+    assert!(out.contains("at most 256 steps each"), "{out}");
+    assert!(
+        out.contains("check: area and sampled pixels agree"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("wrote {}", png.display())), "{out}");
+    let bytes =
+        std::fs::read(&png).unwrap_or_else(|e| panic!("no PNG at {}: {e}\n{out}", png.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} does not start with the PNG signature",
+        png.display()
+    );
+    // The header's size matches the pixels the example reports ("WxH pixels, ...").
+    let size = out.split_whitespace().next().unwrap_or_default();
+    let (w, h) = size.split_once('x').expect("WxH first on stdout");
+    let (w, h): (u32, u32) = (w.parse().unwrap(), h.parse().unwrap());
+    assert!(
+        (55_000..=65_000).contains(&(w * h)),
+        "{w}x{h} for 60000 rows"
+    );
+    assert_eq!(&bytes[12..16], b"IHDR");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), w);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), h);
 }
