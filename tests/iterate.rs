@@ -90,9 +90,7 @@ fn run(test: &str, make: impl Fn(usize) -> Vec<Expr>) {
     let mut failures = Vec::new();
     for len in LENGTHS {
         let frame = frame(&mut rng, len);
-        let t = std::time::Instant::now();
         check(&frame, &make(len), &mut failures);
-        eprintln!("TIMING {test} {len}: check {:?}", t.elapsed());
     }
     assert_ok(failures, test);
 }
@@ -1292,7 +1290,7 @@ fn the_gpu_runs_loops_itself() {
             &named,
             &TestBackend {
                 name: "gpu",
-                opts: opts.clone(),
+                opts,
                 loosen: None,
             },
         ) {

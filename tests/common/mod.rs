@@ -6,7 +6,9 @@
 //! - [`Oracle`]: a plain scalar evaluator of the public [`Expr`] tree. It knows swath's
 //!   decided semantics (DESIGN.md) but shares no code with swath's planner or ops: it walks
 //!   the tree itself, tracks dtypes and weak literals itself, and computes integers in i128
-//!   and floats in f64 (rounding to f32 after each op whose result is f32);
+//!   and floats in f64 (rounding to f32 after each op whose result is f32). Loops
+//!   (`iterate`) it types by the documented rules and runs as a plain `while` per row,
+//!   evaluating the body over that one row (reductions in a body still see every row);
 //! - [`check_exprs`]: runs expressions through swath on every backend and compares each
 //!   result with the oracle.
 //!
