@@ -1395,10 +1395,6 @@ fn edge_cases() {
 /// documented meaning; the oracle refuses it (a state is a value per row and step, not a
 /// column). swath must at least not panic.
 #[test]
-#[ignore = "bug: swath panics (index out of bounds in plan::ir::Program::dtype, from \
-            Lowerer::cast under Lowerer::scalar) when a loop body reduces a loop state, e.g. \
-            `iterate(3).state(\"v\", col(\"x\")).update(\"v\", state(\"v\") - \
-            state(\"v\").mean())`, in select and explain"]
 fn a_reduction_of_a_loop_state_is_an_error_not_a_panic() {
     let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, 4.0]))]).unwrap();
     let v = || state("v");

@@ -197,6 +197,12 @@ impl<'a> Inference<'a> {
                 ..self.info(a)?
             },
             Expr::Reduce(op, a) => {
+                if !self.scopes.is_empty() && mentions_state(a) {
+                    return Err(bad(
+                        "a loop state cannot be reduced inside its loop (each row steps alone)"
+                            .into(),
+                    ));
+                }
                 let a = self.info(a)?;
                 let (_, out) = op.signature(a.dtype).map_err(bad)?;
                 let ready = match a.shape {
@@ -378,5 +384,28 @@ impl<'a> Inference<'a> {
 
     pub fn exit_loop(&mut self) {
         self.scopes.pop();
+    }
+}
+
+/// Whether `e` reads a loop state (outside any loop of its own).
+fn mentions_state(e: &Expr) -> bool {
+    match e {
+        Expr::LoopState(_) => true,
+        Expr::Column(_) | Expr::Literal(_) | Expr::RowIndex => false,
+        Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => {
+            mentions_state(a)
+        }
+        Expr::Binary(_, a, b) => mentions_state(a) || mentions_state(b),
+        Expr::Select {
+            cond,
+            then,
+            otherwise,
+        } => mentions_state(cond) || mentions_state(then) || mentions_state(otherwise),
+        Expr::Loop(spec, _) => {
+            spec.states.iter().any(|s| {
+                s.init.as_ref().is_some_and(mentions_state)
+                    || s.update.as_ref().is_some_and(mentions_state)
+            }) || spec.cond.as_ref().is_some_and(mentions_state)
+        }
     }
 }
