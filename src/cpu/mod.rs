@@ -11,8 +11,6 @@ mod reduce;
 
 pub(crate) use reduce::Moments;
 
-use rayon::prelude::*;
-
 use crate::column::{Column, ColumnData};
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
@@ -130,24 +128,12 @@ pub fn run_scheduled(
         params,
     };
     let rows_of = |chunk: usize| chunk * CHUNK..((chunk + 1) * CHUNK).min(kernel.rows);
-    let run = |(chunk, mut outs): (usize, Vec<OutSlice<'_>>)| {
+    let run = |chunk: usize, mut outs: Vec<OutSlice<'_>>| {
         isa::run_chunk_with(plan.isa, &input, rows_of(chunk), &mut outs)
     };
-    let partials: Vec<Vec<reduce::Partial>> = if plan.threads > 1 {
-        pool::pool(plan.threads)?.install(|| {
-            windows
-                .into_par_iter()
-                .enumerate()
-                .map(run)
-                .collect::<Result<_>>()
-        })?
-    } else {
-        windows
-            .into_iter()
-            .enumerate()
-            .map(run)
-            .collect::<Result<_>>()?
-    };
+    let partials: Vec<Vec<reduce::Partial>> = pool::map_items(plan.threads, windows, run)?
+        .into_iter()
+        .collect::<Result<_>>()?;
     let reductions = kernel
         .reductions
         .iter()
