@@ -1,6 +1,8 @@
 //! The backend chooser's rule, driven by synthetic calibrations (a fast GPU, a slow GPU, a
 //! software GPU, no GPU, data already on the device), and the calibration cache's defences.
 
+mod common;
+
 use swath::cost::{CpuCosts, GpuCosts, Situation, Way, Work, decide};
 use swath::options::Backend;
 
@@ -152,22 +154,99 @@ fn large_cpu_passes_use_the_pool_small_ones_do_not() {
     assert_eq!(way(sum_work(5e3), 0.0, None, Backend::Auto), Way::Cpu1);
 }
 
+/// A software adapter with figures like lavapipe's on the dev machine (`swath calibrate`):
+/// a slow round trip, ~1 GB/s through its "device" memory, transcendentals ~10x the CPU's.
+fn lavapipe_like() -> GpuCosts {
+    GpuCosts {
+        adapter: "synthetic lavapipe".into(),
+        software: true,
+        roundtrip_ns: 145_000.0,
+        upload_bytes_per_ns: 2.9,
+        download_bytes_per_ns: 1000.0,
+        read_bytes_per_ns: 1.0,
+        cheap_op_ns: 0.0001,
+        heavy_op_ns: 6.2,
+    }
+}
+
 #[test]
-fn a_software_gpu_is_never_chosen_by_auto_but_can_be_forced() {
-    // Even with figures that would win, a software adapter runs on the CPU's own cores.
-    let software = GpuCosts {
+fn a_software_gpu_that_measures_slower_is_never_chosen_by_auto_but_can_be_forced() {
+    let lavapipe = lavapipe_like();
+    let mut rows = 100.0;
+    while rows <= 64e6 {
+        for work in [sum_work(rows), heavy_work(rows)] {
+            for resident in [0.0, 4.0] {
+                let auto = way(work, resident, Some(&lavapipe), Backend::Auto);
+                assert_ne!(auto, Way::Gpu, "{rows} rows, resident {resident}");
+                let forced = way(work, resident, Some(&lavapipe), Backend::Gpu);
+                assert_eq!(forced, Way::Gpu);
+            }
+        }
+        rows *= 4.0;
+    }
+}
+
+#[test]
+fn a_software_gpu_is_judged_by_its_figures_like_any_other() {
+    // No rule against software adapters: one that really measured faster would be used.
+    let fast_software = GpuCosts {
         software: true,
         ..fast_gpu()
     };
-    for rows in [1e3, 1e6, 1e8] {
-        assert_ne!(
-            way(heavy_work(rows), 4.0, Some(&software), Backend::Auto),
-            Way::Gpu
-        );
-        assert_eq!(
-            way(heavy_work(rows), 4.0, Some(&software), Backend::Gpu),
-            Way::Gpu
-        );
+    assert_eq!(
+        way(heavy_work(1e8), 4.0, Some(&fast_software), Backend::Auto),
+        Way::Gpu
+    );
+    let (_, _, reason) = decide(&Situation {
+        work: sum_work(1e6),
+        resident: 0.0,
+        chunks: 16,
+        threads: 2,
+        backend: Backend::Auto,
+        cpu: &cpu(),
+        gpu: Some(&lavapipe_like()),
+    });
+    assert!(reason.contains("the software GPU would take"), "{reason}");
+}
+
+/// The real adapter, measured: where it is a software one (lavapipe in CI), `auto` keeps every
+/// shape of the regret benchmark on the CPU at every size from 100 to 64M rows.
+#[test]
+fn the_measured_software_adapter_is_never_chosen_by_auto() {
+    use swath::prelude::*;
+    if !common::gpu_present() {
+        return;
+    }
+    let info = swath::gpu::adapter_info().expect("an adapter");
+    if !info.is_software() {
+        eprintln!("skipping: {} is a hardware adapter", info.name);
+        return;
+    }
+    let schema = |name: &str| matches!(name, "a" | "b" | "c").then_some(DType::F32);
+    let names = || "a, b, c".to_string();
+    let (a, b, c) = (col("a"), col("b"), col("c"));
+    let shapes = [
+        vec![a.clone().sum()],
+        vec![(a.clone() * b.clone() + c.clone()).sqrt().sum()],
+        vec![(a.clone().sin() * b.clone().cos() + (a.clone() * b.clone()).sqrt()).alias("y")],
+        vec![
+            a.clone().sum().alias("sa"),
+            a.clone().min().alias("ma"),
+            b.clone().max().alias("mb"),
+            c.mean().alias("mc"),
+        ],
+    ];
+    let auto = swath::ExecOptions::new().backend(Backend::Auto);
+    let mut rows = 100;
+    while rows <= 64 << 20 {
+        for exprs in &shapes {
+            let plan = swath::plan::lower(exprs, rows, &schema, &names).expect("lowers");
+            for kernel in &plan.kernels {
+                let choice = swath::cost::choose_explained(kernel, 0.0, &auto).expect("chooses");
+                assert_ne!(choice.way, Way::Gpu, "{rows} rows: {}", choice.reason);
+            }
+        }
+        rows *= 4;
     }
 }
 

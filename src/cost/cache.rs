@@ -36,9 +36,9 @@ pub fn cache_path() -> Option<PathBuf> {
 /// small programs never start the GPU.
 ///
 /// Starting a GPU context costs time and memory (a software adapter's compiler alone is
-/// ~200 MB), so a cache that says "no GPU" or "a software GPU" (which `auto` never picks) is
-/// believed without starting one; a cached hardware GPU is checked against the adapter
-/// present. After changing GPUs, `swath calibrate` looks again.
+/// ~200 MB), so a cache that says "no GPU" or "a software GPU" is believed without starting
+/// one; a cached hardware GPU is checked against the adapter present. After changing GPUs,
+/// `swath calibrate` looks again.
 ///
 /// Errors: as [`calibration`], or a GPU measurement that fails.
 ///

@@ -208,7 +208,8 @@ impl CpuCosts {
 pub struct GpuCosts {
     /// The adapter and driver measured; figures for another adapter are not used.
     pub adapter: String,
-    /// A software adapter (lavapipe, llvmpipe, WARP): never chosen by `auto`.
+    /// A software adapter (lavapipe, llvmpipe, WARP), which runs on the CPU's own cores. It
+    /// is chosen like any other, by its measured figures, so in practice never for speed.
     pub software: bool,
     /// Submit, wait and read back a tiny pass, ns.
     pub roundtrip_ns: f64,
@@ -267,7 +268,8 @@ pub struct Calibration {
     pub gpu_probed: bool,
 }
 
-/// Identifies this machine and build: CPU model, cores, ISA and swath's version.
+/// Identifies this machine and build: CPU model, cores, ISA, swath's version and a hash of its
+/// sources (a rebuilt kernel may run at another speed).
 ///
 /// ```
 /// let id = swath::cost::fingerprint();
@@ -291,8 +293,11 @@ pub fn fingerprint() -> String {
     } else {
         "release"
     };
+    // The sources' hash (build.rs): a rebuilt kernel may run at another speed, so a cache
+    // measured by other code is measured again.
     format!(
-        "swath {} {build}; cpu {model}; {cores} cores; {isa}",
-        env!("CARGO_PKG_VERSION")
+        "swath {} {build} {}; cpu {model}; {cores} cores; {isa}",
+        env!("CARGO_PKG_VERSION"),
+        env!("SWATH_SOURCE_HASH")
     )
 }

@@ -311,7 +311,7 @@ fn calibration_table(c: &swath::cost::Calibration) -> String {
                 "  gpu: {}{}",
                 g.adapter,
                 if g.software {
-                    " — software, never chosen by auto"
+                    " — software (runs on the CPU cores; auto picks it only where it measures faster)"
                 } else {
                     ""
                 }
