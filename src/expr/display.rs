@@ -16,6 +16,7 @@ use crate::dtype::Scalar;
 ///     "when((col(\"x\") > lit(0.5))).then(col(\"x\").sqrt()).otherwise(lit(0.0)).alias(\"y\")"
 /// );
 /// assert_eq!(col("k").var(1).to_string(), "col(\"k\").var(1)");
+/// assert_eq!((-col("k")).arg_min().to_string(), "(-col(\"k\")).arg_min()");
 /// assert_eq!(swath::row_index().cast(DType::F32).to_string(), "row_index().cast(f32)");
 /// ```
 impl fmt::Display for Expr {
@@ -24,6 +25,8 @@ impl fmt::Display for Expr {
             Expr::Column(name) => write!(f, "col(\"{name}\")"),
             Expr::Literal(Scalar::Null) => f.write_str("lit(null)"),
             Expr::Literal(value) => write!(f, "lit({value})"),
+            // `-x` is the operator in Rust (a `.neg()` method needs `std::ops::Neg` in scope).
+            Expr::Unary(crate::ops::UnaryOp::Neg, e) => write!(f, "(-{e})"),
             Expr::Unary(op, e) => write!(f, "{e}.{}()", op.name()),
             Expr::Binary(op, a, b) if op.is_infix() => write!(f, "({a} {} {b})", op.name()),
             Expr::Binary(op, a, b) => write!(f, "{a}.{}({b})", op.name()),
@@ -39,6 +42,9 @@ impl fmt::Display for Expr {
                 crate::ops::ReduceOp::Var(d) | crate::ops::ReduceOp::Std(d) => {
                     write!(f, "{e}.{}({d})", op.name())
                 }
+                // The methods are `arg_min`/`arg_max`; `op.name()` is the parser's spelling.
+                crate::ops::ReduceOp::ArgMin => write!(f, "{e}.arg_min()"),
+                crate::ops::ReduceOp::ArgMax => write!(f, "{e}.arg_max()"),
                 _ => write!(f, "{e}.{}()", op.name()),
             },
             Expr::Alias(e, name) => write!(f, "{e}.alias(\"{name}\")"),
