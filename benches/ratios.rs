@@ -258,10 +258,12 @@ fn main() {
     );
 
     // Per-row loops: swath steps blocks of rows together (masked, like SIMD lanes); the
-    // hand loop runs each pixel alone. Both must count the same steps.
+    // hand loop runs each pixel alone. Both must count the same steps, so swath is forced onto
+    // the CPU: `auto` may pick a GPU (lavapipe wins this one), whose f32 rounding differs.
     let pixels = Frame::with_rows((MANDEL_W * MANDEL_H) as usize);
+    let two_cpu = ExecOptions::new().threads(2).backend(Backend::Cpu);
     let steps = pixels
-        .select_with([mandel_swath()], &two)
+        .select_with([mandel_swath()], &two_cpu)
         .expect("mandelbrot");
     let swath_steps = steps.column("steps").and_then(|c| c.get(0)).expect("steps");
     assert_eq!(
@@ -282,10 +284,21 @@ fn main() {
         "mandel_1.5m",
         "swath_2t",
         median_ns(5, || {
-            let _ = black_box(pixels.select_with([mandel_swath()], &two));
+            let _ = black_box(pixels.select_with([mandel_swath()], &two_cpu));
         }),
         bytes,
     );
+    if swath::gpu::available() {
+        let gpu = ExecOptions::new().backend(Backend::Gpu);
+        add(
+            "mandel_1.5m",
+            "swath_gpu",
+            median_ns(5, || {
+                let _ = black_box(pixels.select_with([mandel_swath()], &gpu));
+            }),
+            bytes,
+        );
+    }
 
     let small = data::random_f32(1000, 6, -1.0, 1.0);
     let df = Frame::new([("x", Column::from(small.clone()))]).expect("one column");

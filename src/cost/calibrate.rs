@@ -209,12 +209,15 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
         out.column("y")?.as_slice::<f32>().map(drop)
     })?;
     let download_bytes_per_ns = bytes / (map - resident).max(bytes / 1e3);
-    let cheap = fastest(3, &mut || {
-        select(&big, (col("x") * col("x") + col("x")).sum())
-    })?;
-    let cheap_op_ns = ((cheap - resident) / rows / 2.0).max(1e-4);
-    let heavy = fastest(3, &mut || select(&big, col("x").sin().sum()))?;
-    let heavy_op_ns = ((heavy - resident) / rows).max(1e-4);
+    // Arithmetic: chains long enough that the pass is compute-bound (one op per element
+    // hides behind the memory read, which measured ~0 and made loop kernels look free).
+    let cheap = fastest(3, &mut || select(&big, cheap_chain().sum()))?;
+    let cheap_op_ns = ((cheap - resident) / rows / CHEAP_CHAIN as f64).max(1e-4);
+    // One timed run after the warm-up: a software adapter takes ~7 ns per sine. (Fewer rows
+    // would be quicker but measure another thing: lavapipe spreads small dispatches over
+    // fewer threads, 12 ns per sine at 512K rows.)
+    let heavy = fastest(1, &mut || select(&big, heavy_chain().sum()))?;
+    let heavy_op_ns = ((heavy - resident) / rows / HEAVY_CHAIN as f64).max(1e-4);
     Ok(Some(GpuCosts {
         adapter: gpu_identity(&info),
         software: info.is_software(),
@@ -225,6 +228,24 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
         cheap_op_ns,
         heavy_op_ns,
     }))
+}
+
+/// Multiply-adds in [`cheap_chain`].
+const CHEAP_CHAIN: usize = 64;
+/// Sines in [`heavy_chain`].
+const HEAVY_CHAIN: usize = 2;
+
+/// A Horner polynomial in `x` of `CHEAP_CHAIN / 2` steps: `CHEAP_CHAIN` dependent cheap ops
+/// per row, with distinct coefficients so nothing folds or is shared.
+fn cheap_chain() -> Expr {
+    (0..CHEAP_CHAIN / 2).fold(col("x"), |acc, i| {
+        acc * col("x") + crate::expr::lit(1.0 / (i as f64 + 2.0))
+    })
+}
+
+/// `sin` applied `HEAVY_CHAIN` times: transcendental ops that no cache can hide.
+fn heavy_chain() -> Expr {
+    (0..HEAVY_CHAIN).fold(col("x"), |acc, _| acc.sin())
 }
 
 /// What identifies a GPU's figures: adapter, backend and driver.
