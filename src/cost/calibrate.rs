@@ -2,7 +2,7 @@
 //! model describes what swath really does on this machine. The whole run is well under a
 //! second (most of it generating 64 MiB of random input).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{Calibration, CpuCosts, GpuCosts, Work};
 use crate::column::Column;
@@ -38,9 +38,13 @@ pub fn measure() -> Result<Calibration> {
     let tiny = probe_frame(1);
     let call_ns = time_pass(&tiny, col("x").sum(), isa, 1, 301)?.1;
 
+    // The hand-off is timed with the pool's workers asleep (a pause before each run), as
+    // they are when a pass follows other work: timed back to back, a worker still awake from
+    // the previous run made it look ~10x cheaper than it is, and 2-chunk passes went to the
+    // pool at 0.75x the calling thread's speed.
     let small = probe_frame(2 * CHUNK);
     let (_, small_serial) = time_pass(&small, col("x").sum(), isa, 1, 51)?;
-    let (_, small_pool) = time_pass(&small, col("x").sum(), isa, threads, 51)?;
+    let (_, small_pool) = time_pass_after(&small, col("x").sum(), isa, threads, 31, PAUSE)?;
     let pool_ns = (small_pool - call_ns - (small_serial - call_ns) / threads as f64).max(0.0);
 
     let compute = probe_frame(COMPUTE_ROWS);
@@ -126,6 +130,22 @@ fn time_pass(
     threads: usize,
     reps: usize,
 ) -> Result<(Work, f64)> {
+    time_pass_after(frame, expr, isa, threads, reps, Duration::ZERO)
+}
+
+/// How long the pool's workers are left idle before a hand-off is timed: long enough for
+/// rayon's to stop spinning and sleep.
+const PAUSE: Duration = Duration::from_millis(1);
+
+/// [`time_pass`], sleeping `pause` before each run.
+fn time_pass_after(
+    frame: &Frame,
+    expr: Expr,
+    isa: crate::Isa,
+    threads: usize,
+    reps: usize,
+    pause: Duration,
+) -> Result<(Work, f64)> {
     let plan = frame.plan(&[expr])?;
     let kernel = plan
         .kernels
@@ -143,6 +163,9 @@ fn time_pass(
     };
     let mut times = Vec::with_capacity(reps);
     for _ in 0..reps + 1 {
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
         let start = Instant::now();
         cpu::run_scheduled(kernel, &columns, &[], &schedule)?;
         times.push(start.elapsed().as_nanos() as f64);

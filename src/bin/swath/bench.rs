@@ -258,7 +258,10 @@ fn time(frame: &Frame, shape: Shape, way: Way, seconds: f64) -> Result<f64, Erro
 }
 
 /// Median ns of each of `ways`, timed in turns: a warm-up of each, then rounds of one run of
-/// each, for about `seconds` per way (at least 3 rounds).
+/// each, for about `seconds` per way (at least 3 rounds). Each round takes the ways in a fresh
+/// pseudo-random order: a run is affected by the one before it (a pool worker is awake after a
+/// pool pass and asleep after a serial one), and a fixed order gave one way that predecessor
+/// every time.
 fn time_in_turns(
     frame: &Frame,
     shape: Shape,
@@ -273,9 +276,12 @@ fn time_in_turns(
     }
     let rounds = ((seconds * 1e9 / slowest) as usize).clamp(3, 2001);
     let mut times = vec![Vec::with_capacity(rounds); ways.len()];
+    let mut order: Vec<usize> = (0..ways.len()).collect();
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
     for _ in 0..rounds {
-        for (t, o) in times.iter_mut().zip(&options) {
-            t.push(time_once(frame, &exprs, o)?);
+        shuffle(&mut order, &mut seed);
+        for &w in &order {
+            times[w].push(time_once(frame, &exprs, &options[w])?);
         }
     }
     Ok(ways
@@ -283,6 +289,17 @@ fn time_in_turns(
         .copied()
         .zip(times.into_iter().map(median))
         .collect())
+}
+
+/// Fisher-Yates with a 64-bit LCG: the bench needs a varied order, not statistical quality.
+fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let j = ((*seed >> 33) % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
 }
 
 /// The report as a readable table: throughput per way, then regret.
