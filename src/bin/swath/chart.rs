@@ -41,7 +41,13 @@ pub fn write(report: &Report, stem: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The rows at which the fastest forced way changes, with (from, to).
+/// How much faster another way must be to take the lead: ways that run the same code (the
+/// pool and the calling thread on a one-chunk pass) trade places by noise, which is no
+/// crossover.
+const CLEAR_WIN: f64 = 1.05;
+
+/// The rows at which the fastest forced way changes, with (from, to): the leader changes
+/// only when another way beats it by more than [`CLEAR_WIN`].
 pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
     let mut rows: Vec<usize> = report
         .points
@@ -51,20 +57,26 @@ pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
         .collect();
     rows.sort_unstable();
     rows.dedup();
-    let fastest = |n: usize| {
+    let forced = |n: usize| {
         report
             .points
             .iter()
-            .filter(|p| p.shape == shape && p.rows == n && p.way != Way::Auto)
-            .min_by(|a, b| a.median_ns.total_cmp(&b.median_ns))
-            .map(|p| p.way)
+            .filter(move |p| p.shape == shape && p.rows == n && p.way != Way::Auto)
     };
     let mut out = Vec::new();
-    for pair in rows.windows(2) {
-        if let (Some(a), Some(b)) = (fastest(pair[0]), fastest(pair[1]))
-            && a != b
-        {
-            out.push((pair[1], a, b));
+    let mut leader: Option<Way> = None;
+    for &n in &rows {
+        let Some(best) = forced(n).min_by(|a, b| a.median_ns.total_cmp(&b.median_ns)) else {
+            continue;
+        };
+        match leader.and_then(|w| forced(n).find(|p| p.way == w)) {
+            Some(current) if current.median_ns <= best.median_ns * CLEAR_WIN => {}
+            _ => {
+                if let Some(from) = leader.filter(|&w| w != best.way) {
+                    out.push((n, from, best.way));
+                }
+                leader = Some(best.way);
+            }
         }
     }
     out
