@@ -258,8 +258,13 @@ fn forced_ways_win_over_estimates() {
         Way::Cpu1
     );
     assert_eq!(
-        way(sum_work(10.0), 0.0, Some(&fast), Backend::Cpu),
+        way(sum_work(1e6), 0.0, Some(&fast), Backend::Cpu),
         Way::CpuPool
+    );
+    // Forcing the pool onto one chunk runs it where the pool would: on the calling thread.
+    assert_eq!(
+        way(sum_work(10.0), 0.0, Some(&fast), Backend::Cpu),
+        Way::Cpu1
     );
     assert_eq!(way(sum_work(10.0), 0.0, None, Backend::Gpu), Way::Gpu);
 }

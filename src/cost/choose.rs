@@ -119,7 +119,8 @@ fn rule(s: &Situation<'_>) -> (Way, Estimates) {
     };
     let way = match s.backend {
         Backend::Cpu1 => Way::Cpu1,
-        Backend::Cpu if s.threads > 1 => Way::CpuPool,
+        // One chunk has nothing to share out: the pool would run it on the calling thread.
+        Backend::Cpu if s.threads > 1 && s.chunks > 1 => Way::CpuPool,
         Backend::Cpu => Way::Cpu1,
         Backend::Gpu => Way::Gpu,
         Backend::Auto => {
@@ -184,6 +185,9 @@ pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
     let reason = match (s.backend, way) {
         (Backend::Cpu1, _) => "forced: backend cpu1".to_string(),
         (Backend::Cpu, Way::CpuPool) => format!("forced: backend cpu (pool of {})", s.threads),
+        (Backend::Cpu, _) if s.threads > 1 => {
+            "forced: backend cpu; one chunk, so on the calling thread".to_string()
+        }
         (Backend::Cpu, _) => "forced: backend cpu, one thread".to_string(),
         (Backend::Gpu, _) => "forced: backend gpu".to_string(),
         (Backend::Auto, Way::Gpu) => format!(

@@ -48,7 +48,9 @@ where
             let item = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
             if let Some(item) = item {
                 let out = f(i, item);
-                *outputs[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(out);
+                if let Some(slot) = outputs.get(i) {
+                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(out);
+                }
             }
         }
     };
