@@ -947,4 +947,32 @@ fn bench_writes_json_and_charts() {
             assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         }
     }
+
+    // `swath chart` redraws the saved results without measuring again: the same table, and
+    // a chart at the new path.
+    let redrawn = dir.path().join("again");
+    let out = swath()
+        .arg("chart")
+        .arg(&json)
+        .arg("--chart")
+        .arg(&redrawn)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.contains("regret time(auto)"), "{out}");
+    for ext in ["svg", "png"] {
+        assert!(dir.path().join(format!("again.{ext}")).exists());
+    }
+    // Something that is not a saved sweep: one error line, non-zero.
+    let bogus = dir.path().join("bogus.json");
+    std::fs::write(&bogus, "{}").unwrap();
+    swath()
+        .arg("chart")
+        .arg(&bogus)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a swath bench result"));
 }

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use swath::options::Backend;
 use swath::prelude::*;
 
 /// One kernel shape of the sweep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
     /// Memory-bound: `sum(a)`.
@@ -67,7 +67,7 @@ impl Shape {
 }
 
 /// A way to run the passes: forced, or left to the chooser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Way {
     /// CPU, on the calling thread.
@@ -111,7 +111,7 @@ pub struct Config {
 }
 
 /// One measured point.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Point {
     pub shape: Shape,
     pub rows: usize,
@@ -122,7 +122,7 @@ pub struct Point {
 }
 
 /// The sweep's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub machine: String,
     pub gpu: Option<String>,

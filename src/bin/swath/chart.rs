@@ -41,13 +41,13 @@ pub fn write(report: &Report, stem: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// How much faster another way must be to take the lead: ways that run the same code (the
-/// pool and the calling thread on a one-chunk pass) trade places by noise, which is no
-/// crossover.
-const CLEAR_WIN: f64 = 1.05;
+/// Ways within this factor of the fastest count as tied: the pool and the calling thread on
+/// a one-chunk pass run the same code and trade places by noise, which is no crossover.
+const TIE: f64 = 1.05;
 
-/// The rows at which the fastest forced way changes, with (from, to): the leader changes
-/// only when another way beats it by more than [`CLEAR_WIN`].
+/// The rows at which the winning forced way changes, with (from, to). At each size the
+/// winner is the simplest way (calling thread, then pool, then GPU) within [`TIE`] of the
+/// fastest: a more complex way wins only when it is clearly faster.
 pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
     let mut rows: Vec<usize> = report
         .points
@@ -57,27 +57,26 @@ pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
         .collect();
     rows.sort_unstable();
     rows.dedup();
-    let forced = |n: usize| {
-        report
-            .points
-            .iter()
-            .filter(move |p| p.shape == shape && p.rows == n && p.way != Way::Auto)
+    let winner = |n: usize| {
+        let forced = || {
+            report
+                .points
+                .iter()
+                .filter(move |p| p.shape == shape && p.rows == n && p.way != Way::Auto)
+        };
+        let fastest = forced().map(|p| p.median_ns).fold(f64::INFINITY, f64::min);
+        [Way::Cpu1, Way::Cpu, Way::Gpu]
+            .into_iter()
+            .find(|&w| forced().any(|p| p.way == w && p.median_ns <= fastest * TIE))
     };
     let mut out = Vec::new();
     let mut leader: Option<Way> = None;
-    for &n in &rows {
-        let Some(best) = forced(n).min_by(|a, b| a.median_ns.total_cmp(&b.median_ns)) else {
-            continue;
-        };
-        match leader.and_then(|w| forced(n).find(|p| p.way == w)) {
-            Some(current) if current.median_ns <= best.median_ns * CLEAR_WIN => {}
-            _ => {
-                if let Some(from) = leader.filter(|&w| w != best.way) {
-                    out.push((n, from, best.way));
-                }
-                leader = Some(best.way);
-            }
+    for n in rows {
+        let Some(best) = winner(n) else { continue };
+        if let Some(from) = leader.filter(|&w| w != best) {
+            out.push((n, from, best));
         }
+        leader = Some(best);
     }
     out
 }

@@ -52,6 +52,14 @@ enum Command {
         #[arg(long, default_value_t = 0.05)]
         seconds: f64,
     },
+    /// Redraw the chart (and print the table) of results saved by `swath bench`.
+    Chart {
+        /// The JSON that `swath bench` wrote.
+        json: PathBuf,
+        /// Where to write the chart (`.svg` and `.png` are added).
+        #[arg(long, default_value = "target/swath-bench/bench")]
+        chart: PathBuf,
+    },
     /// Show the CPU, the instruction set and threads swath uses.
     Info,
     /// Measure this machine's costs again and replace the cached calibration.
@@ -117,6 +125,7 @@ fn main() -> ExitCode {
             };
             run_bench(&config, &backends)
         }
+        Command::Chart { json, chart } => redraw(&json, &chart),
         Command::Info => info(),
         Command::Calibrate => calibrate(),
         Command::Eval(args) => eval(&args),
@@ -158,16 +167,7 @@ fn run_bench(config: &bench::Config, ways: &[bench::Way]) -> Result<(), Error> {
         });
     }
     let report = bench::run(config)?;
-    println!("swath bench on {}", report.machine);
-    match &report.gpu {
-        Some(gpu) => println!("gpu: {gpu}"),
-        None => println!("gpu: none found (GPU columns skipped)"),
-    }
-    print!("{}", bench::table(&report, ways));
-    let io = |path: &PathBuf, message: String| Error::Io {
-        path: path.display().to_string(),
-        message,
-    };
+    print_report(&report, ways);
     if let Some(dir) = config.json.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io(&config.json, e.to_string()))?;
     }
@@ -182,6 +182,39 @@ fn run_bench(config: &bench::Config, ways: &[bench::Way]) -> Result<(), Error> {
         config.chart.display()
     );
     Ok(())
+}
+
+/// `swath chart`: the table and chart of a saved sweep, without measuring again.
+fn redraw(json: &std::path::Path, stem: &std::path::Path) -> Result<(), Error> {
+    let text = std::fs::read_to_string(json).map_err(|e| io(json, e.to_string()))?;
+    let report: bench::Report = serde_json::from_str(&text)
+        .map_err(|e| io(json, format!("not a swath bench result: {e}")))?;
+    let ways = [
+        bench::Way::Auto,
+        bench::Way::Cpu1,
+        bench::Way::Cpu,
+        bench::Way::Gpu,
+    ];
+    print_report(&report, &ways);
+    chart::write(&report, stem).map_err(|m| io(stem, m))?;
+    println!("\nwrote {}.svg and {}.png", stem.display(), stem.display());
+    Ok(())
+}
+
+fn io(path: &std::path::Path, message: String) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        message,
+    }
+}
+
+fn print_report(report: &bench::Report, ways: &[bench::Way]) {
+    println!("swath bench on {}", report.machine);
+    match &report.gpu {
+        Some(gpu) => println!("gpu: {gpu}"),
+        None => println!("gpu: none found (GPU columns skipped)"),
+    }
+    print!("{}", bench::table(report, ways));
 }
 
 fn info() -> Result<(), Error> {
