@@ -209,7 +209,8 @@ pub struct GpuCosts {
     /// The adapter and driver measured; figures for another adapter are not used.
     pub adapter: String,
     /// A software adapter (lavapipe, llvmpipe, WARP), which runs on the CPU's own cores. It
-    /// is chosen like any other, by its measured figures, so in practice never for speed.
+    /// is chosen like any other, by its measured figures: on the dev VM only for per-row
+    /// loops, where its compiled shader beats the CPU's interpreter.
     pub software: bool,
     /// Submit, wait and read back a tiny pass, ns.
     pub roundtrip_ns: f64,

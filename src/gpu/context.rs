@@ -64,7 +64,7 @@ pub struct GpuInfo {
 
 impl GpuInfo {
     /// Whether this is a software rasterizer running on the CPU (lavapipe, llvmpipe, WARP).
-    /// It shares the CPU's cores, so its measured figures keep `auto` off it in practice.
+    /// It shares the CPU's cores; `auto` judges it by its measured figures like any adapter.
     ///
     /// ```
     /// if let Some(info) = swath::gpu::adapter_info() {

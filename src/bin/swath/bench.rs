@@ -81,6 +81,9 @@ pub enum Way {
 }
 
 impl Way {
+    /// Every way, in the order tables list them.
+    pub const ALL: [Way; 4] = [Way::Auto, Way::Cpu1, Way::Cpu, Way::Gpu];
+
     pub fn name(self) -> &'static str {
         match self {
             Way::Cpu1 => "cpu1",

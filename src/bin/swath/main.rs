@@ -40,7 +40,7 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_enum, default_values_t = bench::Shape::ALL)]
         shapes: Vec<bench::Shape>,
         /// Ways to run them (gpu is skipped without an adapter).
-        #[arg(long, value_delimiter = ',', value_enum, default_values_t = [bench::Way::Auto, bench::Way::Cpu1, bench::Way::Cpu, bench::Way::Gpu])]
+        #[arg(long, value_delimiter = ',', value_enum, default_values_t = bench::Way::ALL)]
         backends: Vec<bench::Way>,
         /// Where to write the results as JSON.
         #[arg(long, default_value = "target/swath-bench/bench.json")]
@@ -189,13 +189,7 @@ fn redraw(json: &std::path::Path, stem: &std::path::Path) -> Result<(), Error> {
     let text = std::fs::read_to_string(json).map_err(|e| io(json, e.to_string()))?;
     let report: bench::Report = serde_json::from_str(&text)
         .map_err(|e| io(json, format!("not a swath bench result: {e}")))?;
-    let ways = [
-        bench::Way::Auto,
-        bench::Way::Cpu1,
-        bench::Way::Cpu,
-        bench::Way::Gpu,
-    ];
-    print_report(&report, &ways);
+    print_report(&report, &bench::Way::ALL);
     chart::write(&report, stem).map_err(|m| io(stem, m))?;
     println!("\nwrote {}.svg and {}.png", stem.display(), stem.display());
     Ok(())
