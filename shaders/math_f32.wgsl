@@ -28,13 +28,26 @@ fn exp_f32(x: f32) -> f32 {
     if (isnan_f32(x)) { return x; }
     if (x > 88.72283905206835) { return inf_f32(); }
     if (x < -103.972084) { return 0.0; }
+    return exp_scaled_f32(x, 0);
+}
+
+// exp(x) * 2^n for finite x in expf's range (the caller checks), scaled by exact ldexp: sinh
+// and cosh take exp(x) / 2 this way where exp(x) itself would overflow. (Squaring exp(x / 2)
+// instead overflowed on NVIDIA's compiler, which reordered (0.5 * e) * e.)
+fn exp_scaled_f32(x: f32, n: i32) -> f32 {
     let z = floor(1.44269504088896341 * x + 0.5);
     var r = x - z * 0.693359375;
     r = r - z * -2.12194440e-4;
     let r2 = r * r;
     let p = (((((1.9875691500e-4 * r + 1.3981999507e-3) * r + 8.3334519073e-3) * r
         + 4.1665795894e-2) * r + 1.6666665459e-1) * r + 5.0000001201e-1) * r2 + r + 1.0;
-    return scale2_f32(p, i32(z));
+    return scale2_f32(p, i32(z) + n);
+}
+
+// exp(a) / 2 for a >= 0: sinh and cosh of large arguments, finite up to ln(2 * f32::MAX).
+fn exp_half_f32(a: f32) -> f32 {
+    if (a > 89.41598629223294) { return inf_f32(); }
+    return exp_scaled_f32(a, -1);
 }
 
 // Cephes exp2f.
@@ -397,8 +410,7 @@ fn sinh_f32(x: f32) -> f32 {
         let e = exp_f32(a);
         r = 0.5 * (e - 1.0 / e);
     } else {
-        let e = exp_f32(0.5 * a);
-        r = (0.5 * e) * e;
+        r = exp_half_f32(a);
     }
     return copysign_f32(r, x);
 }
@@ -410,8 +422,7 @@ fn cosh_f32(x: f32) -> f32 {
         let e = exp_f32(a);
         return 0.5 * (e + 1.0 / e);
     }
-    let e = exp_f32(0.5 * a);
-    return (0.5 * e) * e;
+    return exp_half_f32(a);
 }
 fn tanh_f32(x: f32) -> f32 {
     if (isnan_f32(x) || x == 0.0) { return x; }

@@ -1292,6 +1292,7 @@ fn the_gpu_runs_loops_itself() {
                 name: "gpu",
                 opts,
                 loosen: None,
+                may_flush_f32: true,
             },
         ) {
             failures.push(format!("{what}: {e}"));

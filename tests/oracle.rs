@@ -105,6 +105,64 @@ fn binary_family(ops: &[BinaryOp], rng: &mut Rng) -> (Vec<Expr>, Vec<Expr>) {
     (exprs, extras)
 }
 
+/// The oracle of a device that flushes f32 subnormals (which the GPU's rows may also match)
+/// reads them as zeros of their sign, flushes subnormal f32 results, and leaves other types
+/// and normal values alone; a result compared against it is flushed the same way.
+#[test]
+fn the_flushing_oracle_reads_f32_subnormals_as_zeros() {
+    let tiny = f32::from_bits(1); // 1.4e-45
+    let df = Frame::new([
+        ("x", Column::from(vec![tiny, -tiny, 1.5, 1e-38])),
+        ("y", Column::from(vec![0.0f32, 0.0, 2.0, 0.25])),
+        ("d", Column::from(vec![1e-310f64, 0.0, 1.0, 2.0])),
+    ])
+    .unwrap();
+    let plain = Oracle::new(&df);
+    let flushing = plain.with_tol(Tol {
+        flush_f32_subnormals: true,
+        ..plain.tol
+    });
+    let floats = |o: &Oracle, e: Expr| -> Vec<f64> {
+        o.eval(&e)
+            .unwrap()
+            .vals
+            .iter()
+            .map(|v| match v {
+                V::F(x, 0.0) => *x,
+                other => panic!("`{e}`: {other:?}"),
+            })
+            .collect()
+    };
+    let sum = col("x") + col("y");
+    assert_eq!(
+        floats(&plain, sum.clone()),
+        [tiny as f64, -tiny as f64, 3.5, 0.25]
+    );
+    let flushed = floats(&flushing, sum);
+    assert_eq!(flushed, [0.0, 0.0, 3.5, 0.25]);
+    let x = floats(&flushing, col("x"));
+    assert!(
+        x[1] == 0.0 && x[1].is_sign_negative(),
+        "a flushed -tiny is -0"
+    );
+    // 1e-38 * 0.25 is subnormal: flushed as a result, kept by the plain oracle.
+    let product = col("x") * col("y");
+    assert_eq!(floats(&plain, product.clone())[3], (1e-38f32 * 0.25) as f64);
+    assert_eq!(floats(&flushing, product.clone())[3], 0.0);
+    // f64 subnormals are not touched.
+    assert_eq!(floats(&flushing, col("d"))[0], 1e-310);
+    // compare_either: zeros where the plain oracle wants subnormals pass only against the
+    // flushing oracle.
+    let got = Column::from(vec![0.0f32, 0.0, 3.0, 0.0]);
+    let want = plain.eval(&product).unwrap();
+    let want_flushed = flushing.eval(&product).unwrap();
+    assert!(compare(&got, &want, 4).is_err());
+    assert!(compare_either(&got, &want, Some(&want_flushed), 4).is_ok());
+    // A wrong normal value fails against both.
+    let wrong = Column::from(vec![0.0f32, 0.0, 3.5, 0.0]);
+    assert!(compare_either(&wrong, &want, Some(&want_flushed), 4).is_err());
+}
+
 #[test]
 fn unary_ops_every_dtype() {
     run("unary", Flavor::Wild, |rng, _| {

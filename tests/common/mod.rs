@@ -345,6 +345,9 @@ pub struct TestBackend {
     /// Loosens the oracle's float tolerances for this backend (see [`gpu_tol`]); `None`
     /// keeps the oracle's own.
     pub loosen: Option<fn(Tol) -> Tol>,
+    /// Whether the device may flush f32 subnormals to zero (the GPU: WGSL allows it): a row
+    /// also passes if it matches the oracle evaluated that way.
+    pub may_flush_f32: bool,
 }
 
 impl fmt::Display for TestBackend {
@@ -403,11 +406,13 @@ pub fn backends() -> Vec<TestBackend> {
             name: "cpu-1-thread",
             opts: ExecOptions::new().threads(1),
             loosen: None,
+            may_flush_f32: false,
         },
         TestBackend {
             name: "cpu-2-threads",
             opts: ExecOptions::new().threads(2),
             loosen: None,
+            may_flush_f32: false,
         },
     ];
     if gpu_present() {
@@ -415,6 +420,7 @@ pub fn backends() -> Vec<TestBackend> {
             name: "gpu",
             opts: ExecOptions::new().backend(Backend::Gpu),
             loosen: Some(gpu_tol),
+            may_flush_f32: true,
         });
     }
     list
@@ -495,6 +501,10 @@ pub struct Tol {
     /// Extra ulps for an f32 `pow` per unit of |log2(result)| (`exp2(y * log2(x))` carries
     /// the rounding of `y * log2(x)` into the exponent); 0 for a correctly rounded-ish libm.
     pub pow_ulps_per_log2_f32: f64,
+    /// Evaluate as a device that flushes f32 subnormals to zero does: every f32 operand and
+    /// result that is subnormal counts as a zero of its sign. WGSL allows it and NVIDIA's
+    /// Vulkan driver does it (lavapipe does not); see [`gpu_ftz`].
+    pub flush_f32_subnormals: bool,
 }
 
 impl Default for Tol {
@@ -506,6 +516,7 @@ impl Default for Tol {
             sum_rel_f64: 1e-12,
             var_rel: 1e-10,
             pow_ulps_per_log2_f32: 0.0,
+            flush_f32_subnormals: false,
         }
     }
 }
@@ -643,8 +654,34 @@ fn wrap(d: DType, x: i128) -> i128 {
     }
 }
 
+thread_local! {
+    /// Set while an oracle with `flush_f32_subnormals` evaluates (see [`Oracle::eval`]).
+    static FLUSH_F32: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `x` as a device that flushes f32 subnormals sees it: a zero of the same sign.
+pub fn flush_f32(x: f64) -> f64 {
+    if x != 0.0 && x.abs() < f32::MIN_POSITIVE as f64 {
+        0.0f64.copysign(x)
+    } else {
+        x
+    }
+}
+
 fn round_to(d: DType, x: f64) -> f64 {
-    if d == DType::F32 { x as f32 as f64 } else { x }
+    match d {
+        DType::F32 if FLUSH_F32.get() => flush_f32(x as f32 as f64),
+        DType::F32 => x as f32 as f64,
+        _ => x,
+    }
+}
+
+/// An f32 input value under the current flush mode.
+fn f32_input(v: V) -> V {
+    match v {
+        V::F(x, 0.0) if FLUSH_F32.get() => V::F(flush_f32(x), 0.0),
+        v => v,
+    }
 }
 
 /// The gap between |x| (rounded to `d`) and the next larger value of `d`.
@@ -685,6 +722,10 @@ fn finalize(d: DType, c: f64, err: f64) -> V {
     }
     if !lo.is_finite() || !hi.is_finite() || !c.is_finite() {
         return V::Unknown;
+    }
+    if d == DType::F32 && FLUSH_F32.get() && c.abs() - err < f32::MIN_POSITIVE as f64 {
+        // The true value may be subnormal, which the device may give as zero.
+        return V::F(round_to(d, c), c.abs() + err + ulp(d, c));
     }
     V::F(round_to(d, c), err + ulp(d, c))
 }
@@ -1478,6 +1519,14 @@ impl Oracle {
 
     /// The expected result of `e`, or why swath must refuse it.
     pub fn eval(&self, e: &Expr) -> Result<OCol, String> {
+        /// Restores the flush flag however `ev` returns.
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                FLUSH_F32.set(self.0);
+            }
+        }
+        let _restore = Restore(FLUSH_F32.replace(self.tol.flush_f32_subnormals));
         let reductions = RefCell::new(HashMap::new());
         let cx = Cx {
             mode: Mode::Full,
@@ -1496,14 +1545,21 @@ impl Oracle {
                     .columns
                     .get(name)
                     .ok_or_else(|| format!("no column `{name}`"))?;
+                let flush = c.dtype == DType::F32 && FLUSH_F32.get();
                 match cx.mode {
+                    Mode::Full if flush => OCol {
+                        vals: Arc::new(c.vals.iter().map(|&v| f32_input(v)).collect()),
+                        ..c.clone()
+                    },
                     Mode::Full => c.clone(),
+                    Mode::Row(i) if flush => one(c.dtype, false, f32_input(c.vals[i])),
                     Mode::Row(i) => one(c.dtype, false, c.vals[i]),
                     Mode::Types => one(c.dtype, false, V::Unknown),
                 }
             }
             Expr::Literal(s) => {
                 let (dtype, v) = scalar_to_v(s).ok_or("a null literal has no type")?;
+                let v = if dtype == DType::F32 { f32_input(v) } else { v };
                 OCol {
                     dtype,
                     weak: true,
@@ -1999,6 +2055,17 @@ pub fn matches(want: V, got: Got) -> bool {
 /// Compares one result column with the oracle's (broadcasting a scalar to `len`). Returns
 /// a description of the mismatches, if any.
 pub fn compare(got: &Column, want: &OCol, len: usize) -> Result<(), String> {
+    compare_either(got, want, None, len)
+}
+
+/// [`compare`], where a row may also match `flushed`: the oracle of a device that flushes f32
+/// subnormals (then an f32 result is compared as that device reads it, subnormals as zeros).
+pub fn compare_either(
+    got: &Column,
+    want: &OCol,
+    flushed: Option<&OCol>,
+    len: usize,
+) -> Result<(), String> {
     if got.dtype() != want.dtype {
         return Err(format!(
             "dtype {} but the oracle says {}",
@@ -2011,9 +2078,17 @@ pub fn compare(got: &Column, want: &OCol, len: usize) -> Result<(), String> {
     }
     let mut bad = Vec::new();
     let mut count = 0;
+    let f32_out = got.dtype() == DType::F32;
     for_each_got(got, |i, g| {
         let w = want.at(i);
-        if !matches(w, g) {
+        let flushed_match = || {
+            let g = match g {
+                Got::F(x) if f32_out => Got::F(flush_f32(x)),
+                g => g,
+            };
+            flushed.is_some_and(|f| matches(f.at(i), g))
+        };
+        if !matches(w, g) && !flushed_match() {
             count += 1;
             if bad.len() < 4 {
                 bad.push((i, w, g));
@@ -2095,45 +2170,49 @@ pub fn check_exprs(frame: &Frame, oracle: &Oracle, exprs: &[Expr]) -> Vec<String
         }
     }
     for b in backends() {
-        match b.loosen {
-            None => {
-                for batch in good.chunks(BATCH) {
-                    check_batch(frame, batch, &b, &mut failures);
-                }
-            }
-            Some(loosen) => {
-                // The same expressions, with this backend's tolerances.
-                let loose = oracle.with_tol(loosen(oracle.tol));
-                let mine: Vec<(String, Expr, OCol)> = good
-                    .iter()
-                    .map(|(n, e, want)| {
-                        (
-                            n.clone(),
-                            e.clone(),
-                            loose.eval(e).unwrap_or_else(|_| want.clone()),
-                        )
-                    })
-                    .collect();
-                for batch in mine.chunks(BATCH) {
-                    check_batch(frame, batch, &b, &mut failures);
-                }
-            }
+        let tol = b.loosen.map_or(oracle.tol, |loosen| loosen(oracle.tol));
+        let mine = oracle.with_tol(tol);
+        let flushing = oracle.with_tol(Tol {
+            flush_f32_subnormals: true,
+            ..tol
+        });
+        // The same expressions, with this backend's tolerances (and, for a device that may
+        // flush f32 subnormals, the oracle of that device as a second acceptable answer).
+        let wants: Vec<Want> = good
+            .iter()
+            .map(|(n, e, want)| Want {
+                name: n.clone(),
+                expr: e.clone(),
+                want: if b.loosen.is_some() {
+                    mine.eval(e).unwrap_or_else(|_| want.clone())
+                } else {
+                    want.clone()
+                },
+                flushed: b.may_flush_f32.then(|| flushing.eval(e).ok()).flatten(),
+            })
+            .collect();
+        for batch in wants.chunks(BATCH) {
+            check_batch(frame, batch, &b, &mut failures);
         }
     }
     failures
 }
 
-fn check_batch(
-    frame: &Frame,
-    batch: &[(String, Expr, OCol)],
-    b: &TestBackend,
-    failures: &mut Vec<String>,
-) {
-    let all_scalar = batch.iter().all(|g| g.2.scalar);
+/// One expression to check, with what the oracle accepts.
+struct Want {
+    name: String,
+    expr: Expr,
+    want: OCol,
+    /// The oracle's answer for a device that flushes f32 subnormals, where that is allowed.
+    flushed: Option<OCol>,
+}
+
+fn check_batch(frame: &Frame, batch: &[Want], b: &TestBackend, failures: &mut Vec<String>) {
+    let all_scalar = batch.iter().all(|g| g.want.scalar);
     let height = if all_scalar { 1 } else { frame.height() };
     let exprs: Vec<Expr> = batch
         .iter()
-        .map(|(n, e, _)| e.clone().alias(n.as_str()))
+        .map(|w| w.expr.clone().alias(w.name.as_str()))
         .collect();
     let out = match try_select(frame, &exprs, &b.opts) {
         Ok(Ok(out)) => out,
@@ -2146,9 +2225,9 @@ fn check_batch(
                 };
                 failures.push(format!(
                     "[{b}] `{}` (height {}) {what}; expected {}",
-                    batch[0].1,
+                    batch[0].expr,
                     frame.height(),
-                    batch[0].2.dtype
+                    batch[0].want.dtype
                 ));
             } else {
                 // The batch itself failing is a failure (each expression may well work alone,
@@ -2158,7 +2237,7 @@ fn check_batch(
                     Ok(Err(e)) => format!("failed: {e}"),
                     Ok(Ok(_)) => unreachable!(),
                 };
-                let texts: Vec<String> = batch.iter().map(|g| format!("`{}`", g.1)).collect();
+                let texts: Vec<String> = batch.iter().map(|g| format!("`{}`", g.expr)).collect();
                 failures.push(format!(
                     "[{b}] a select of {} valid exprs (height {}) {what}: {}",
                     batch.len(),
@@ -2180,11 +2259,17 @@ fn check_batch(
             out.width(),
             height,
             batch.len(),
-            batch[0].1
+            batch[0].expr
         ));
         return;
     }
-    for (name, e, want) in batch {
+    for Want {
+        name,
+        expr: e,
+        want,
+        flushed,
+    } in batch
+    {
         let got = match out.column(name) {
             Ok(c) => c,
             Err(err) => {
@@ -2192,7 +2277,7 @@ fn check_batch(
                 continue;
             }
         };
-        if let Err(msg) = compare(got, want, height) {
+        if let Err(msg) = compare_either(got, want, flushed.as_ref(), height) {
             let row = msg
                 .split("row ")
                 .nth(1)
