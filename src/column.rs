@@ -508,6 +508,45 @@ impl Column {
         self.data().map(|_| ())
     }
 
+    /// Copies the values to the GPU now, if they are not there yet (a no-op otherwise): the
+    /// counterpart of [`Column::fetch`], to pay for the upload at a chosen moment. Later GPU
+    /// passes read the copy without moving bytes, and `auto` counts the column as already on
+    /// the device when it chooses where a pass runs. The copy is shared with the column's
+    /// clones.
+    ///
+    /// Errors: [`Error::BackendUnavailable`] without a usable GPU; [`Error::Gpu`] when the
+    /// upload fails (out of device memory, say).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let x = Column::from(vec![1.0f32, 2.0, 3.0]);
+    /// match x.upload() {
+    ///     Ok(()) => assert!(x.is_on_device() && x.is_on_host()),
+    ///     Err(e) => assert!(matches!(e, Error::BackendUnavailable(_) | Error::Gpu(_))),
+    /// }
+    /// x.release_device()?; // and back to the host only
+    /// assert!(!x.is_on_device() && x.is_on_host());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn upload(&self) -> Result<()> {
+        crate::gpu::upload(self)
+    }
+
+    /// Frees the column's GPU copy (for it and its clones), downloading the values first if
+    /// the host has none: GPU memory is given back, and `auto` sees the column on the host
+    /// again. A no-op for a column that has no device copy.
+    ///
+    /// Errors: [`Error::Gpu`] when the values exist only on the device and the download fails
+    /// (the copy is then kept).
+    pub fn release_device(&self) -> Result<()> {
+        if self.device_copy().is_none() {
+            return Ok(());
+        }
+        self.fetch()?;
+        *self.device_slot() = None;
+        Ok(())
+    }
+
     /// The device copy, if there is one.
     pub(crate) fn device_copy(&self) -> Option<Arc<crate::gpu::DeviceColumn>> {
         lock(&self.inner.device).clone()

@@ -362,7 +362,11 @@ impl Frame {
         options: &ExecOptions,
     ) -> Result<String> {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
-        plan::explain(&self.plan(&exprs)?, options)
+        // Where the inputs are now (host or GPU) changes the estimates, as when it runs.
+        let column = |name: &str| self.column(name).cloned();
+        plan::explain_placed(&self.plan(&exprs)?, options, &|kernel| {
+            plan::resident_inputs(kernel, &column)
+        })
     }
 
     pub(crate) fn plan(&self, exprs: &[Expr]) -> Result<plan::Plan> {

@@ -117,6 +117,38 @@ fn a_fast_gpu_takes_large_passes_on_resident_data() {
     );
 }
 
+/// Results stay where their inputs live: a map over resident inputs leaves its output on the
+/// device (a chain's next pass reads it there), so no read-back is counted; a map over host
+/// data is counted as bringing its output back.
+#[test]
+fn a_map_over_resident_inputs_counts_no_read_back() {
+    let fast = fast_gpu();
+    // A cheap map: 4 bytes in, 4 out, one op a row, 64M rows.
+    let map = Work {
+        rows: 64e6,
+        bytes_in: 4.0,
+        bytes_out: 4.0,
+        cheap_ops: 1.0,
+        heavy_ops: 0.0,
+    };
+    let read_back = 64e6 * 4.0 / fast.download_bytes_per_ns;
+    let upload = 64e6 * 4.0 / fast.upload_bytes_per_ns;
+    let (host, device) = (fast.ns(&map, 0.0), fast.ns(&map, 4.0));
+    assert!(
+        (host - device - upload - read_back).abs() < 1.0,
+        "host {host} device {device}"
+    );
+    // So the same map goes to the GPU on resident data and stays on the CPU from the host.
+    assert_eq!(way(map, 4.0, Some(&fast), Backend::Auto), Way::Gpu);
+    assert_ne!(way(map, 0.0, Some(&fast), Backend::Auto), Way::Gpu);
+    // A pass with no inputs (row numbers only) has nothing resident: its output comes back.
+    let generated = Work {
+        bytes_in: 0.0,
+        ..map
+    };
+    assert!(fast.ns(&generated, 0.0) >= read_back);
+}
+
 #[test]
 fn a_memory_bound_pass_on_host_data_stays_on_the_cpu_when_the_bus_is_slower() {
     // Uploading 4 bytes a row at 20 GB/s is slower than summing them at 45 GB/s on the CPU.

@@ -185,3 +185,73 @@ fn filter_and_display_read_device_columns() {
     assert_eq!(kept.height(), 10);
     assert_eq!(kept.values::<f32>("y").expect("y")[0], 20.0);
 }
+
+/// `Column::upload` and `Column::release_device` move a column on purpose, and `explain` sees
+/// where its inputs are: the GPU's estimate drops by the upload once the column is resident.
+#[test]
+fn upload_and_release_move_a_column_and_explain_sees_it() {
+    if !common::gpu_present() {
+        return;
+    }
+    let n = 1 << 20;
+    let df = Frame::new([("a", Column::from(vec![1.5f32; n]))]).expect("frame");
+    let a = df.column("a").expect("a");
+    let gpu_estimate = |df: &Frame| -> f64 {
+        let text = df.explain([col("a").sum()]).expect("explain");
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("estimates:"))
+            .unwrap_or_else(|| panic!("no estimates in {text}"));
+        let gpu = line
+            .split(", ")
+            // "estimates: cpu1 1.2 ms, cpu x2 0.7 ms, gpu 3.4 ms"
+            .find_map(|part| part.strip_prefix("gpu "))
+            .unwrap_or_else(|| panic!("no gpu estimate in {line}"));
+        let (value, unit) = gpu.split_at(gpu.find(' ').expect("a unit"));
+        let value: f64 = value.parse().expect("a number");
+        match unit.trim() {
+            "ms" => value * 1e3,
+            "µs" => value,
+            "s" => value * 1e6,
+            other => panic!("unit {other} in {line}"),
+        }
+    };
+    let on_host = gpu_estimate(&df);
+
+    gpu::reset_transfer_stats();
+    a.upload().expect("upload");
+    assert!(a.is_on_device() && a.is_on_host());
+    assert_eq!(gpu::transfer_stats().to_device, (n * 4) as u64);
+    a.upload().expect("a second upload is a no-op");
+    assert_eq!(gpu::transfer_stats().uploads, 1);
+    let resident = gpu_estimate(&df);
+    assert!(
+        resident < on_host,
+        "explain must see the resident column: {resident} µs vs {on_host} µs on the host"
+    );
+    // A GPU pass now reads the copy without moving the column again.
+    gpu::reset_transfer_stats();
+    let sum = df.select_with([col("a").sum()], &gpu_opts()).expect("sum");
+    assert_eq!(gpu::transfer_stats().to_device, 0);
+    assert_eq!(
+        sum.column("a").expect("a").to_vec::<f32>().expect("f32"),
+        [1.5 * n as f32]
+    );
+
+    a.release_device().expect("release");
+    assert!(!a.is_on_device() && a.is_on_host());
+    assert_eq!(gpu_estimate(&df), on_host);
+
+    // A GPU result exists only on the device: releasing it downloads it first.
+    let doubled = df
+        .select_with([(col("a") * lit(2.0)).alias("b")], &gpu_opts())
+        .expect("map");
+    let b = doubled.column("b").expect("b");
+    if b.is_on_device() && !b.is_on_host() {
+        gpu::reset_transfer_stats();
+        b.release_device().expect("release a device-only column");
+        assert_eq!(gpu::transfer_stats().to_host, (n * 4) as u64);
+        assert!(b.is_on_host() && !b.is_on_device());
+        assert!(b.to_vec::<f32>().expect("f32").iter().all(|&v| v == 3.0));
+    }
+}

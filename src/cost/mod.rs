@@ -228,12 +228,17 @@ pub struct GpuCosts {
 
 impl GpuCosts {
     /// Estimated ns for a pass whose inputs have `resident` bytes per row already on the
-    /// device; output columns are counted as read back (see [`GpuCosts`] for an example).
+    /// device (see [`GpuCosts`] for an example). Results stay where their inputs live: a
+    /// pass over inputs that are all on the device leaves its output columns there (the
+    /// next pass of a chain reads them), so no read-back is counted; otherwise the output
+    /// columns are counted as read back to the host.
     pub fn ns(&self, w: &Work, resident: f64) -> f64 {
         let upload = (w.bytes_in - resident).max(0.0);
+        let chained = w.bytes_in > 0.0 && upload == 0.0;
+        let download = if chained { 0.0 } else { w.bytes_out };
         self.roundtrip_ns
             + w.rows * upload / self.upload_bytes_per_ns
-            + w.rows * w.bytes_out / self.download_bytes_per_ns
+            + w.rows * download / self.download_bytes_per_ns
             + w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns
             + w.rows * (w.cheap_ops * self.cheap_op_ns + w.heavy_ops * self.heavy_op_ns)
     }

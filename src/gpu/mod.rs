@@ -219,6 +219,23 @@ pub fn attempt(kernel: &Kernel, columns: &[&Column], params: &[Scalar]) -> Attem
     result.unwrap_or_else(|panic| Attempt::Failed(panic_error(panic)))
 }
 
+/// Uploads `column` now unless it already has a device copy ([`Column::upload`]).
+pub(crate) fn upload(column: &Column) -> Result<()> {
+    let gpu = context::get()
+        .map_err(|e| Error::BackendUnavailable(format!("a column cannot be uploaded: {e}")))?;
+    if gpu.is_lost() {
+        return Err(Error::Gpu("the GPU device was lost".into()));
+    }
+    if column.is_empty() || column.is_on_device() {
+        return Ok(());
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _exclusive = gpu.exclusive();
+        resident::ensure(&gpu, column).map(|_| ())
+    }));
+    result.unwrap_or_else(|panic| Err(panic_error(panic)))
+}
+
 /// A panic caught inside the GPU backend, as an error.
 pub(crate) fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
     let message = panic

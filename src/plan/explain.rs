@@ -29,6 +29,17 @@ use crate::options::ExecOptions;
 /// # Ok::<(), swath::Error>(())
 /// ```
 pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
+    explain_placed(plan, options, &|_| Ok(0.0))
+}
+
+/// [`explain`] for inputs where they are now: `resident` gives, per pass, the bytes per row
+/// of its inputs already on the GPU (the estimates and the choice depend on it, as they do
+/// when the plan runs). [`explain`] takes every input to be on the host.
+pub fn explain_placed(
+    plan: &Plan,
+    options: &ExecOptions,
+    resident: &dyn Fn(&Kernel) -> Result<f64>,
+) -> Result<String> {
     let mut out = String::new();
     let passes = plan.kernels.iter().filter(|k| !k.is_empty()).count();
     let _ = writeln!(out, "plan: {passes} pass(es) over {} rows", plan.rows);
@@ -75,7 +86,7 @@ pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
                 kernel.params.len()
             );
         }
-        let choice = crate::cost::choose_explained(kernel, 0.0, options)?;
+        let choice = crate::cost::choose_explained(kernel, resident(kernel)?, options)?;
         // A column can be loaded again after a loop; it is read from memory once.
         let mut loads: Vec<(usize, usize)> = (kernel.program.instrs().iter().enumerate())
             .filter_map(|(id, i)| match i {

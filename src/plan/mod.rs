@@ -8,7 +8,7 @@ mod lower;
 pub mod scalar;
 mod types;
 
-pub use explain::explain;
+pub use explain::{explain, explain_placed};
 pub use lower::{Output, Plan, Source, lower};
 
 use crate::column::Column;
@@ -147,6 +147,21 @@ fn run_pass(
         }
     }
     crate::cpu::run_scheduled(kernel, columns, params, &choice.schedule)
+}
+
+/// Bytes per row of `kernel`'s inputs that already have a copy on the GPU, reading the
+/// inputs through `column` (for [`explain_placed`]).
+pub fn resident_inputs(
+    kernel: &ir::Kernel,
+    column: &dyn Fn(&str) -> Result<Column>,
+) -> Result<f64> {
+    let inputs = kernel
+        .inputs
+        .iter()
+        .map(|n| column(n))
+        .collect::<Result<Vec<_>>>()?;
+    let refs: Vec<&Column> = inputs.iter().collect();
+    Ok(resident_bytes_per_row(kernel, &refs))
 }
 
 /// Bytes per row of `columns` that already have a copy on the GPU.
