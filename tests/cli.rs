@@ -882,6 +882,8 @@ fn bench_writes_json_and_charts() {
     swath()
         .args(["bench", "--sizes", "1000,5000", "--shapes", "sum,fused"])
         .args([
+            "--data",
+            "host",
             "--backends",
             "cpu1,cpu,auto",
             "--seconds",
@@ -921,11 +923,11 @@ fn bench_writes_json_and_charts() {
                 .as_array()
                 .expect("regret")
                 .iter()
-                .filter(|r| r[0] == shape && r[1] == rows)
+                .filter(|r| r["shape"] == shape && r["rows"] == rows && r["data"] == "host")
                 .collect();
             assert_eq!(regret.len(), 1, "regret ({shape}, {rows}): {report}");
             assert!(
-                regret[0][2]
+                regret[0]["value"]
                     .as_f64()
                     .is_some_and(|r| r.is_finite() && r > 0.0),
                 "{report}"
@@ -975,4 +977,87 @@ fn bench_writes_json_and_charts() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("not a swath bench result"));
+}
+
+/// With a GPU, `swath bench` times each point twice: inputs on the host (a GPU pass uploads
+/// them and its results come back) and inputs already on the device; regret is per placement.
+/// Without one, device placements are left out. (Skips the device half visibly without a
+/// GPU, unless `SWATH_REQUIRE_GPU=1`.)
+#[test]
+fn bench_times_host_and_device_data_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("p.json");
+    let out = swath()
+        .args(["bench", "--sizes", "20000", "--shapes", "sum,map"])
+        .args(["--backends", "cpu1,gpu,auto", "--seconds", "0.001"])
+        .arg("--json")
+        .arg(&json)
+        .arg("--chart")
+        .arg(dir.path().join("p"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let points = report["points"].as_array().expect("points");
+    let gpu = report["gpu"].is_string();
+    if !gpu {
+        assert!(
+            std::env::var("SWATH_REQUIRE_GPU").map_or(true, |v| v != "1"),
+            "SWATH_REQUIRE_GPU=1 but the bench found no GPU"
+        );
+        eprintln!("no GPU: only host placements are timed");
+    }
+    let placements: &[&str] = if gpu { &["host", "device"] } else { &["host"] };
+    let ways: &[&str] = if gpu {
+        &["cpu1", "gpu", "auto"]
+    } else {
+        &["cpu1", "auto"]
+    };
+    assert_eq!(points.len(), 2 * placements.len() * ways.len(), "{report}");
+    for data in placements {
+        assert!(out.contains(&format!("data on the {data}")), "{out}");
+        for shape in ["sum", "map"] {
+            for way in ways {
+                let hits = points
+                    .iter()
+                    .filter(|p| p["shape"] == shape && p["data"] == *data && p["way"] == *way)
+                    .count();
+                assert_eq!(hits, 1, "({shape}, {data}, {way}): {report}");
+            }
+            let regrets = report["regret"]
+                .as_array()
+                .expect("regret")
+                .iter()
+                .filter(|r| r["shape"] == shape && r["data"] == *data)
+                .count();
+            assert_eq!(regrets, 1, "regret ({shape}, {data}): {report}");
+        }
+    }
+}
+
+/// Results saved before placements existed (the recorded sweep in benches/results) still
+/// redraw: their points count as host data and their regret is recomputed.
+#[test]
+fn chart_reads_results_saved_before_placements() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/bench-full.json");
+    let out = swath()
+        .arg("chart")
+        .arg(&saved)
+        .arg("--chart")
+        .arg(dir.path().join("old"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.contains("data on the host"), "{out}");
+    assert!(!out.contains("data on the device"), "{out}");
+    assert!(out.contains("over 44 points"), "{out}");
+    assert!(dir.path().join("old.png").exists());
 }

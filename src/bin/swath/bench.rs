@@ -66,6 +66,41 @@ impl Shape {
     }
 }
 
+/// Where a point's input columns are when each timed select starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    /// On the host only: a GPU pass uploads them, and its output columns are read back to the
+    /// host inside the timing (host data wants host results).
+    #[default]
+    Host,
+    /// Already on the GPU (uploaded before the timing): outputs stay where their pass ran,
+    /// as in a chain of GPU work.
+    Device,
+}
+
+impl Placement {
+    pub const ALL: [Placement; 2] = [Placement::Host, Placement::Device];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Placement::Host => "host",
+            Placement::Device => "device",
+        }
+    }
+
+    /// Puts every column of `frame` where this placement says (untimed).
+    fn place(self, frame: &Frame) -> Result<(), Error> {
+        for (_, column) in frame.columns() {
+            match self {
+                Placement::Host => column.release_device()?,
+                Placement::Device => column.upload()?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A way to run the passes: forced, or left to the chooser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -107,6 +142,8 @@ pub struct Config {
     pub sizes: Vec<usize>,
     pub shapes: Vec<Shape>,
     pub ways: Vec<Way>,
+    /// Where the inputs are (device placements are skipped without a GPU).
+    pub placements: Vec<Placement>,
     pub json: PathBuf,
     pub chart: PathBuf,
     /// Seconds to spend timing each (point, way), at least three runs.
@@ -118,6 +155,9 @@ pub struct Config {
 pub struct Point {
     pub shape: Shape,
     pub rows: usize,
+    /// Where the inputs were (results saved before placements existed were all on the host).
+    #[serde(default)]
+    pub data: Placement,
     pub way: Way,
     pub median_ns: f64,
     pub gb_per_s: f64,
@@ -130,8 +170,19 @@ pub struct Report {
     pub machine: String,
     pub gpu: Option<String>,
     pub points: Vec<Point>,
-    /// (shape, rows, regret) for every size where auto and at least one forced way ran.
-    pub regret: Vec<(Shape, usize, f64)>,
+    /// Every point where auto and at least one forced way ran; computed from `points` (so
+    /// a saved report is read without it and gets it recomputed).
+    #[serde(default, skip_deserializing)]
+    pub regret: Vec<Regret>,
+}
+
+/// time(auto) / min(time forced) at one point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Regret {
+    pub shape: Shape,
+    pub rows: usize,
+    pub data: Placement,
+    pub value: f64,
 }
 
 /// The default sizes: 100 rows up to `max`, about x4 apart.
@@ -157,7 +208,13 @@ pub fn run(config: &Config) -> Result<Report, Error> {
         .copied()
         .filter(|w| *w != Way::Gpu || gpu.is_some())
         .collect();
-    let total = (config.sizes.len() * config.shapes.len() * ways.len()) as u64;
+    let placements: Vec<Placement> = config
+        .placements
+        .iter()
+        .copied()
+        .filter(|p| *p == Placement::Host || gpu.is_some())
+        .collect();
+    let total = (config.sizes.len() * config.shapes.len() * placements.len() * ways.len()) as u64;
     let bar = ProgressBar::new(total).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -170,25 +227,36 @@ pub fn run(config: &Config) -> Result<Report, Error> {
     for &rows in &config.sizes {
         let frame = data(rows)?;
         for &shape in &config.shapes {
-            bar.set_message(format!("{} {rows} rows", shape.name()));
-            let mut timed = time_in_turns(&frame, shape, &cpu_ways, config.seconds_per_point)?;
-            for &way in &gpu_ways {
-                timed.push((way, time(&frame, shape, way, config.seconds_per_point)?));
-                // A software adapter's worker threads spin on after its last pass and would
-                // slow whatever is timed next on the same cores.
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            for (way, ns) in timed {
-                let bytes = (rows * shape.bytes_per_row()) as f64;
-                points.push(Point {
-                    shape,
-                    rows,
-                    way,
-                    median_ns: ns,
-                    gb_per_s: bytes / ns,
-                    rows_per_s: rows as f64 / ns * 1e9,
-                });
-                bar.inc(1);
+            for &data in &placements {
+                bar.set_message(format!(
+                    "{} {rows} rows, data on the {}",
+                    shape.name(),
+                    data.name()
+                ));
+                let mut timed =
+                    time_in_turns(&frame, shape, data, &cpu_ways, config.seconds_per_point)?;
+                for &way in &gpu_ways {
+                    timed.push((
+                        way,
+                        time(&frame, shape, data, way, config.seconds_per_point)?,
+                    ));
+                    // A software adapter's worker threads spin on after its last pass and
+                    // would slow whatever is timed next on the same cores.
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                for (way, ns) in timed {
+                    let bytes = (rows * shape.bytes_per_row()) as f64;
+                    points.push(Point {
+                        shape,
+                        rows,
+                        data,
+                        way,
+                        median_ns: ns,
+                        gb_per_s: bytes / ns,
+                        rows_per_s: rows as f64 / ns * 1e9,
+                    });
+                    bar.inc(1);
+                }
             }
         }
     }
@@ -202,16 +270,24 @@ pub fn run(config: &Config) -> Result<Report, Error> {
     })
 }
 
-fn regret(points: &[Point]) -> Vec<(Shape, usize, f64)> {
+/// The regret at every point of `points` where auto and some forced way ran.
+pub fn regret(points: &[Point]) -> Vec<Regret> {
     let mut out = Vec::new();
     for p in points.iter().filter(|p| p.way == Way::Auto) {
         let best = points
             .iter()
-            .filter(|q| q.shape == p.shape && q.rows == p.rows && q.way != Way::Auto)
+            .filter(|q| {
+                q.shape == p.shape && q.rows == p.rows && q.data == p.data && q.way != Way::Auto
+            })
             .map(|q| q.median_ns)
             .fold(f64::INFINITY, f64::min);
         if best.is_finite() {
-            out.push((p.shape, p.rows, p.median_ns / best));
+            out.push(Regret {
+                shape: p.shape,
+                rows: p.rows,
+                data: p.data,
+                value: p.median_ns / best,
+            });
         }
     }
     out
@@ -236,12 +312,25 @@ fn data(rows: usize) -> Result<Frame, Error> {
     Frame::new([("a", column(2)), ("b", column(3)), ("c", column(4))])
 }
 
-/// Ns of one select of `shape` run `way`.
-fn time_once(frame: &Frame, exprs: &[Expr], options: &ExecOptions) -> Result<f64, Error> {
+/// Ns of one select of `exprs` run with `options`, its inputs first put where `data` says
+/// (untimed). With host data the outputs are brought to the host inside the timing.
+fn time_once(
+    frame: &Frame,
+    exprs: &[Expr],
+    options: &ExecOptions,
+    data: Placement,
+) -> Result<f64, Error> {
+    data.place(frame)?;
     let start = Instant::now();
     let out = frame.select_with(exprs.to_vec(), options)?;
+    if data == Placement::Host {
+        for (_, column) in out.columns() {
+            column.fetch()?;
+        }
+    }
+    let ns = start.elapsed().as_nanos() as f64;
     std::hint::black_box(out);
-    Ok(start.elapsed().as_nanos() as f64)
+    Ok(ns)
 }
 
 fn median(mut times: Vec<f64>) -> f64 {
@@ -250,12 +339,18 @@ fn median(mut times: Vec<f64>) -> f64 {
 }
 
 /// Median ns of one select, repeated for about `seconds` (at least 3 runs, after a warm-up).
-fn time(frame: &Frame, shape: Shape, way: Way, seconds: f64) -> Result<f64, Error> {
+fn time(
+    frame: &Frame,
+    shape: Shape,
+    data: Placement,
+    way: Way,
+    seconds: f64,
+) -> Result<f64, Error> {
     let (options, exprs) = (way.options(), shape.exprs());
-    let first = time_once(frame, &exprs, &options)?;
+    let first = time_once(frame, &exprs, &options, data)?;
     let runs = ((seconds * 1e9 / first.max(1.0)) as usize).clamp(3, 2001);
     let times = (0..runs)
-        .map(|_| time_once(frame, &exprs, &options))
+        .map(|_| time_once(frame, &exprs, &options, data))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(median(times))
 }
@@ -268,6 +363,7 @@ fn time(frame: &Frame, shape: Shape, way: Way, seconds: f64) -> Result<f64, Erro
 fn time_in_turns(
     frame: &Frame,
     shape: Shape,
+    data: Placement,
     ways: &[Way],
     seconds: f64,
 ) -> Result<Vec<(Way, f64)>, Error> {
@@ -275,7 +371,7 @@ fn time_in_turns(
     let options: Vec<ExecOptions> = ways.iter().map(|w| w.options()).collect();
     let mut slowest: f64 = 1.0;
     for o in &options {
-        slowest = slowest.max(time_once(frame, &exprs, o)?);
+        slowest = slowest.max(time_once(frame, &exprs, o, data)?);
     }
     let rounds = ((seconds * 1e9 / slowest) as usize).clamp(3, 2001);
     let mut times = vec![Vec::with_capacity(rounds); ways.len()];
@@ -284,7 +380,7 @@ fn time_in_turns(
     for _ in 0..rounds {
         shuffle(&mut order, &mut seed);
         for &w in &order {
-            times[w].push(time_once(frame, &exprs, &options[w])?);
+            times[w].push(time_once(frame, &exprs, &options[w], data)?);
         }
     }
     Ok(ways
@@ -305,7 +401,8 @@ fn shuffle(order: &mut [usize], seed: &mut u64) {
     }
 }
 
-/// The report as a readable table: throughput per way, then regret.
+/// The report as a readable table: throughput per way, then regret, for each shape and
+/// placement of the data.
 pub fn table(report: &Report, ways: &[Way]) -> String {
     let mut out = String::new();
     let ways: Vec<Way> = ways
@@ -313,21 +410,22 @@ pub fn table(report: &Report, ways: &[Way]) -> String {
         .copied()
         .filter(|w| report.points.iter().any(|p| p.way == *w))
         .collect();
-    let shapes: Vec<Shape> = Shape::ALL
-        .into_iter()
-        .filter(|s| report.points.iter().any(|p| p.shape == *s))
-        .collect();
-    for shape in shapes {
-        out.push_str(&format!("\n{} — GB/s (Mrows/s)\n", shape_title(shape)));
+    for (data, shape) in panels(report) {
+        out.push_str(&format!(
+            "\n{} — data on the {} — GB/s (Mrows/s)\n",
+            shape_title(shape),
+            data.name()
+        ));
         out.push_str(&format!("{:>10}", "rows"));
         for w in &ways {
             out.push_str(&format!("{:>20}", w.name()));
         }
         out.push_str(&format!("{:>9}\n", "regret"));
+        let at = |p: &Point| p.shape == shape && p.data == data;
         let mut rows: Vec<usize> = report
             .points
             .iter()
-            .filter(|p| p.shape == shape)
+            .filter(|p| at(p))
             .map(|p| p.rows)
             .collect();
         rows.dedup();
@@ -337,7 +435,7 @@ pub fn table(report: &Report, ways: &[Way]) -> String {
                 match report
                     .points
                     .iter()
-                    .find(|p| p.shape == shape && p.rows == n && p.way == *w)
+                    .find(|p| at(p) && p.rows == n && p.way == *w)
                 {
                     Some(p) => out.push_str(&format!(
                         "{:>20}",
@@ -349,24 +447,56 @@ pub fn table(report: &Report, ways: &[Way]) -> String {
             match report
                 .regret
                 .iter()
-                .find(|(s, r, _)| *s == shape && *r == n)
+                .find(|r| r.shape == shape && r.data == data && r.rows == n)
             {
-                Some((_, _, g)) => out.push_str(&format!("{g:>9.2}\n")),
+                Some(r) => out.push_str(&format!("{:>9.2}\n", r.value)),
                 None => out.push_str(&format!("{:>9}\n", "-")),
             }
         }
     }
     if !report.regret.is_empty() {
-        let mut values: Vec<f64> = report.regret.iter().map(|r| r.2).collect();
-        values.sort_by(f64::total_cmp);
         out.push_str(&format!(
-            "\nregret time(auto)/min(time forced): max {:.2}, median {:.2} over {} points\n",
-            values[values.len() - 1],
-            values[values.len() / 2],
-            values.len()
+            "\nregret time(auto)/min(time forced): {}\n",
+            regret_summary(report.regret.iter())
         ));
+        let placements: Vec<Placement> = Placement::ALL
+            .into_iter()
+            .filter(|d| report.regret.iter().any(|r| r.data == *d))
+            .collect();
+        if placements.len() > 1 {
+            for d in placements {
+                out.push_str(&format!(
+                    "  data on the {}: {}\n",
+                    d.name(),
+                    regret_summary(report.regret.iter().filter(|r| r.data == d))
+                ));
+            }
+        }
     }
     out
+}
+
+/// "max M, median D over N points" of some regrets (at least one).
+fn regret_summary<'a>(regrets: impl Iterator<Item = &'a Regret>) -> String {
+    let mut values: Vec<f64> = regrets.map(|r| r.value).collect();
+    values.sort_by(f64::total_cmp);
+    match values.last() {
+        Some(max) => format!(
+            "max {max:.2}, median {:.2} over {} points",
+            values[values.len() / 2],
+            values.len()
+        ),
+        None => "no points".to_string(),
+    }
+}
+
+/// The (placement, shape) pairs the report has points for, in table and chart order.
+pub fn panels(report: &Report) -> Vec<(Placement, Shape)> {
+    Placement::ALL
+        .into_iter()
+        .flat_map(|d| Shape::ALL.into_iter().map(move |s| (d, s)))
+        .filter(|&(d, s)| report.points.iter().any(|p| p.shape == s && p.data == d))
+        .collect()
 }
 
 pub fn shape_title(shape: Shape) -> &'static str {

@@ -1,13 +1,13 @@
-//! The chart `swath bench` draws: throughput against size, one panel per kernel shape, one
-//! line per way of running, with the sizes where the fastest forced way changes (the
-//! crossovers) marked. Written as SVG and PNG.
+//! The chart `swath bench` draws: throughput against size, one panel per kernel shape and
+//! placement of the data (host, device), one line per way of running, with the sizes where
+//! the fastest forced way changes (the crossovers) marked. Written as SVG and PNG.
 
 use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::bench::{Report, Shape, Way, shape_title};
+use crate::bench::{Placement, Point, Report, Shape, Way, panels, shape_title};
 
 const FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
 
@@ -30,14 +30,13 @@ pub fn write(report: &Report, stem: &Path) -> Result<(), String> {
     if let Some(dir) = svg.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    draw(
-        SVGBackend::new(&svg, (1400, 1000)).into_drawing_area(),
-        report,
-    )?;
-    draw(
-        BitMapBackend::new(&png, (1400, 1000)).into_drawing_area(),
-        report,
-    )?;
+    // With both placements, one row of panels per shape: host left, device right.
+    let size = match layout(report) {
+        Layout::SideBySide(shapes) => (1400, 100 + 450 * shapes.len() as u32),
+        Layout::Grid => (1400, 1000),
+    };
+    draw(SVGBackend::new(&svg, size).into_drawing_area(), report)?;
+    draw(BitMapBackend::new(&png, size).into_drawing_area(), report)?;
     Ok(())
 }
 
@@ -48,11 +47,12 @@ const TIE: f64 = 1.05;
 /// The rows at which the winning forced way changes, with (from, to). At each size the
 /// winner is the simplest way (calling thread, then pool, then GPU) within [`TIE`] of the
 /// fastest: a more complex way wins only when it is clearly faster.
-pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
+pub fn crossovers(report: &Report, shape: Shape, data: Placement) -> Vec<(usize, Way, Way)> {
+    let at = |p: &Point| p.shape == shape && p.data == data;
     let mut rows: Vec<usize> = report
         .points
         .iter()
-        .filter(|p| p.shape == shape)
+        .filter(|p| at(p))
         .map(|p| p.rows)
         .collect();
     rows.sort_unstable();
@@ -62,7 +62,7 @@ pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
             report
                 .points
                 .iter()
-                .filter(move |p| p.shape == shape && p.rows == n && p.way != Way::Auto)
+                .filter(move |p| at(p) && p.rows == n && p.way != Way::Auto)
         };
         let fastest = forced().map(|p| p.median_ns).fold(f64::INFINITY, f64::min);
         [Way::Cpu1, Way::Cpu, Way::Gpu]
@@ -81,18 +81,52 @@ pub fn crossovers(report: &Report, shape: Shape) -> Vec<(usize, Way, Way)> {
     out
 }
 
+/// How panels are laid out: a 2x2 grid of one placement's shapes, or, with both placements,
+/// one row per shape (these shapes) with host left and device right.
+enum Layout {
+    Grid,
+    SideBySide(Vec<Shape>),
+}
+
+fn layout(report: &Report) -> Layout {
+    let keys = panels(report);
+    let has = |d: Placement| keys.iter().any(|(p, _)| *p == d);
+    if has(Placement::Host) && has(Placement::Device) {
+        let mut shapes: Vec<Shape> = keys.iter().map(|(_, s)| *s).collect();
+        shapes.sort_by_key(|s| Shape::ALL.iter().position(|t| t == s));
+        shapes.dedup();
+        Layout::SideBySide(shapes)
+    } else {
+        Layout::Grid
+    }
+}
+
 fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &Report) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing the chart: {e:?}");
     root.fill(&WHITE).map_err(err)?;
     let title = format!("swath bench — {}", report.machine);
     let root = root.titled(&title, ("sans-serif", 22)).map_err(err)?;
-    let shapes: Vec<Shape> = Shape::ALL
-        .into_iter()
-        .filter(|s| report.points.iter().any(|p| p.shape == *s))
-        .collect();
-    let panels = root.split_evenly((2, 2));
-    for (area, &shape) in panels.iter().zip(&shapes) {
-        let points: Vec<_> = report.points.iter().filter(|p| p.shape == shape).collect();
+    let layout = layout(report);
+    let areas = match &layout {
+        Layout::SideBySide(shapes) => root.split_evenly((shapes.len(), 2)),
+        Layout::Grid => root.split_evenly((2, 2)),
+    };
+    for (k, &(data, shape)) in panels(report).iter().enumerate() {
+        let index = match &layout {
+            Layout::SideBySide(shapes) => {
+                let row = shapes.iter().position(|s| *s == shape).unwrap_or(0);
+                row * 2 + usize::from(data == Placement::Device)
+            }
+            Layout::Grid => k,
+        };
+        let Some(area) = areas.get(index) else {
+            continue;
+        };
+        let points: Vec<_> = report
+            .points
+            .iter()
+            .filter(|p| p.shape == shape && p.data == data)
+            .collect();
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for p in &points {
             x0 = x0.min(p.rows as f64);
@@ -101,7 +135,10 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &Report) -> Re
             y1 = y1.max(p.gb_per_s);
         }
         let mut chart = ChartBuilder::on(area)
-            .caption(shape_title(shape), ("sans-serif", 18))
+            .caption(
+                format!("{}, data on the {}", shape_title(shape), data.name()),
+                ("sans-serif", 18),
+            )
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -139,7 +176,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, report: &Report) -> Re
                 .draw_series(series.into_iter().map(|p| Circle::new(p, 3, c.filled())))
                 .map_err(err)?;
         }
-        for (rows, from, to) in crossovers(report, shape) {
+        for (rows, from, to) in crossovers(report, shape, data) {
             let x = rows as f64;
             // Labels go right of their line, except at the right edge where they would clip.
             let label_x = if x * 3.0 > x1 { x / 4.0 } else { x * 1.05 };

@@ -42,6 +42,10 @@ enum Command {
         /// Ways to run them (gpu is skipped without an adapter).
         #[arg(long, value_delimiter = ',', value_enum, default_values_t = bench::Way::ALL)]
         backends: Vec<bench::Way>,
+        /// Where the input columns are: on the host (a GPU pass uploads them and results come
+        /// back to the host) or already on the GPU (device placements need a GPU).
+        #[arg(long, value_delimiter = ',', value_enum, default_values_t = bench::Placement::ALL)]
+        data: Vec<bench::Placement>,
         /// Where to write the results as JSON.
         #[arg(long, default_value = "target/swath-bench/bench.json")]
         json: PathBuf,
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
             sizes,
             shapes,
             backends,
+            data,
             json,
             chart,
             seconds,
@@ -119,6 +124,7 @@ fn main() -> ExitCode {
                 sizes,
                 shapes,
                 ways: backends.clone(),
+                placements: data,
                 json,
                 chart,
                 seconds_per_point: seconds,
@@ -187,8 +193,9 @@ fn run_bench(config: &bench::Config, ways: &[bench::Way]) -> Result<(), Error> {
 /// `swath chart`: the table and chart of a saved sweep, without measuring again.
 fn redraw(json: &std::path::Path, stem: &std::path::Path) -> Result<(), Error> {
     let text = std::fs::read_to_string(json).map_err(|e| io(json, e.to_string()))?;
-    let report: bench::Report = serde_json::from_str(&text)
+    let mut report: bench::Report = serde_json::from_str(&text)
         .map_err(|e| io(json, format!("not a swath bench result: {e}")))?;
+    report.regret = bench::regret(&report.points);
     print_report(&report, &bench::Way::ALL);
     chart::write(&report, stem).map_err(|m| io(stem, m))?;
     println!("\nwrote {}.svg and {}.png", stem.display(), stem.display());
