@@ -129,3 +129,16 @@ fn f64_to_f32(x: f64) -> f32 {
     }
     return f32(x);
 }
+
+// f32 division, correctly rounded, on a device with f64. Vulkan lets f32 `/` be 2.5 ulps off,
+// and NVIDIA's is off by one at times; the quotient in f64, even a few f64 ulps off, rounds to
+// the correctly rounded f32 quotient, because no quotient of two f32 values lies within 2^-49
+// (relative) of a point halfway between two f32 values. Special cases as `div_f32`.
+fn div_wide_f32(a: f32, b: f32) -> f32 {
+    if (b == 0.0 || isinf_f32(b) || !isfinite_f32(a)) { return div_f32(a, b); }
+    let q = f64(a) / f64(b);
+    // At or past f32::MAX + half an ulp, round to nearest gives infinity (a conversion out of
+    // range is not defined by WGSL).
+    if (abs(q) >= 3.4028235677973366e38lf) { return select(inf_f32(), -inf_f32(), q < 0.0lf); }
+    return f32(q);
+}

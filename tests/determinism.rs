@@ -111,7 +111,10 @@ fn configs() -> Vec<(String, ExecOptions)> {
         for threads in [1, 2, 7] {
             out.push((
                 format!("{isa}/{threads}t"),
-                ExecOptions::new().threads(threads).isa(isa),
+                ExecOptions::new()
+                    .backend(Backend::Cpu)
+                    .threads(threads)
+                    .isa(isa),
             ));
         }
     }

@@ -1171,7 +1171,10 @@ fn loops_are_bit_identical_across_threads_and_isas() {
     for isa in supported_isas() {
         for threads in [1, 2, 7] {
             let name = format!("{isa}/{threads}t");
-            let opts = ExecOptions::new().threads(threads).isa(isa);
+            let opts = ExecOptions::new()
+                .backend(Backend::Cpu)
+                .threads(threads)
+                .isa(isa);
             let out = df.select_with(exprs.clone(), &opts).unwrap();
             let bits: Vec<Vec<u64>> = out
                 .columns()

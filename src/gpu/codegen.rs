@@ -583,6 +583,7 @@ pub fn generate(kernel: &Kernel, caps: &Caps) -> Result<Shader, Unsupported> {
 
     let mut generator = Gen {
         kernel,
+        wide_div: caps.f64,
         out: String::new(),
         slots: Vec::new(),
         inputs: &inputs,
@@ -886,6 +887,8 @@ fn minmax(min: bool, t: &str, a: &str, b: &str) -> String {
 
 struct Gen<'a> {
     kernel: &'a Kernel,
+    /// f32 division through f64 (correctly rounded; the device has f64).
+    wide_div: bool,
     out: String,
     slots: Vec<SlotValue>,
     inputs: &'a [usize],
@@ -1034,6 +1037,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
                 Instr::RowIndex => "i + consts[3]".to_string(),
                 Instr::Unary(UnaryOp::Uniform, a) => format!("uniform_u32({})", v(a)),
                 Instr::Unary(op, a) => unary(op, program.dtype(a), &v(a))?,
+                Instr::Binary(BinaryOp::Div, a, b)
+                    if self.wide_div && program.dtype(a) == DType::F32 =>
+                {
+                    format!("div_wide_f32({}, {})", v(a), v(b))
+                }
                 Instr::Binary(op, a, b) => binary(op, program.dtype(a), &v(a), &v(b))?,
                 Instr::Select(c, a, b) => format!("select({}, {}, {})", v(b), v(a), v(c)),
                 Instr::Cast(to, a) => cast(program.dtype(a), to, &v(a))?,
