@@ -18,6 +18,7 @@ fn cpu() -> CpuCosts {
         cache_bytes: 2.0 * 1024.0 * 1024.0,
         cheap_op_ns: 0.1,
         heavy_op_ns: 5.0,
+        pool_compute_speedup: 2.0,
     }
 }
 

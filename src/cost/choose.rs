@@ -69,7 +69,7 @@ pub struct Choice {
 /// let cpu = CpuCosts {
 ///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
 ///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
-///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6,
+///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6, pool_compute_speedup: 8.0,
 ///     cheap_op_ns: 0.5, heavy_op_ns: 5.0,
 /// };
 /// let small = Situation {
@@ -155,7 +155,7 @@ fn best_cpu(e: &Estimates) -> (Way, f64) {
 /// let cpu = CpuCosts {
 ///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
 ///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
-///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6,
+///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6, pool_compute_speedup: 8.0,
 ///     cheap_op_ns: 0.5, heavy_op_ns: 5.0,
 /// };
 /// let big = Situation {

@@ -120,6 +120,7 @@ impl Work {
 ///     cache_bytes: 2.0 * 1024.0 * 1024.0,
 ///     cheap_op_ns: 0.1,
 ///     heavy_op_ns: 0.7,
+///     pool_compute_speedup: 2.0,
 /// };
 /// let sum = |rows: f64| Work { rows, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() };
 /// // 1,000 rows: the pool's hand-off costs more than the whole pass.
@@ -149,6 +150,11 @@ pub struct CpuCosts {
     pub cheap_op_ns: f64,
     /// ns per element of one transcendental op on one thread.
     pub heavy_op_ns: f64,
+    /// How many times faster the whole pool computes than one thread: below `threads` where
+    /// threads share cores (SMT) or clocks drop as more cores work (0: not measured, taken
+    /// as `threads`).
+    #[serde(default)]
+    pub pool_compute_speedup: f64,
 }
 
 impl CpuCosts {
@@ -182,7 +188,15 @@ impl CpuCosts {
         let chunks = (w.rows / crate::cpu::CHUNK as f64).ceil().max(1.0);
         let busiest = (chunks / threads).ceil() / chunks;
         let memory = busiest * threads * w.rows * (w.bytes_in + w.bytes_out) / bw;
-        self.call_ns + self.pool_ns + memory.max(busiest * self.compute_ns(w))
+        // Each busy thread computes at one thread's speed until more threads are busy than
+        // the measured speedup allows (shared cores, lower clocks); then they slow alike.
+        let speedup = if self.pool_compute_speedup > 0.0 {
+            self.pool_compute_speedup
+        } else {
+            threads
+        };
+        let slowdown = (threads.min(chunks) / speedup).max(1.0);
+        self.call_ns + self.pool_ns + memory.max(busiest * slowdown * self.compute_ns(w))
     }
 }
 
@@ -252,7 +266,7 @@ impl GpuCosts {
 /// let cpu = CpuCosts {
 ///     call_ns: 300.0, pool_ns: 10_000.0, threads: 2, read_bytes_per_ns: 10.0,
 ///     pool_read_bytes_per_ns: 18.0, cached_read_bytes_per_ns: 30.0,
-///     cache_bytes: 2097152.0, cheap_op_ns: 0.1, heavy_op_ns: 0.7,
+///     cache_bytes: 2097152.0, cheap_op_ns: 0.1, heavy_op_ns: 0.7, pool_compute_speedup: 2.0,
 /// };
 /// // A machine that was looked at for a GPU and has none.
 /// let cal = Calibration { fingerprint: swath::cost::fingerprint(), cpu, gpu: None, gpu_probed: true };

@@ -220,10 +220,16 @@ pub fn run(config: &Config) -> Result<Report, Error> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut points = Vec::new();
-    // The CPU ways and auto are timed in turns (one run of each, round after round), so a
+    // The ways are timed in turns (one run of each, round after round), so a
     // burst of load from a neighbour on this shared machine slows them all alike instead of
     // whichever happened to be running: regret compares them, so they must be measured alike.
-    let (gpu_ways, cpu_ways): (Vec<Way>, Vec<Way>) = ways.iter().partition(|w| **w == Way::Gpu);
+    // A hardware GPU's way is timed in turns with the others too: an idle discrete GPU lowers
+    // its clocks, so timed back to back it looked faster than auto's GPU passes, which run
+    // between CPU ones (up to 3x on an H200). A software adapter's is timed apart: its worker
+    // threads spin on after a pass and would slow the CPU ways timed next on the same cores.
+    let software = swath::gpu::adapter_info().is_some_and(|i| i.is_software());
+    let (apart, in_turns): (Vec<Way>, Vec<Way>) =
+        ways.iter().partition(|w| **w == Way::Gpu && software);
     for &rows in &config.sizes {
         let frame = data(rows)?;
         for &shape in &config.shapes {
@@ -234,8 +240,8 @@ pub fn run(config: &Config) -> Result<Report, Error> {
                     data.name()
                 ));
                 let mut timed =
-                    time_in_turns(&frame, shape, data, &cpu_ways, config.seconds_per_point)?;
-                for &way in &gpu_ways {
+                    time_in_turns(&frame, shape, data, &in_turns, config.seconds_per_point)?;
+                for &way in &apart {
                     timed.push((
                         way,
                         time(&frame, shape, data, way, config.seconds_per_point)?,

@@ -338,6 +338,10 @@ fn calibration_table(c: &swath::cost::Calibration) -> String {
             "  cpu cheap op: {:.3} ns/element, transcendental: {:.2} ns/element",
             cpu.cheap_op_ns, cpu.heavy_op_ns
         ),
+        format!(
+            "  cpu pool computes {:.1}x as fast as one thread ({} threads)",
+            cpu.pool_compute_speedup, cpu.threads
+        ),
     ];
     match &c.gpu {
         Some(g) => lines.extend([
