@@ -136,7 +136,15 @@ fn f64_to_f32(x: f64) -> f32 {
 // (relative) of a point halfway between two f32 values. Special cases as `div_f32`.
 fn div_wide_f32(a: f32, b: f32) -> f32 {
     if (b == 0.0 || isinf_f32(b) || !isfinite_f32(a)) { return div_f32(a, b); }
-    let q = f64(a) / f64(b);
+    let ad = f64(a);
+    let bd = f64(b);
+    if (bd == 0.0lf) {
+        // A subnormal divisor that the conversion flushed (NVIDIA does; its f64 divide then
+        // gave NaN): divide by a zero of its sign, as an f32 divide that flushes would.
+        if (ad == 0.0lf) { return nan_f32(); }
+        return copysign_f32(inf_f32(), bitcast<f32>(bitcast<u32>(a) ^ bitcast<u32>(b)));
+    }
+    let q = ad / bd;
     // At or past f32::MAX + half an ulp, round to nearest gives infinity (a conversion out of
     // range is not defined by WGSL).
     if (abs(q) >= 3.4028235677973366e38lf) { return select(inf_f32(), -inf_f32(), q < 0.0lf); }

@@ -189,10 +189,18 @@ fn fused_maps_are_bit_identical_across_threads_and_isas() {
             Some((ref_name, ref_fp)) => {
                 for ((col_name, want), (_, got)) in ref_fp.iter().zip(&fp) {
                     let diff = want.iter().zip(got).position(|(x, y)| x != y);
-                    assert!(
-                        diff.is_none(),
-                        "{col_name}: {ref_name} and {name} differ first at row {diff:?}"
-                    );
+                    if let Some(row) = diff {
+                        let bits = |v: &[u64]| v.get(row).map(|b| f64::from_bits(*b));
+                        panic!(
+                            "{col_name}: {ref_name} and {name} differ first at row {row} \
+                             ({:?} vs {:?}; bits {:x?} vs {:x?}) [inputs: {}]",
+                            bits(want),
+                            bits(got),
+                            want.get(row),
+                            got.get(row),
+                            row_context(&frame, row)
+                        );
+                    }
                 }
             }
         }
