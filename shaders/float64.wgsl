@@ -130,21 +130,26 @@ fn f64_to_f32(x: f64) -> f32 {
     return f32(x);
 }
 
+// An f32 value as f64, exactly, subnormals included: built from the bits, since a device that
+// flushes f32 subnormals may flush them in the conversion too.
+fn widen_f32(x: f32) -> f64 {
+    let u = bitcast<u32>(x);
+    if ((u & 0x7f800000u) != 0u) { return f64(x); }
+    // Zero or subnormal: the mantissa times 2^-149.
+    let m = f64(u & 0x007fffffu) * 1.401298464324817e-45lf;
+    return select(m, -m, (u >> 31u) != 0u);
+}
+
 // f32 division, correctly rounded, on a device with f64. Vulkan lets f32 `/` be 2.5 ulps off,
 // and NVIDIA's is off by one at times; the quotient in f64, even a few f64 ulps off, rounds to
 // the correctly rounded f32 quotient, because no quotient of two f32 values lies within 2^-49
-// (relative) of a point halfway between two f32 values. Special cases as `div_f32`.
+// (relative) of a point halfway between two f32 values. Zero, infinite and NaN operands as
+// `div_f32`; subnormal ones are divided exactly (tested by bits: NVIDIA's f32 compares and
+// conversions flush them, and a subnormal divisor gave NaN).
 fn div_wide_f32(a: f32, b: f32) -> f32 {
-    if (b == 0.0 || isinf_f32(b) || !isfinite_f32(a)) { return div_f32(a, b); }
-    let ad = f64(a);
-    let bd = f64(b);
-    if (bd == 0.0lf) {
-        // A subnormal divisor that the conversion flushed (NVIDIA does; its f64 divide then
-        // gave NaN): divide by a zero of its sign, as an f32 divide that flushes would.
-        if (ad == 0.0lf) { return nan_f32(); }
-        return copysign_f32(inf_f32(), bitcast<f32>(bitcast<u32>(a) ^ bitcast<u32>(b)));
-    }
-    let q = ad / bd;
+    let mag_b = bitcast<u32>(b) & 0x7fffffffu;
+    if (mag_b == 0u || mag_b >= 0x7f800000u || !isfinite_f32(a)) { return div_f32(a, b); }
+    let q = widen_f32(a) / widen_f32(b);
     // At or past f32::MAX + half an ulp, round to nearest gives infinity (a conversion out of
     // range is not defined by WGSL).
     if (abs(q) >= 3.4028235677973366e38lf) { return select(inf_f32(), -inf_f32(), q < 0.0lf); }
