@@ -42,7 +42,8 @@ fn sign_f32(x: f32) -> f32 {
 }
 
 // Vulkan bounds division only for divisors in [2^-126, 2^126]: give IEEE answers for zero and
-// infinite divisors.
+// infinite divisors, and scale larger ones into range (NVIDIA multiplies by a reciprocal,
+// which flushes to zero past 2^126: inf / 3e38 gave NaN).
 fn div_f32(a: f32, b: f32) -> f32 {
     if (b == 0.0) {
         if (a == 0.0 || isnan_f32(a)) { return nan_f32(); }
@@ -52,6 +53,7 @@ fn div_f32(a: f32, b: f32) -> f32 {
         if (!isfinite_f32(a)) { return nan_f32(); }
         return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u);
     }
+    if (abs(b) > 8.507059e37) { return (a * 0.25) / (b * 0.25); }
     return a / b;
 }
 

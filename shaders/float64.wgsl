@@ -143,12 +143,14 @@ fn widen_f32(x: f32) -> f64 {
 // f32 division, correctly rounded, on a device with f64. Vulkan lets f32 `/` be 2.5 ulps off,
 // and NVIDIA's is off by one at times; the quotient in f64, even a few f64 ulps off, rounds to
 // the correctly rounded f32 quotient, because no quotient of two f32 values lies within 2^-49
-// (relative) of a point halfway between two f32 values. Zero, infinite and NaN operands as
-// `div_f32`; subnormal ones are divided exactly (tested by bits: NVIDIA's f32 compares and
-// conversions flush them, and a subnormal divisor gave NaN).
+// (relative) of a point halfway between two f32 values. Subnormal operands are divided
+// exactly (tested by bits: NVIDIA's f32 compares and conversions flush them, and a subnormal
+// divisor gave NaN).
 fn div_wide_f32(a: f32, b: f32) -> f32 {
+    // Zero, infinite and NaN divisors as `div_f32`; an infinite or NaN dividend divides in
+    // f64 like any other (NVIDIA's f32 `inf / 3e38` gave NaN).
     let mag_b = bitcast<u32>(b) & 0x7fffffffu;
-    if (mag_b == 0u || mag_b >= 0x7f800000u || !isfinite_f32(a)) { return div_f32(a, b); }
+    if (mag_b == 0u || mag_b >= 0x7f800000u) { return div_f32(a, b); }
     let q = widen_f32(a) / widen_f32(b);
     // At or past f32::MAX + half an ulp, round to nearest gives infinity (a conversion out of
     // range is not defined by WGSL).
