@@ -28,6 +28,12 @@ fn swath() -> Command {
     command
 }
 
+/// Runs `command`, which must succeed, and returns its standard output.
+fn stdout_of(command: &mut Command) -> String {
+    let out = command.assert().success().get_output().stdout.clone();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Random data, as a CSV file and as the frame the oracle reads
 // ---------------------------------------------------------------------------------------------
@@ -953,17 +959,7 @@ fn bench_writes_json_and_charts() {
     // `swath chart` redraws the saved results without measuring again: the same table, and
     // a chart at the new path.
     let redrawn = dir.path().join("again");
-    let out = swath()
-        .arg("chart")
-        .arg(&json)
-        .arg("--chart")
-        .arg(&redrawn)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8_lossy(&out);
+    let out = stdout_of(swath().arg("chart").arg(&json).arg("--chart").arg(&redrawn));
     assert!(out.contains("regret time(auto)"), "{out}");
     for ext in ["svg", "png"] {
         assert!(dir.path().join(format!("again.{ext}")).exists());
@@ -987,19 +983,15 @@ fn bench_writes_json_and_charts() {
 fn bench_times_host_and_device_data_apart() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("p.json");
-    let out = swath()
-        .args(["bench", "--sizes", "20000", "--shapes", "sum,map"])
-        .args(["--backends", "cpu1,gpu,auto", "--seconds", "0.001"])
-        .arg("--json")
-        .arg(&json)
-        .arg("--chart")
-        .arg(dir.path().join("p"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8_lossy(&out);
+    let out = stdout_of(
+        swath()
+            .args(["bench", "--sizes", "20000", "--shapes", "sum,map"])
+            .args(["--backends", "cpu1,gpu,auto", "--seconds", "0.001"])
+            .arg("--json")
+            .arg(&json)
+            .arg("--chart")
+            .arg(dir.path().join("p")),
+    );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let points = report["points"].as_array().expect("points");
     let gpu = report["gpu"].is_string();
@@ -1038,26 +1030,36 @@ fn bench_times_host_and_device_data_apart() {
     }
 }
 
-/// Results saved before placements existed (the recorded sweep in benches/results) still
+/// Results saved before placements existed (session 3's recorded sweep had this form) still
 /// redraw: their points count as host data and their regret is recomputed.
 #[test]
 fn chart_reads_results_saved_before_placements() {
     let dir = tempfile::tempdir().unwrap();
-    let saved =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/bench-full.json");
-    let out = swath()
-        .arg("chart")
-        .arg(&saved)
-        .arg("--chart")
-        .arg(dir.path().join("old"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8_lossy(&out);
+    let saved = dir.path().join("old.json");
+    let point = |way: &str, ns: f64| {
+        format!(
+            r#"{{"shape":"sum","rows":1000,"way":"{way}","median_ns":{ns},"gb_per_s":{},"rows_per_s":{}}}"#,
+            4000.0 / ns,
+            1000.0 / ns * 1e9
+        )
+    };
+    let old = format!(
+        r#"{{"machine":"an older build","gpu":null,"points":[{},{},{}],"regret":[["sum",1000,9.99]]}}"#,
+        point("cpu1", 800.0),
+        point("cpu", 900.0),
+        point("auto", 1000.0)
+    );
+    std::fs::write(&saved, old).unwrap();
+    let out = stdout_of(
+        swath()
+            .arg("chart")
+            .arg(&saved)
+            .arg("--chart")
+            .arg(dir.path().join("old")),
+    );
     assert!(out.contains("data on the host"), "{out}");
     assert!(!out.contains("data on the device"), "{out}");
-    assert!(out.contains("over 44 points"), "{out}");
+    // Recomputed from the points (1000 / 800), not read from the old regret list.
+    assert!(out.contains("max 1.25, median 1.25 over 1 points"), "{out}");
     assert!(dir.path().join("old.png").exists());
 }

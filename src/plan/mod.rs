@@ -83,11 +83,7 @@ pub fn execute(
             // propagate them rather than compute with made-up values.
             null_output(kernel)
         } else {
-            let inputs = kernel
-                .inputs
-                .iter()
-                .map(|n| column(n))
-                .collect::<Result<Vec<_>>>()?;
+            let inputs = kernel_inputs(kernel, column)?;
             let refs: Vec<&Column> = inputs.iter().collect();
             run_pass(kernel, &refs, &params, options)?
         };
@@ -155,13 +151,17 @@ pub fn resident_inputs(
     kernel: &ir::Kernel,
     column: &dyn Fn(&str) -> Result<Column>,
 ) -> Result<f64> {
-    let inputs = kernel
-        .inputs
-        .iter()
-        .map(|n| column(n))
-        .collect::<Result<Vec<_>>>()?;
+    let inputs = kernel_inputs(kernel, column)?;
     let refs: Vec<&Column> = inputs.iter().collect();
     Ok(resident_bytes_per_row(kernel, &refs))
+}
+
+/// The columns `kernel` reads, in its input order.
+fn kernel_inputs(
+    kernel: &ir::Kernel,
+    column: &dyn Fn(&str) -> Result<Column>,
+) -> Result<Vec<Column>> {
+    kernel.inputs.iter().map(|n| column(n)).collect()
 }
 
 /// Bytes per row of `columns` that already have a copy on the GPU.
