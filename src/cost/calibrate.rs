@@ -208,6 +208,8 @@ const GPU_ROWS: usize = (4 << 20) / SCALE;
 /// match swath::cost::measure_gpu()? {
 ///     Some(gpu) => {
 ///         assert!(gpu.roundtrip_ns > 0.0);
+///         // Transfers are timed, never inferred as free: no bus moves 10 TB/s.
+///         assert!(gpu.upload_bytes_per_ns < 1e4 && gpu.download_bytes_per_ns < 1e4);
 ///         assert_eq!(gpu.software, swath::gpu::adapter_info().unwrap().is_software());
 ///     }
 ///     None => assert!(swath::gpu::adapter_info().is_none()),
@@ -252,23 +254,32 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     let bytes = rows * 4.0;
     // Resident: the same columns again (a GPU that keeps inputs moves nothing the second time).
     let resident = fastest(5, &mut || select(&big, col("x").sum()))?;
-    // On the host: a fresh column every run, so every run uploads.
-    let host = fastest(5, &mut || {
-        let fresh = Frame::new([("x", Column::from(big.column("x")?.to_vec::<f32>()?))])?;
-        select(&fresh, col("x").sum())
-    })?;
+    // The upload itself, timed on its own: a fresh column every run, until its copy is done.
+    // (Timing a pass over host data and subtracting the resident pass left the upload inside
+    // the noise where the pass is slow, and read it as free.)
+    let host_values = big.column("x")?.to_vec::<f32>()?;
+    let mut upload_ns = f64::INFINITY;
+    for _ in 0..5 {
+        let fresh = Column::from(host_values.clone());
+        let start = Instant::now();
+        fresh.upload()?;
+        crate::gpu::wait_idle()?;
+        upload_ns = upload_ns.min(start.elapsed().as_nanos() as f64);
+    }
     let read_bytes_per_ns = bytes / (resident - warm_roundtrip).max(1.0);
-    let upload_bytes_per_ns = if host > resident * 1.05 {
-        bytes / (host - resident)
-    } else {
-        // Nothing stays on the device: the upload is part of every read, counted there.
-        f64::INFINITY
-    };
-    let map = fastest(3, &mut || {
+    let upload_bytes_per_ns = bytes / upload_ns.max(1.0);
+    // The read-back, timed on its own too: a map over resident data leaves its result on the
+    // device, and reading it is the download.
+    let mut download_ns = f64::INFINITY;
+    for _ in 0..3 {
         let out = big.select_with([(col("x") * 2.0).alias("y")], &gpu)?;
-        out.column("y")?.as_slice::<f32>().map(drop)
-    })?;
-    let download_bytes_per_ns = bytes / (map - resident).max(bytes / 1e3);
+        let y = out.column("y")?;
+        crate::gpu::wait_idle()?;
+        let start = Instant::now();
+        y.as_slice::<f32>()?;
+        download_ns = download_ns.min(start.elapsed().as_nanos() as f64);
+    }
+    let download_bytes_per_ns = bytes / download_ns.max(1.0);
     // Arithmetic: chains long enough that the pass is compute-bound (one op per element
     // hides behind the memory read, which measured ~0 and made loop kernels look free).
     let cheap = fastest(3, &mut || select(&big, cheap_chain().sum()))?;
@@ -282,7 +293,7 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
         adapter: gpu_identity(&info),
         software: info.is_software(),
         roundtrip_ns,
-        upload_bytes_per_ns: upload_bytes_per_ns.min(1e6),
+        upload_bytes_per_ns,
         download_bytes_per_ns,
         read_bytes_per_ns,
         cheap_op_ns,

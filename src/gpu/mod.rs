@@ -236,6 +236,20 @@ pub(crate) fn upload(column: &Column) -> Result<()> {
     result.unwrap_or_else(|panic| Err(panic_error(panic)))
 }
 
+/// Blocks until the GPU has finished everything submitted so far (an upload's copy, say:
+/// [`Column::upload`] returns once the copy is queued). For timing transfers.
+pub(crate) fn wait_idle() -> Result<()> {
+    let gpu = context::get()
+        .map_err(|e| Error::BackendUnavailable(format!("no GPU to wait for: {e}")))?;
+    gpu.device
+        .poll(wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: Some(context::POLL_TIMEOUT),
+        })
+        .map(drop)
+        .map_err(|e| Error::Gpu(format!("waiting for the GPU to finish: {e}")))
+}
+
 /// A panic caught inside the GPU backend, as an error.
 pub(crate) fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
     let message = panic
