@@ -512,7 +512,8 @@ impl Column {
     /// counterpart of [`Column::fetch`], to pay for the upload at a chosen moment. Later GPU
     /// passes read the copy without moving bytes, and `auto` counts the column as already on
     /// the device when it chooses where a pass runs. The copy is shared with the column's
-    /// clones.
+    /// clones. It returns once the copy is queued (the GPU runs it before any later pass);
+    /// [`gpu::synchronize`](crate::gpu::synchronize) waits for it.
     ///
     /// Errors: [`Error::BackendUnavailable`] without a usable GPU; [`Error::Gpu`] when the
     /// upload fails (out of device memory, say).

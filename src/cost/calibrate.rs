@@ -263,7 +263,7 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
         let fresh = Column::from(host_values.clone());
         let start = Instant::now();
         fresh.upload()?;
-        crate::gpu::wait_idle()?;
+        crate::gpu::synchronize()?;
         upload_ns = upload_ns.min(start.elapsed().as_nanos() as f64);
     }
     let read_bytes_per_ns = bytes / (resident - warm_roundtrip).max(1.0);
@@ -274,7 +274,7 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     for _ in 0..3 {
         let out = big.select_with([(col("x") * 2.0).alias("y")], &gpu)?;
         let y = out.column("y")?;
-        crate::gpu::wait_idle()?;
+        crate::gpu::synchronize()?;
         let start = Instant::now();
         y.as_slice::<f32>()?;
         download_ns = download_ns.min(start.elapsed().as_nanos() as f64);

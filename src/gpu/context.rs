@@ -375,6 +375,11 @@ pub fn get() -> Result<Arc<Gpu>, String> {
         .clone()
 }
 
+/// The shared context if it has been created, without creating it.
+pub(crate) fn existing() -> Option<Arc<Gpu>> {
+    CONTEXT.get().and_then(|r| r.as_ref().ok().cloned())
+}
+
 fn device_type_rank(t: wgpu::DeviceType) -> u8 {
     match t {
         wgpu::DeviceType::DiscreteGpu => 0,

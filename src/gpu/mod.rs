@@ -236,11 +236,29 @@ pub(crate) fn upload(column: &Column) -> Result<()> {
     result.unwrap_or_else(|panic| Err(panic_error(panic)))
 }
 
-/// Blocks until the GPU has finished everything submitted so far (an upload's copy, say:
-/// [`Column::upload`] returns once the copy is queued). For timing transfers.
-pub(crate) fn wait_idle() -> Result<()> {
-    let gpu = context::get()
-        .map_err(|e| Error::BackendUnavailable(format!("no GPU to wait for: {e}")))?;
+/// Blocks until the GPU has finished all work swath gave it, like CuPy's
+/// `Device.synchronize()`. A pass whose results stay on the device (a map over resident
+/// columns) returns once it is queued, so a timing that stops without this measured only the
+/// queuing; a reduction or reading a column back waits by itself. Without a GPU, or before
+/// any GPU work, it returns at once.
+///
+/// ```
+/// use swath::prelude::*;
+/// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0, 3.0]))])?;
+/// if swath::gpu::available() {
+///     df.column("x")?.upload()?;
+///     let gpu = ExecOptions::new().backend(Backend::Gpu);
+///     let doubled = df.select_with([col("x") * 2.0], &gpu)?; // queued: stays on the device
+///     swath::gpu::synchronize()?; // now it has run
+///     assert_eq!(doubled.column("x")?.to_vec::<f32>()?, [2.0, 4.0, 6.0]);
+/// }
+/// swath::gpu::synchronize()?; // always fine to call
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn synchronize() -> Result<()> {
+    let Some(gpu) = context::existing() else {
+        return Ok(());
+    };
     gpu.device
         .poll(wgpu::PollType::Wait {
             submission_index: None,
