@@ -151,3 +151,27 @@ fn out_of_memory_in_a_download_is_an_error_and_a_retry_works() {
     let values: Vec<f32> = y.to_vec().expect("the retry downloads");
     assert_eq!(values[1999], 1999.0 * 2.0 + 1.0);
 }
+
+#[test]
+fn out_of_memory_with_idle_buffers_pooled_drops_them_and_retries() {
+    if !ready() {
+        return;
+    }
+    // Leave an idle buffer in the pool: a GPU result of a size no other test uses, dropped.
+    // The pass below needs a buffer of another such size, so it must allocate one.
+    let filler = frame(90_001, 1.0);
+    drop(
+        filler
+            .select_with([(col("x") * 3.0).alias("y")], &gpu_opts())
+            .expect("select"),
+    );
+    let df = frame(70_001, 0.5);
+    inject(Fault::OutOfMemoryWhilePooling);
+    let stats = run_and_check(&df);
+    assert_eq!(
+        (stats.gpu_passes, stats.failed),
+        (1, 0),
+        "the retry after dropping the idle buffers ran on the GPU: {stats:?}"
+    );
+    assert!(logged("dropped the idle buffers"), "the retry is logged");
+}

@@ -10,6 +10,9 @@
 //! - [`Fault::OutOfMemory`]: the next GPU buffer this thread asks for (a new one or a pooled
 //!   one) fails as out of memory, whether for an upload, a pass or a download (wgpu cannot be
 //!   made to run out on demand, so this one is simulated where wgpu's error would surface);
+//! - [`Fault::OutOfMemoryWhilePooling`]: the next new GPU buffer this thread creates while
+//!   the buffer pool holds idle buffers fails as out of memory (a device whose memory the
+//!   pool has filled), so the pool's drop-and-retry is exercised;
 //!
 //! and, process-wide, [`lose_device`] destroys the shared device for real (`Device::destroy`,
 //! which wgpu reports as a lost device): from then on every pass runs on the CPU, and columns
@@ -27,11 +30,13 @@ use crate::error::{Error, Result};
 pub enum Fault {
     ShaderValidation,
     OutOfMemory,
+    OutOfMemoryWhilePooling,
 }
 
 thread_local! {
     static SHADER: Cell<bool> = const { Cell::new(false) };
     static OOM: Cell<bool> = const { Cell::new(false) };
+    static OOM_WHILE_POOLING: Cell<bool> = const { Cell::new(false) };
     static MAX_BINDING: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
@@ -40,6 +45,7 @@ pub fn inject(fault: Fault) {
     match fault {
         Fault::ShaderValidation => SHADER.with(|c| c.set(true)),
         Fault::OutOfMemory => OOM.with(|c| c.set(true)),
+        Fault::OutOfMemoryWhilePooling => OOM_WHILE_POOLING.with(|c| c.set(true)),
     }
 }
 
@@ -47,6 +53,7 @@ pub fn inject(fault: Fault) {
 pub fn clear() {
     SHADER.with(|c| c.set(false));
     OOM.with(|c| c.set(false));
+    OOM_WHILE_POOLING.with(|c| c.set(false));
 }
 
 /// Whether a shader fault is armed (and disarms it).
@@ -62,6 +69,12 @@ pub(crate) fn check_alloc(bytes: u64) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Whether a new buffer must fail as out of memory, the pool holding `pooled` idle bytes
+/// (and disarms the fault when it fires).
+pub(crate) fn oom_while_pooling(pooled: u64) -> bool {
+    pooled > 0 && OOM_WHILE_POOLING.with(|c| c.replace(false))
 }
 
 /// Destroys the shared GPU device, as a driver reset or an unplugged GPU would: wgpu reports it

@@ -17,6 +17,7 @@ mod combine;
 pub mod context;
 #[doc(hidden)]
 pub mod faults;
+mod idle;
 mod pool;
 mod resident;
 mod run;

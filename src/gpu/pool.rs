@@ -13,14 +13,16 @@
 //! WebGPU orders everything on one queue, so a buffer may go back to the pool while work that
 //! uses it is still in flight: whatever the next user writes into it is ordered after.
 //!
-//! The pool holds at most [`MAX_POOLED_BYTES`] of idle buffers (and [`MAX_STAGING_BYTES`] of
-//! staging); beyond that, returned buffers are dropped (freed on the next poll).
+//! The pool holds at most [`MAX_POOLED_BYTES`] of idle buffers, dropping the longest idle to
+//! make room for one just returned, and [`MAX_STAGING_BYTES`] of staging (beyond that a
+//! returned staging buffer is dropped). Dropped buffers are freed on the next poll. An
+//! allocation that runs out of device memory drops every idle buffer and tries again.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::context::{Gpu, lock};
+use super::idle::Idle;
 use crate::error::{Error, Result};
 
 /// Bytes of idle buffers the pool keeps.
@@ -76,46 +78,44 @@ impl Staging {
     }
 }
 
-#[derive(Default)]
 pub struct Pool {
-    free: HashMap<(u32, u64), Vec<wgpu::Buffer>>,
-    bytes: u64,
+    idle: Idle<wgpu::Buffer>,
     staging: Vec<Staging>,
     staging_bytes: u64,
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Pool {
+            idle: Idle::new(MAX_POOLED_BYTES),
+            staging: Vec::new(),
+            staging_bytes: 0,
+        }
+    }
 }
 
 impl Pool {
     /// An idle buffer of the class of `bytes` with exactly `usage`, if one is pooled.
     pub fn take(&mut self, usage: wgpu::BufferUsages, bytes: u64) -> Option<wgpu::Buffer> {
-        let class = size_class(bytes);
-        let buffer = self.free.get_mut(&(usage.bits(), class))?.pop()?;
-        self.bytes -= class;
-        Some(buffer)
+        self.idle.take(usage.bits(), bytes)
     }
 
     /// Returns `buffer` (unmapped; pending work may still use it, see the module docs).
     pub fn give(&mut self, buffer: wgpu::Buffer) {
-        let class = buffer.size();
-        if class != size_class(class) || self.bytes + class > MAX_POOLED_BYTES {
-            return; // dropped
-        }
-        self.bytes += class;
-        self.free
-            .entry((buffer.usage().bits(), class))
-            .or_default()
-            .push(buffer);
+        self.idle.give(buffer);
     }
 
     pub fn pooled_bytes(&self) -> u64 {
-        self.bytes
+        self.idle.bytes()
     }
 
-    /// Forgets every idle buffer (after the device is lost they are useless).
-    pub fn clear(&mut self) {
-        self.free.clear();
-        self.bytes = 0;
+    /// Forgets every idle buffer (after the device is lost they are useless, and before an
+    /// allocation is retried they are in the way); returns how many were dropped.
+    pub fn clear(&mut self) -> usize {
+        let n = self.idle.clear() + self.staging.len();
         self.staging.clear();
         self.staging_bytes = 0;
+        n
     }
 
     /// The smallest idle staging buffer of at least `bytes`, preferring one already mapped.
@@ -137,20 +137,55 @@ impl Pool {
 }
 
 /// Creates a buffer inside an out-of-memory and a validation error scope, so a failed
-/// allocation is an error here rather than a log line later.
+/// allocation is an error here rather than a log line later. Out of memory with idle buffers
+/// pooled, it drops them and tries once more, as CuPy's memory pool does: memory the pool
+/// keeps for reuse must never be why an allocation fails.
 fn create(gpu: &Gpu, desc: &wgpu::BufferDescriptor<'_>) -> Result<wgpu::Buffer> {
+    match try_create(gpu, desc) {
+        Err((true, _)) if lock(&gpu.pool).clear() > 0 => {
+            log::warn!(
+                "out of GPU memory allocating {} bytes: dropped the idle buffers, trying again",
+                desc.size
+            );
+            // Dropped buffers are freed once the work that used them is done.
+            let _ = gpu.device.poll(wgpu::PollType::Wait {
+                submission_index: None,
+                timeout: Some(super::context::POLL_TIMEOUT),
+            });
+            try_create(gpu, desc).map_err(|(_, e)| e)
+        }
+        result => result.map_err(|(_, e)| e),
+    }
+}
+
+/// One allocation; the error says whether it was out of memory.
+fn try_create(
+    gpu: &Gpu,
+    desc: &wgpu::BufferDescriptor<'_>,
+) -> std::result::Result<wgpu::Buffer, (bool, Error)> {
+    if super::faults::oom_while_pooling(lock(&gpu.pool).pooled_bytes()) {
+        let e = format!(
+            "out of memory allocating a GPU buffer of {} bytes (injected)",
+            desc.size
+        );
+        return Err((true, Error::Gpu(e)));
+    }
     let device = &gpu.device;
     let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
     let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
     let buffer = device.create_buffer(desc);
     let oom_error = pollster::block_on(oom.pop());
     let validation_error = pollster::block_on(validation.pop());
-    match oom_error.or(validation_error) {
-        Some(e) => Err(Error::Gpu(format!(
+    let failed = |e: wgpu::Error| {
+        Error::Gpu(format!(
             "allocating a GPU buffer of {} bytes: {e}",
             desc.size
-        ))),
-        None => Ok(buffer),
+        ))
+    };
+    match (oom_error, validation_error) {
+        (Some(e), _) => Err((true, failed(e))),
+        (None, Some(e)) => Err((false, failed(e))),
+        (None, None) => Ok(buffer),
     }
 }
 
