@@ -883,6 +883,60 @@ fn nested_loops() {
     });
 }
 
+/// Parts of a body that read none of its loop's states are computed once, before the loop
+/// (src/plan/hoist.rs): the values stay right, including a part of an inner loop's body that
+/// reads an outer state (moved to just before the inner loop, inside the outer body), and
+/// the plan shows the row-index arithmetic outside the loop.
+#[test]
+fn parts_that_read_no_state_run_before_the_loop() {
+    let inner = iterate(40)
+        .state("t", lit(0i64))
+        .while_(state("t").lt(state("k") * lit(3) + col("m")))
+        .update("t", state("t") + (state("k") + lit(1)) * lit(2));
+    let outer = iterate(6)
+        .state("k", lit(0i64))
+        .state("acc", lit(0i64))
+        .update("k", state("k") + lit(1))
+        .update("acc", state("acc") + inner.get("t"));
+    let stepped = iterate(30)
+        .state("v", lit(0.0f32))
+        .while_(state("v").lt(col("a32").abs().sqrt().minimum(lit(50.0))))
+        .update(
+            "v",
+            state("v") + (row_index() % lit(7u32)).cast(DType::F32) + lit(0.5),
+        );
+    run("invariant-parts", |_| {
+        vec![
+            outer.get("acc"),
+            outer.get("k"),
+            stepped.get("v"),
+            stepped.iterations(),
+        ]
+    });
+
+    let schema = |name: &str| (name == "a32").then_some(DType::F32);
+    let plan =
+        swath::plan::lower(&[stepped.iterations()], 10, &schema, &|| "a32".into()).expect("plan");
+    let program = &plan.kernels[0].program;
+    let instrs = program.instrs();
+    let begin = instrs
+        .iter()
+        .position(|i| *i == swath::plan::ir::Instr::LoopBegin)
+        .expect("a loop");
+    let end = program.loop_end(begin).expect("its end");
+    let in_body = |want: fn(&swath::plan::ir::Instr) -> bool| instrs[begin..end].iter().any(want);
+    assert!(
+        !in_body(|i| matches!(
+            i,
+            swath::plan::ir::Instr::RowIndex
+                | swath::plan::ir::Instr::Cast(..)
+                | swath::plan::ir::Instr::Unary(..)
+                | swath::plan::ir::Instr::Load(_)
+        )),
+        "the body still computes what no state feeds: {instrs:?}"
+    );
+}
+
 #[test]
 fn nested_loop_values() {
     let m: Vec<i64> = (0..600).map(|i| i % 9).collect();

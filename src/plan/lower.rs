@@ -360,6 +360,19 @@ impl Lowerer<'_> {
             })?;
             inits.push(self.full(init, stage, dtype)?);
         }
+        // What the body computes the same at every step goes before the loop; lowering the
+        // body then finds it there (see hoist.rs).
+        self.types.enter_loop(spec, &info);
+        let hoisted = super::hoist::invariant_parts(spec)
+            .into_iter()
+            .try_for_each(|part| {
+                let dtype = self.types.info(part)?.dtype;
+                self.full(part, stage, dtype).map(drop)
+            });
+        if hoisted.is_err() {
+            self.types.exit_loop();
+        }
+        hoisted?;
         let begin = self.push(target, Instr::LoopBegin, DType::Bool);
         let states: Vec<Id> = inits
             .iter()
@@ -368,7 +381,6 @@ impl Lowerer<'_> {
             .collect();
         let first_body = begin + 1 + states.len();
 
-        self.types.enter_loop(spec, &info);
         let names = spec.states.iter().map(|s| s.name.clone());
         self.loop_scopes
             .push(names.zip(states.iter().copied()).collect());

@@ -3,6 +3,7 @@
 //! reduction results it needs. `explain` prints the same plan for people.
 
 mod explain;
+mod hoist;
 pub mod ir;
 mod lower;
 pub mod scalar;
