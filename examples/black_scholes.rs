@@ -25,18 +25,12 @@ fn normal_cdf(x: Expr) -> Expr {
         .otherwise(tail)
 }
 
-fn uniform(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            lo + (hi - lo) * ((z >> 11) as f64 / (1u64 << 53) as f64)
-        })
-        .collect()
+/// `rows` values in [lo, hi) from swath's counter-based generator, stream `stream` of 5 (the
+/// key of row i is 5i + stream, so the columns are independent).
+fn uniform(rows: usize, stream: u32, lo: f64, hi: f64) -> Result<Vec<f64>, Error> {
+    let key = row_index() * lit(5u32) + lit(stream);
+    let u = key.uniform().cast(DType::F64) * lit(hi - lo) + lit(lo);
+    Frame::with_rows(rows).select([u.alias("u")])?.values("u")
 }
 
 fn main() -> Result<(), Error> {
@@ -46,11 +40,11 @@ fn main() -> Result<(), Error> {
         .unwrap_or(10_000_000);
     // Row 0 is the textbook case S = K = 100, T = 1, r = 5%, sigma = 20%.
     let mut columns = [
-        ("s", uniform(rows, 1, 50.0, 150.0)),
-        ("k", uniform(rows, 2, 50.0, 150.0)),
-        ("t", uniform(rows, 3, 0.1, 2.0)),
-        ("r", uniform(rows, 4, 0.01, 0.08)),
-        ("sigma", uniform(rows, 5, 0.1, 0.6)),
+        ("s", uniform(rows, 0, 50.0, 150.0)?),
+        ("k", uniform(rows, 1, 50.0, 150.0)?),
+        ("t", uniform(rows, 2, 0.1, 2.0)?),
+        ("r", uniform(rows, 3, 0.01, 0.08)?),
+        ("sigma", uniform(rows, 4, 0.1, 0.6)?),
     ];
     for ((_, values), textbook) in columns.iter_mut().zip([100.0, 100.0, 1.0, 0.05, 0.2]) {
         values[0] = textbook;

@@ -299,23 +299,15 @@ pub fn regret(points: &[Point]) -> Vec<Regret> {
     out
 }
 
-/// Columns a, b, c of `rows` random f32 (fresh data, never constants).
+/// Columns a, b, c of `rows` random f32 in [0, 2) (fresh data, never constants), made by
+/// swath's own counter-based generator on the CPU: one stream per column.
 fn data(rows: usize) -> Result<Frame, Error> {
-    let column = |seed: u64| {
-        let mut state = seed;
-        let values: Vec<f32> = (0..rows)
-            .map(|_| {
-                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^= z >> 31;
-                2.0 * ((z >> 40) as f32 / (1u64 << 24) as f32)
-            })
-            .collect();
-        Column::from(values)
+    let column = |stream: u32| {
+        let key = swath::row_index() * lit(3u32) + lit(stream);
+        (key.uniform() * lit(2.0f32)).alias(["a", "b", "c"][stream as usize])
     };
-    Frame::new([("a", column(2)), ("b", column(3)), ("c", column(4))])
+    let cpu = ExecOptions::new().backend(Backend::Cpu);
+    Frame::with_rows(rows).select_with([column(0), column(1), column(2)], &cpu)
 }
 
 /// Ns of one select of `exprs` run with `options`, its inputs first put where `data` says
