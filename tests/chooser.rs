@@ -5,6 +5,7 @@ mod common;
 
 use swath::cost::{CpuCosts, GpuCosts, Situation, Way, Work, decide};
 use swath::options::Backend;
+use swath::prelude::{DType, Expr, col};
 
 /// Figures like the 2-core dev machine's.
 fn cpu() -> CpuCosts {
@@ -18,6 +19,7 @@ fn cpu() -> CpuCosts {
         cache_bytes: 2.0 * 1024.0 * 1024.0,
         cheap_op_ns: 0.1,
         heavy_op_ns: 5.0,
+        libm_op_ns: 40.0,
         pool_compute_speedup: 2.0,
     }
 }
@@ -57,6 +59,7 @@ fn sum_work(rows: f64) -> Work {
         bytes_out: 0.0,
         cheap_ops: 1.0,
         heavy_ops: 0.0,
+        libm_ops: 0.0,
     }
 }
 
@@ -67,6 +70,7 @@ fn heavy_work(rows: f64) -> Work {
         bytes_out: 4.0,
         cheap_ops: 2.0,
         heavy_ops: 2.0,
+        libm_ops: 0.0,
     }
 }
 
@@ -131,6 +135,7 @@ fn a_map_over_resident_inputs_counts_no_read_back() {
         bytes_out: 4.0,
         cheap_ops: 1.0,
         heavy_ops: 0.0,
+        libm_ops: 0.0,
     };
     let read_back = 64e6 * 4.0 / fast.download_bytes_per_ns;
     let upload = 64e6 * 4.0 / fast.upload_bytes_per_ns;
@@ -390,4 +395,42 @@ mod cache {
         let again = load_or_measure(&path).expect("load");
         assert_eq!(again.cpu.call_ns, 123_456.0);
     }
+}
+
+/// Transcendentals the CPU computes by a library call per element (every f64 one, and f32 ones
+/// without a vector polynomial) are costed at their own measured rate: the f64 pass of the
+/// Black-Scholes example was estimated 10x too fast when they counted as f32 sines.
+#[test]
+fn library_call_transcendentals_cost_their_own_rate() {
+    let work = |e: Expr, dtype: DType| {
+        let schema = move |name: &str| (name == "x").then_some(dtype);
+        let plan = swath::plan::lower(&[e], 100_000, &schema, &|| "x".into()).expect("plan");
+        Work::of(&plan.kernels[0])
+    };
+    let sin32 = work(col("x").sin(), DType::F32);
+    let sin64 = work(col("x").sin(), DType::F64);
+    let tan32 = work(col("x").tan(), DType::F32);
+    let pow64 = work(col("x").pow(col("x")), DType::F64);
+    assert_eq!((sin32.heavy_ops, sin32.libm_ops), (1.0, 0.0));
+    assert_eq!((sin64.heavy_ops, sin64.libm_ops), (0.0, 1.0));
+    assert_eq!((tan32.heavy_ops, tan32.libm_ops), (0.0, 1.0));
+    assert_eq!((pow64.heavy_ops, pow64.libm_ops), (0.0, 1.0));
+    let cpu = cpu();
+    let (f32_ns, f64_ns) = (cpu.serial_ns(&sin32), cpu.serial_ns(&sin64));
+    assert!(
+        f64_ns > 5.0 * f32_ns,
+        "f64 sin {f64_ns} ns vs f32 sin {f32_ns} ns with libm ops 8x the vector ones"
+    );
+    // A calibration from before the figure existed (0) costs them as vector ones.
+    let old = CpuCosts {
+        libm_op_ns: 0.0,
+        ..cpu
+    };
+    let as_vector = Work {
+        heavy_ops: 1.0,
+        libm_ops: 0.0,
+        ..sin64
+    };
+    assert_eq!(old.serial_ns(&sin64), old.serial_ns(&as_vector));
+    assert!(old.serial_ns(&sin64) * 5.0 < cpu.serial_ns(&sin64));
 }

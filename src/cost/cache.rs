@@ -185,6 +185,7 @@ fn load(path: &Path) -> std::result::Result<Calibration, String> {
         cpu.cached_read_bytes_per_ns,
         cpu.cheap_op_ns,
         cpu.heavy_op_ns,
+        cpu.libm_op_ns,
     ];
     if figures.iter().any(|v| !v.is_finite() || *v < 0.0)
         || cpu.read_bytes_per_ns <= 0.0

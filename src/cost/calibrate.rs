@@ -76,6 +76,11 @@ pub fn measure() -> Result<Calibration> {
     let (w, t) = time_pass(&compute, col("x").sin().sum(), isa, 1, 11)?;
     let heavy_op_ns =
         (((t - call_ns) / w.rows - w.cheap_ops * cheap_op_ns) / w.heavy_ops).max(1e-3);
+    // Library calls: an f64 sin and an f64 exp per row (a slow one and a fast one).
+    let x64 = || col("x").cast(crate::DType::F64);
+    let (w, t) = time_pass(&compute, (x64().sin() + x64().exp()).sum(), isa, 1, 11)?;
+    let libm_op_ns =
+        (((t - call_ns) / w.rows - w.cheap_ops * cheap_op_ns) / w.libm_ops).max(heavy_op_ns);
 
     let stream = probe_frame(STREAM_ROWS);
     let bytes = (STREAM_ROWS * 4) as f64;
@@ -107,6 +112,7 @@ pub fn measure() -> Result<Calibration> {
             cache_bytes,
             cheap_op_ns,
             heavy_op_ns,
+            libm_op_ns,
             pool_compute_speedup,
         },
     })

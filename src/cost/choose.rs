@@ -70,7 +70,7 @@ pub struct Choice {
 ///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
 ///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
 ///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6, pool_compute_speedup: 8.0,
-///     cheap_op_ns: 0.5, heavy_op_ns: 5.0,
+///     cheap_op_ns: 0.5, heavy_op_ns: 5.0, libm_op_ns: 20.0,
 /// };
 /// let small = Situation {
 ///     work: Work { rows: 1_000.0, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() },
@@ -156,7 +156,7 @@ fn best_cpu(e: &Estimates) -> (Way, f64) {
 ///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
 ///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
 ///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6, pool_compute_speedup: 8.0,
-///     cheap_op_ns: 0.5, heavy_op_ns: 5.0,
+///     cheap_op_ns: 0.5, heavy_op_ns: 5.0, libm_op_ns: 20.0,
 /// };
 /// let big = Situation {
 ///     work: Work { rows: 1e8, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() },

@@ -28,8 +28,12 @@ use crate::plan::ir::{Instr, Kernel};
 /// let plan = swath::plan::lower(&[(col("a") * col("b")).sin().sum()], 1000, &schema, &names)?;
 /// let w = Work::of(&plan.kernels[0]);
 /// assert_eq!((w.rows, w.bytes_in, w.bytes_out), (1000.0, 8.0, 0.0));
-/// assert_eq!(w.heavy_ops, 1.0); // the sin
+/// assert_eq!(w.heavy_ops, 1.0); // the sin: f32 sin is a vectorized polynomial
 /// assert!(w.cheap_ops >= 2.0); // the multiply and the sum's step
+/// let f64s = |name: &str| (name == "x").then_some(DType::F64);
+/// let plan = swath::plan::lower(&[col("x").sin().sum()], 1000, &f64s, &|| "x".into())?;
+/// let w = Work::of(&plan.kernels[0]);
+/// assert_eq!((w.heavy_ops, w.libm_ops), (0.0, 1.0)); // f64 sin: one library call per row
 /// # Ok::<(), swath::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -42,8 +46,14 @@ pub struct Work {
     pub bytes_out: f64,
     /// Cheap ops per row (arithmetic, comparisons, casts, selects, reduction steps).
     pub cheap_ops: f64,
-    /// Transcendental ops per row (sin, exp, pow ...).
+    /// Vectorized transcendental ops per row: f32 exp, ln, sin and cos (swath's own
+    /// polynomials, several per instruction on the CPU).
     pub heavy_ops: f64,
+    /// Transcendental ops per row that the CPU computes by a library call per element: every
+    /// f64 one, the other f32 ones (tan, pow, cbrt ...). An f64 sin costs ~10x an f32 one;
+    /// counted with the f32 ones, the Black-Scholes example's f64 pass was estimated 10x too
+    /// fast.
+    pub libm_ops: f64,
 }
 
 impl Work {
@@ -71,14 +81,17 @@ impl Work {
                     w.bytes_in += program.dtype(id).size_of() as f64;
                 }
                 Instr::Unary(op, _) if op.kind() == UnaryKind::Float => {
-                    // sqrt is a vector instruction, the rest are library calls.
-                    if *op == crate::ops::UnaryOp::Sqrt {
-                        w.cheap_ops += 2.0 * times
-                    } else {
-                        w.heavy_ops += times
+                    use crate::ops::UnaryOp::{Cos, Exp, Ln, Sin, Sqrt};
+                    // sqrt is a vector instruction; f32 exp, ln, sin and cos are vectorized
+                    // polynomials; the rest are library calls.
+                    let f32 = program.dtype(id) == crate::DType::F32;
+                    match op {
+                        Sqrt => w.cheap_ops += 2.0 * times,
+                        Exp | Ln | Sin | Cos if f32 => w.heavy_ops += times,
+                        _ => w.libm_ops += times,
                     }
                 }
-                Instr::Binary(BinaryOp::Pow | BinaryOp::Atan2, _, _) => w.heavy_ops += 1.5 * times,
+                Instr::Binary(BinaryOp::Pow | BinaryOp::Atan2, _, _) => w.libm_ops += times,
                 Instr::Unary(..)
                 | Instr::Binary(..)
                 | Instr::Select(..)
@@ -120,6 +133,7 @@ impl Work {
 ///     cache_bytes: 2.0 * 1024.0 * 1024.0,
 ///     cheap_op_ns: 0.1,
 ///     heavy_op_ns: 0.7,
+///     libm_op_ns: 7.0,
 ///     pool_compute_speedup: 2.0,
 /// };
 /// let sum = |rows: f64| Work { rows, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() };
@@ -148,8 +162,12 @@ pub struct CpuCosts {
     pub cache_bytes: f64,
     /// ns per element of one cheap op on one thread.
     pub cheap_op_ns: f64,
-    /// ns per element of one transcendental op on one thread.
+    /// ns per element of one vectorized transcendental op ([`Work::heavy_ops`]) on one thread.
     pub heavy_op_ns: f64,
+    /// ns per element of one transcendental computed by a library call ([`Work::libm_ops`])
+    /// on one thread (0: not measured, taken as `heavy_op_ns`).
+    #[serde(default)]
+    pub libm_op_ns: f64,
     /// How many times faster the whole pool computes than one thread: below `threads` where
     /// threads share cores (SMT) or clocks drop as more cores work (0: not measured, taken
     /// as `threads`).
@@ -159,7 +177,15 @@ pub struct CpuCosts {
 
 impl CpuCosts {
     fn compute_ns(&self, w: &Work) -> f64 {
-        w.rows * (w.cheap_ops * self.cheap_op_ns + w.heavy_ops * self.heavy_op_ns)
+        let libm_op_ns = if self.libm_op_ns > 0.0 {
+            self.libm_op_ns
+        } else {
+            self.heavy_op_ns
+        };
+        w.rows
+            * (w.cheap_ops * self.cheap_op_ns
+                + w.heavy_ops * self.heavy_op_ns
+                + w.libm_ops * libm_op_ns)
     }
 
     /// Estimated ns on the calling thread (see [`CpuCosts`] for an example).
@@ -254,7 +280,10 @@ impl GpuCosts {
             + w.rows * upload / self.upload_bytes_per_ns
             + w.rows * download / self.download_bytes_per_ns
             + w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns
-            + w.rows * (w.cheap_ops * self.cheap_op_ns + w.heavy_ops * self.heavy_op_ns)
+            // Every transcendental is a native instruction or a short polynomial on a GPU.
+            + w.rows
+                * (w.cheap_ops * self.cheap_op_ns
+                    + (w.heavy_ops + w.libm_ops) * self.heavy_op_ns)
     }
 }
 
@@ -266,7 +295,8 @@ impl GpuCosts {
 /// let cpu = CpuCosts {
 ///     call_ns: 300.0, pool_ns: 10_000.0, threads: 2, read_bytes_per_ns: 10.0,
 ///     pool_read_bytes_per_ns: 18.0, cached_read_bytes_per_ns: 30.0,
-///     cache_bytes: 2097152.0, cheap_op_ns: 0.1, heavy_op_ns: 0.7, pool_compute_speedup: 2.0,
+///     cache_bytes: 2097152.0, cheap_op_ns: 0.1, heavy_op_ns: 0.7, libm_op_ns: 7.0,
+///     pool_compute_speedup: 2.0,
 /// };
 /// // A machine that was looked at for a GPU and has none.
 /// let cal = Calibration { fingerprint: swath::cost::fingerprint(), cpu, gpu: None, gpu_probed: true };

@@ -282,6 +282,7 @@ fn info() -> Result<(), Error> {
                 bytes_out: 0.0,
                 cheap_ops: cheap,
                 heavy_ops: heavy,
+                libm_ops: 0.0,
             };
             let situation = swath::cost::Situation {
                 work,
@@ -335,8 +336,9 @@ fn calibration_table(c: &swath::cost::Calibration) -> String {
             (cpu.cache_bytes / 1024.0) as u64
         ),
         format!(
-            "  cpu cheap op: {:.3} ns/element, transcendental: {:.2} ns/element",
-            cpu.cheap_op_ns, cpu.heavy_op_ns
+            "  cpu cheap op: {:.3} ns/element, transcendental: {:.2} ns/element vectorized \
+             (f32 exp, ln, sin, cos), {:.2} as a library call (the rest, and every f64 one)",
+            cpu.cheap_op_ns, cpu.heavy_op_ns, cpu.libm_op_ns
         ),
         format!(
             "  cpu pool computes {:.1}x as fast as one thread ({} threads)",
