@@ -303,6 +303,7 @@ pub fn ensure(gpu: &Gpu, column: &Column) -> Result<Arc<DeviceColumn>> {
             });
         encoder.copy_buffer_to_buffer(&staging.buffer, 0, &buffer, offset, n);
         gpu.queue.submit([encoder.finish()]);
+        super::note_unwaited();
         staging.remap(gpu);
         offset += n;
     }

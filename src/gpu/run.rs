@@ -532,6 +532,7 @@ fn run_scoped(
         }
         None => {
             // Nothing to wait for; a non-blocking poll still frees what finished work held.
+            super::note_unwaited();
             let _ = gpu.device.poll(wgpu::PollType::Poll);
             combine::finish(kernel, shader, &[], 0)
         }
