@@ -434,3 +434,36 @@ fn library_call_transcendentals_cost_their_own_rate() {
     assert_eq!(old.serial_ns(&sin64), old.serial_ns(&as_vector));
     assert!(old.serial_ns(&sin64) * 5.0 < cpu.serial_ns(&sin64));
 }
+
+/// A pass the GPU wins on its estimate but cannot run (an f64 sine: Vulkan has no f64
+/// transcendentals) is decided among the CPU ways, and `explain` says why. The same loop
+/// without the sine shows the GPU would have won (on lavapipe `auto` sends per-row loops
+/// to the GPU, whose compiled shader beats the CPU's interpreter).
+#[test]
+fn a_pass_the_gpu_cannot_run_is_not_chosen_for_it() {
+    use swath::prelude::*;
+    if !common::gpu_present() {
+        return;
+    }
+    let halvings = iterate(200)
+        .state("v", row_index().cast(DType::F64) + lit(1.0))
+        .while_(state("v").gt_eq(lit(1.0)))
+        .update("v", state("v") * lit(0.5) - lit(0.25))
+        .get("v");
+    let frame = Frame::with_rows(300_000);
+    let choice = |e: Expr| -> String {
+        let text = frame.explain([e]).expect("explain");
+        let line = text.lines().find(|l| l.contains("choice:")).unwrap_or("");
+        line.to_string()
+    };
+    let runnable = choice(halvings.clone().alias("v"));
+    assert!(
+        runnable.contains("choice: gpu"),
+        "the control must go to the GPU: {runnable}"
+    );
+    let not_runnable = choice(halvings.sin().alias("v"));
+    assert!(
+        !not_runnable.contains("choice: gpu") && not_runnable.contains("not the GPU"),
+        "{not_runnable}"
+    );
+}

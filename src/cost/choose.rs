@@ -310,7 +310,7 @@ fn choose_among(
     let worth_asking =
         consider_gpu && backend == Backend::Auto && cpu.serial_ns(&work) > GPU_WORTH_ASKING_NS;
     let gpu = if worth_asking { gpu_costs()? } else { None };
-    let situation = Situation {
+    let mut situation = Situation {
         work,
         resident,
         chunks,
@@ -319,11 +319,27 @@ fn choose_among(
         cpu,
         gpu,
     };
-    let (way, estimates, reason) = if explain {
-        decide(&situation)
-    } else {
-        (rule(&situation).0, Vec::new(), String::new())
+    let settle = |s: &Situation<'_>| {
+        if explain {
+            decide(s)
+        } else {
+            (rule(s).0, Vec::new(), String::new())
+        }
     };
+    let (mut way, mut estimates, mut reason) = settle(&situation);
+    // Asked only once the GPU wins (it generates the shader): a pass the device cannot run
+    // (f64 transcendentals, which Vulkan lacks; f64 or i64 on a device without them) is
+    // decided among the CPU ways, so `explain` shows what really runs.
+    if way == Way::Gpu
+        && backend == Backend::Auto
+        && let Err(why) = crate::gpu::support(kernel)
+    {
+        situation.gpu = None;
+        (way, estimates, reason) = settle(&situation);
+        if explain {
+            reason = format!("{reason}; not the GPU: {why}");
+        }
+    }
     let cpu_threads = match way {
         Way::CpuPool => threads,
         Way::Cpu1 => 1,

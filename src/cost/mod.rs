@@ -280,7 +280,8 @@ impl GpuCosts {
             + w.rows * upload / self.upload_bytes_per_ns
             + w.rows * download / self.download_bytes_per_ns
             + w.rows * (w.bytes_in + w.bytes_out) / self.read_bytes_per_ns
-            // Every transcendental is a native instruction or a short polynomial on a GPU.
+            // On a GPU every f32 transcendental is a native instruction or a short polynomial
+            // (f64 ones it cannot run at all: the chooser checks before it picks the GPU).
             + w.rows
                 * (w.cheap_ops * self.cheap_op_ns
                     + (w.heavy_ops + w.libm_ops) * self.heavy_op_ns)

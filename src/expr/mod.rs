@@ -150,6 +150,27 @@ macro_rules! reduce_methods {
 // `not` and `eq` mirror Polars' method names; `!expr` works too (ops::Not is implemented).
 #[allow(clippy::should_implement_trait)]
 impl Expr {
+    /// The node's operands, in order: none for a leaf, and none for a loop (its initial
+    /// values, condition and updates live in its [`LoopSpec`], in scopes of their own).
+    pub(crate) fn operands(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Column(_)
+            | Expr::Literal(_)
+            | Expr::RowIndex
+            | Expr::LoopState(_)
+            | Expr::Loop(..) => Vec::new(),
+            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => {
+                vec![a]
+            }
+            Expr::Binary(_, a, b) => vec![a, b],
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
+        }
+    }
+
     unary_methods! {
         /// Absolute value (wrapping for the most negative integer).
         ///

@@ -71,10 +71,11 @@ pub(crate) fn check_alloc(bytes: u64) -> Result<()> {
     Ok(())
 }
 
-/// Whether a new buffer must fail as out of memory, the pool holding `pooled` idle bytes
-/// (and disarms the fault when it fires).
-pub(crate) fn oom_while_pooling(pooled: u64) -> bool {
-    pooled > 0 && OOM_WHILE_POOLING.with(|c| c.replace(false))
+/// Whether a new buffer must fail as out of memory, `pooled` giving the pool's idle bytes
+/// (asked only while the fault is armed: it takes the pool's lock); disarms the fault when
+/// it fires.
+pub(crate) fn oom_while_pooling(pooled: impl FnOnce() -> u64) -> bool {
+    OOM_WHILE_POOLING.with(|c| c.get() && pooled() > 0 && c.replace(false))
 }
 
 /// Destroys the shared GPU device, as a driver reset or an unplugged GPU would: wgpu reports it

@@ -274,6 +274,15 @@ pub fn synchronize() -> Result<()> {
     let Some(gpu) = context::existing() else {
         return Ok(());
     };
+    if gpu.is_lost() {
+        return Err(Error::Gpu("the GPU device was lost".into()));
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wait_all(&gpu)));
+    result.unwrap_or_else(|panic| Err(panic_error(panic)))
+}
+
+/// Waits (up to the poll timeout) for everything submitted to `gpu`.
+pub(crate) fn wait_all(gpu: &context::Gpu) -> Result<()> {
     gpu.device
         .poll(wgpu::PollType::Wait {
             submission_index: None,

@@ -148,10 +148,7 @@ fn create(gpu: &Gpu, desc: &wgpu::BufferDescriptor<'_>) -> Result<wgpu::Buffer> 
                 desc.size
             );
             // Dropped buffers are freed once the work that used them is done.
-            let _ = gpu.device.poll(wgpu::PollType::Wait {
-                submission_index: None,
-                timeout: Some(super::context::POLL_TIMEOUT),
-            });
+            let _ = super::wait_all(gpu);
             try_create(gpu, desc).map_err(|(_, e)| e)
         }
         result => result.map_err(|(_, e)| e),
@@ -163,7 +160,7 @@ fn try_create(
     gpu: &Gpu,
     desc: &wgpu::BufferDescriptor<'_>,
 ) -> std::result::Result<wgpu::Buffer, (bool, Error)> {
-    if super::faults::oom_while_pooling(lock(&gpu.pool).pooled_bytes()) {
+    if super::faults::oom_while_pooling(|| lock(&gpu.pool).pooled_bytes()) {
         let e = format!(
             "out of memory allocating a GPU buffer of {} bytes (injected)",
             desc.size

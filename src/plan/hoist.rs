@@ -29,21 +29,13 @@ pub(super) fn invariant_parts(spec: &LoopSpec) -> Vec<&Expr> {
 /// Whether `e` reads none of the states in `names`; the largest invariant parts of a
 /// variant `e` are added to `parts`.
 fn invariant<'e>(e: &'e Expr, names: &[&str], parts: &mut Vec<&'e Expr>) -> bool {
-    let children: Vec<&'e Expr> = match e {
+    match e {
         Expr::LoopState(name) => return !names.contains(&name.as_str()),
-        Expr::Column(_) | Expr::Literal(_) | Expr::RowIndex => return true,
         // A nested loop is lowered in its own place, with its own scope.
         Expr::Loop(..) => return false,
-        Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => {
-            vec![&**a]
-        }
-        Expr::Binary(_, a, b) => vec![&**a, &**b],
-        Expr::Select {
-            cond,
-            then,
-            otherwise,
-        } => vec![&**cond, &**then, &**otherwise],
-    };
+        _ => {}
+    }
+    let children = e.operands();
     let flags: Vec<bool> = children
         .iter()
         .map(|c| invariant(c, names, parts))
@@ -71,14 +63,8 @@ fn keep_if_worth<'e>(e: &'e Expr, parts: &mut Vec<&'e Expr>) {
 fn varies_by_row(e: &Expr) -> bool {
     match e {
         Expr::Column(_) | Expr::RowIndex | Expr::LoopState(_) | Expr::Loop(..) => true,
-        Expr::Literal(_) | Expr::Reduce(..) => false,
-        Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Alias(a, _) => varies_by_row(a),
-        Expr::Binary(_, a, b) => varies_by_row(a) || varies_by_row(b),
-        Expr::Select {
-            cond,
-            then,
-            otherwise,
-        } => varies_by_row(cond) || varies_by_row(then) || varies_by_row(otherwise),
+        Expr::Reduce(..) => false,
+        _ => e.operands().into_iter().any(varies_by_row),
     }
 }
 

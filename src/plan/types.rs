@@ -391,21 +391,12 @@ impl<'a> Inference<'a> {
 fn mentions_state(e: &Expr) -> bool {
     match e {
         Expr::LoopState(_) => true,
-        Expr::Column(_) | Expr::Literal(_) | Expr::RowIndex => false,
-        Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => {
-            mentions_state(a)
-        }
-        Expr::Binary(_, a, b) => mentions_state(a) || mentions_state(b),
-        Expr::Select {
-            cond,
-            then,
-            otherwise,
-        } => mentions_state(cond) || mentions_state(then) || mentions_state(otherwise),
         Expr::Loop(spec, _) => {
             spec.states.iter().any(|s| {
                 s.init.as_ref().is_some_and(mentions_state)
                     || s.update.as_ref().is_some_and(mentions_state)
             }) || spec.cond.as_ref().is_some_and(mentions_state)
         }
+        _ => e.operands().into_iter().any(mentions_state),
     }
 }
