@@ -54,6 +54,15 @@ pub fn measure() -> Result<Calibration> {
         compute_times.push((serial, pooled));
     }
 
+    // Streaming, also before the hand-off probe (after it, one sweep calibrated the pool at
+    // 24.7 GB/s where it streams 36-38). A plain sum is memory-bound: its time is the
+    // streaming rate (the model takes the larger of memory and arithmetic, so nothing is
+    // subtracted).
+    let stream = probe_frame(STREAM_ROWS);
+    let bytes = (STREAM_ROWS * 4) as f64;
+    let (_, t1) = time_pass(&stream, col("x").sum(), isa, 1, 5)?;
+    let (_, tp) = time_pass(&stream, col("x").sum(), isa, threads, 5)?;
+
     // The hand-off is timed with the pool's workers asleep (a pause before each run), as
     // they are when a pass follows other work: timed back to back, a worker still awake from
     // the previous run made it look ~10x cheaper than it is, and 2-chunk passes went to the
@@ -82,13 +91,7 @@ pub fn measure() -> Result<Calibration> {
     let libm_op_ns =
         (((t - call_ns) / w.rows - w.cheap_ops * cheap_op_ns) / w.libm_ops).max(heavy_op_ns);
 
-    let stream = probe_frame(STREAM_ROWS);
-    let bytes = (STREAM_ROWS * 4) as f64;
-    // A plain sum is memory-bound: its time is the streaming rate (the model takes the larger
-    // of memory and arithmetic, so nothing is subtracted).
-    let (_, t1) = time_pass(&stream, col("x").sum(), isa, 1, 5)?;
     let read_bytes_per_ns = bytes / (t1 - call_ns).max(1.0);
-    let (_, tp) = time_pass(&stream, col("x").sum(), isa, threads, 5)?;
     let pool_read_bytes_per_ns = bytes / (tp - call_ns - pool_ns).max(1.0);
 
     // The calling core's cache: a sum over half of it, repeated, reads from cache.
