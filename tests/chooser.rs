@@ -467,3 +467,27 @@ fn a_pass_the_gpu_cannot_run_is_not_chosen_for_it() {
         "{not_runnable}"
     );
 }
+
+/// The pool's estimate follows the busiest thread, which takes whole chunks: at 102,400 rows
+/// (one full 65,536-row chunk and one partial) on two threads, 64% of the rows, not half.
+#[test]
+fn the_pool_estimate_follows_the_thread_with_the_full_chunk() {
+    let cpu = cpu();
+    let rows = 102_400.0;
+    let compute_bound = Work {
+        rows,
+        cheap_ops: 100.0,
+        ..Work::default()
+    };
+    let compute = rows * 100.0 * cpu.cheap_op_ns;
+    let expected = cpu.call_ns + cpu.pool_ns + 65_536.0 / rows * compute;
+    let got = cpu.pool_ns(&compute_bound, 2);
+    assert!((got - expected).abs() < 1.0, "{got} vs {expected}");
+    // Four equal chunks on two threads: exactly half each.
+    let even = Work {
+        rows: 4.0 * 65_536.0,
+        ..compute_bound
+    };
+    let half = cpu.call_ns + cpu.pool_ns + 0.5 * even.rows * 100.0 * cpu.cheap_op_ns;
+    assert!((cpu.pool_ns(&even, 2) - half).abs() < 1.0);
+}

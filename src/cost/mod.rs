@@ -212,7 +212,10 @@ impl CpuCosts {
             .min(self.pool_read_bytes_per_ns * threads / self.threads.max(1) as f64);
         let bw = bw.max(self.read_bytes_per_ns);
         let chunks = (w.rows / crate::cpu::CHUNK as f64).ceil().max(1.0);
-        let busiest = (chunks / threads).ceil() / chunks;
+        // The busiest thread's share of the rows: whole chunks, the last one partial (at
+        // 102,400 rows on two threads one thread takes 65,536 of them, not half).
+        let chunk = crate::cpu::CHUNK as f64;
+        let busiest = ((chunks / threads).ceil() * chunk).min(w.rows) / w.rows.max(1.0);
         let memory = busiest * threads * w.rows * (w.bytes_in + w.bytes_out) / bw;
         // Each busy thread computes at one thread's speed until more threads are busy than
         // the measured speedup allows (shared cores, lower clocks); then they slow alike.
