@@ -327,31 +327,31 @@ fn choose_among(
         }
     };
     let (mut way, mut estimates, mut reason) = settle(&situation);
-    // Asked only once the GPU wins (it generates the shader): a pass the device cannot run
-    // (f64 transcendentals, which Vulkan lacks; f64 or i64 on a device without them) is
-    // decided among the CPU ways, so `explain` shows what really runs.
-    if way == Way::Gpu
+    // The CPU way a GPU pass falls back to, should the device not run it: the better CPU
+    // way by the same rule.
+    let cpu_only = Situation {
+        gpu: None,
+        backend: Backend::Auto,
+        ..situation.clone()
+    };
+    let fallback = rule(&cpu_only).0;
+    // `explain` asks whether the device can run the pass once the GPU wins (it generates
+    // the shader): one it cannot (f64 transcendentals, which Vulkan lacks; f64 or i64 on a
+    // device without them) is shown decided among the CPU ways, as it will run. Execution
+    // skips the question: the GPU attempt finds out by itself and runs `fallback`, the
+    // same way, without generating the shader twice.
+    if explain
+        && way == Way::Gpu
         && backend == Backend::Auto
         && let Err(why) = crate::gpu::support(kernel)
     {
         situation.gpu = None;
         (way, estimates, reason) = settle(&situation);
-        if explain {
-            reason = format!("{reason}; not the GPU: {why}");
-        }
+        reason = format!("{reason}; not the GPU: {why}");
     }
-    let cpu_threads = match way {
-        Way::CpuPool => threads,
-        Way::Cpu1 => 1,
-        // The fallback should the GPU not run the pass: the better CPU way.
-        Way::Gpu => {
-            let pool = (threads > 1 && chunks > 1).then(|| cpu.pool_ns(&work, threads));
-            if pool.is_some_and(|p| p < cpu.serial_ns(&work)) {
-                threads
-            } else {
-                1
-            }
-        }
+    let cpu_threads = match (way, fallback) {
+        (Way::CpuPool, _) | (Way::Gpu, Way::CpuPool) => threads,
+        _ => 1,
     };
     let schedule = Schedule {
         isa,
