@@ -257,6 +257,41 @@ fn main() {
         bytes,
     );
 
+    // A map into a new column: the hand loop collects into a fresh Vec, as Rust code would, so
+    // both pay for first touching the output's pages (swath advises huge pages for it).
+    let map = || (col("a") * col("b") + col("c")).alias("y");
+    let bytes = FUSED_ROWS * 16;
+    add(
+        "map_16m",
+        "hand_loop_1t",
+        median_ns(15, || {
+            let y: Vec<f32> = a
+                .iter()
+                .zip(b)
+                .zip(c)
+                .map(|((&a, &b), &c)| a * b + c)
+                .collect();
+            black_box(y);
+        }),
+        bytes,
+    );
+    add(
+        "map_16m",
+        "swath_1t",
+        median_ns(15, || {
+            let _ = black_box(df.select_with([map()], &one));
+        }),
+        bytes,
+    );
+    add(
+        "map_16m",
+        "swath_2t",
+        median_ns(15, || {
+            let _ = black_box(df.select_with([map()], &two));
+        }),
+        bytes,
+    );
+
     // Per-row loops: swath steps blocks of rows together (masked, like SIMD lanes); the
     // hand loop runs each pixel alone. Both must count the same steps, so swath is forced onto
     // the CPU: `auto` may pick a GPU (lavapipe wins this one), whose f32 rounding differs.

@@ -37,6 +37,7 @@ pub mod error;
 pub mod expr;
 pub mod frame;
 pub mod gpu;
+mod hugepages;
 pub mod io;
 pub mod ops;
 pub mod options;

@@ -61,9 +61,10 @@ macro_rules! cpu_elem {
 cpu_elem!(bool => Bool, i32 => I32, i64 => I64, u32 => U32, f32 => F32, f64 => F64);
 
 impl Buf {
-    /// `len` default values of `dtype`.
+    /// `len` default values of `dtype` (zero, so a large buffer is untouched memory, advised
+    /// to use huge pages).
     pub fn zeroed(dtype: DType, len: usize) -> Buf {
-        crate::with_dtype!(dtype, T => T::new_buf(vec![T::default(); len]))
+        crate::with_dtype!(dtype, T => T::new_buf(crate::hugepages::zeroed_vec(len)))
     }
 
     /// `len` copies of `value` (which has dtype `dtype`; null fills with the default).

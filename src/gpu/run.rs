@@ -166,7 +166,7 @@ fn pipeline(gpu: &Gpu, shader: &Shader) -> Result<Arc<Pipeline>> {
 /// Copies `bytes` (any alignment) into a new `Vec<T>`.
 fn read_vec<T: bytemuck::Pod + Default>(bytes: &[u8]) -> Vec<T> {
     let n = bytes.len() / std::mem::size_of::<T>();
-    let mut v = vec![T::default(); n];
+    let mut v: Vec<T> = crate::hugepages::zeroed_vec(n);
     bytemuck::cast_slice_mut::<T, u8>(&mut v)
         .copy_from_slice(&bytes[..n * std::mem::size_of::<T>()]);
     v
