@@ -292,6 +292,36 @@ fn main() {
         bytes,
     );
 
+    // Filters keeping about half and about 1% of the rows (`a` is uniform on [0, 2)) of all
+    // three columns. The hand loop is what Rust code would write: a mask, then each column
+    // collected through it.
+    for (group, below) in [("filter_half_16m", 1.0f32), ("filter_1pct_16m", 0.02)] {
+        let bytes = FUSED_ROWS * 12;
+        add(
+            group,
+            "hand_loop_1t",
+            median_ns(9, || {
+                let keep: Vec<bool> = a.iter().map(|&x| x < below).collect();
+                let kept: Vec<Vec<f32>> = [a, b, c]
+                    .iter()
+                    .map(|v| v.iter().zip(&keep).filter(|p| *p.1).map(|p| *p.0).collect())
+                    .collect();
+                black_box(kept);
+            }),
+            bytes,
+        );
+        for (name, options) in [("swath_1t", &one), ("swath_2t", &two)] {
+            add(
+                group,
+                name,
+                median_ns(9, || {
+                    let _ = black_box(df.filter_with(col("a").lt(lit(below)), options));
+                }),
+                bytes,
+            );
+        }
+    }
+
     // Per-row loops: swath steps blocks of rows together (masked, like SIMD lanes); the
     // hand loop runs each pixel alone. Both must count the same steps, so swath is forced onto
     // the CPU: `auto` may pick a GPU (lavapipe wins this one), whose f32 rounding differs.

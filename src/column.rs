@@ -711,15 +711,9 @@ impl Column {
         }
     }
 
-    /// Rows where `mask` is true, in order (downloading the values first if needed).
-    pub(crate) fn gather_mask(&self, mask: &[bool]) -> Result<Column> {
-        let source = self.data()?;
-        let data = crate::with_dtype!(self.dtype(), T => {
-            let values = T::slice(source).unwrap_or(&[]);
-            let kept: Vec<T> =
-                values.iter().zip(mask).filter(|(_, keep)| **keep).map(|(v, _)| *v).collect();
-            T::wrap(Arc::new(kept))
-        });
+    /// This column's validity carried over to `data`, the rows of it that `mask`
+    /// keeps (a filter's gather).
+    pub(crate) fn with_kept_rows(&self, data: ColumnData, mask: &[bool]) -> Column {
         let validity = self.inner.validity.as_ref().map(|v| {
             let kept: Vec<bool> = (0..self.len())
                 .filter(|&r| mask.get(r) == Some(&true))
@@ -733,7 +727,7 @@ impl Column {
             }
             Arc::new(bitmap)
         });
-        Ok(Column::with_validity(data, validity))
+        Column::with_validity(data, validity)
     }
 }
 

@@ -315,19 +315,42 @@ impl Frame {
                 message: format!("a filter needs a bool expression, not {}", mask.dtype()),
             });
         }
-        let keep: Vec<bool> = if mask.len() == self.height {
-            mask.to_vec::<bool>()?
-        } else {
+        let keep: std::borrow::Cow<'_, [bool]> = if mask.len() == self.height {
+            mask.as_slice::<bool>()?.into()
+        } else if mask.get(0) == Ok(Scalar::Bool(true)) {
             // A single value (a reduction, or a literal) keeps all rows or none.
-            vec![mask.get(0) == Ok(Scalar::Bool(true)); self.height]
+            return Ok(self.clone());
+        } else {
+            vec![false; self.height].into()
         };
-        let height = keep.iter().filter(|k| **k).count();
+        let bytes_per_row = self
+            .columns
+            .iter()
+            .map(|(_, c)| c.dtype().size_of() as f64)
+            .sum();
+        let selection = filter::Selection::new(&keep, bytes_per_row, options)?;
+        if selection.height() == self.height {
+            // Every row kept: the columns are shared, not copied.
+            return Ok(self.clone());
+        }
+        // Columns a GPU pass left on the device are downloaded here (once; the column keeps
+        // them).
+        let sources: Vec<&crate::column::ColumnData> = self
+            .columns
+            .iter()
+            .map(|(_, c)| c.data())
+            .collect::<Result<_>>()?;
+        let kept = selection.gather(&sources)?;
         let columns = self
             .columns
             .iter()
-            .map(|(n, c)| Ok((n.clone(), c.gather_mask(&keep)?)))
-            .collect::<Result<_>>()?;
-        Ok(Frame { columns, height })
+            .zip(kept)
+            .map(|((n, c), data)| (n.clone(), c.with_kept_rows(data, selection.mask())))
+            .collect();
+        Ok(Frame {
+            columns,
+            height: selection.height(),
+        })
     }
 
     /// How `select(exprs)` would run: its passes, fused ops, outputs and backend decisions.
@@ -382,3 +405,4 @@ fn broadcast(column: &Column, height: usize) -> Column {
 }
 
 mod display;
+pub(crate) mod filter;

@@ -18,6 +18,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUM_ROWS = 64 << 20
 FUSED_ROWS = 16 << 20
+GROUPS = ("sum_64m", "fused_16m", "filter_half_16m", "filter_1pct_16m")
 
 
 def random_f32(n, seed, lo, hi):
@@ -52,7 +53,7 @@ def swath_rows():
 def main():
     rows = []
     for r in swath_rows():
-        if r["group"] in ("sum_64m", "fused_16m"):
+        if r["group"] in GROUPS:
             rows.append((r["group"], "swath " + r["name"], r["median_ns"], r["bytes"]))
 
     import numexpr
@@ -76,11 +77,15 @@ def main():
     rows.append(("fused_16m", "numexpr", median_ns(9, lambda: numexpr.evaluate("sum(sqrt(a*bb+c))", local_dict=env)), b))
     rows.append(("fused_16m", "polars lazy", median_ns(9, lambda: df.lazy().select(expr).collect()), b))
     rows.append(("fused_16m", "polars eager", median_ns(9, lambda: df.select(expr)), b))
+    for group, below in (("filter_half_16m", 1.0), ("filter_1pct_16m", 0.02)):
+        pred = pl.col("a") < below
+        rows.append((group, "numpy a[m], b[m], c[m]", median_ns(9, lambda: (lambda m: (a[m], bb[m], c[m]))(a < np.float32(below))), b))
+        rows.append((group, "polars filter", median_ns(9, lambda: df.filter(pred)), b))
     truth = float(np.sum(np.sqrt(a.astype(np.float64) * bb + c)))
     ne = float(numexpr.evaluate("sum(sqrt(a*bb+c))", local_dict=env))
 
     print(f"{'group':<10} {'who':<22} {'median ms':>10} {'GB/s':>8} {'swath_2t is':>12}")
-    for group in ("sum_64m", "fused_16m"):
+    for group in GROUPS:
         ref = next(r[2] for r in rows if r[0] == group and r[1] == "swath swath_2t")
         for g, who, ns, nbytes in rows:
             if g == group:

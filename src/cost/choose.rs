@@ -366,6 +366,30 @@ fn choose_among(
     })
 }
 
+/// Threads for CPU work that is not a kernel (a filter's gather): the calling thread or the
+/// pool, by the same rule and calibration as a pass's CPU ways. A forced GPU backend counts as
+/// `auto` here, since this work only runs on the CPU.
+pub(crate) fn cpu_threads_for(work: Work, options: &ExecOptions) -> Result<usize> {
+    let threads = options.resolved_threads()?;
+    let backend = match options.resolved_backend()? {
+        Backend::Gpu => Backend::Auto,
+        other => other,
+    };
+    let situation = Situation {
+        work,
+        resident: 0.0,
+        chunks: (work.rows as usize).div_ceil(CHUNK),
+        threads,
+        backend,
+        cpu: &calibration()?.cpu,
+        gpu: None,
+    };
+    Ok(match rule(&situation).0 {
+        Way::CpuPool => threads,
+        _ => 1,
+    })
+}
+
 /// How much faster the pool's estimate must be than the calling thread's to be chosen.
 const POOL_MARGIN: f64 = 0.8;
 

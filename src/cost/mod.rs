@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cache::{cache_path, calibration, gpu_costs, load_or_measure, recalibrate};
 pub use calibrate::{measure, measure_gpu};
+pub(crate) use choose::cpu_threads_for;
 pub use choose::{Choice, Situation, Way, choose, choose_explained, decide, us};
 
 use crate::ops::{BinaryOp, UnaryKind};

@@ -85,6 +85,30 @@ impl Buf {
         }
     }
 
+    /// Splits the buffer into consecutive windows of the given sizes (which must not add up
+    /// to more than its length; a window past the end comes back empty).
+    pub fn windows(&mut self, sizes: &[usize]) -> Vec<OutSlice<'_>> {
+        fn split<'a, T>(mut rest: &'a mut [T], sizes: &[usize]) -> Vec<&'a mut [T]> {
+            sizes
+                .iter()
+                .map(|&size| {
+                    let at = size.min(rest.len());
+                    let (window, tail) = std::mem::take(&mut rest).split_at_mut(at);
+                    rest = tail;
+                    window
+                })
+                .collect()
+        }
+        match self {
+            Buf::Bool(v) => split(v, sizes).into_iter().map(OutSlice::Bool).collect(),
+            Buf::I32(v) => split(v, sizes).into_iter().map(OutSlice::I32).collect(),
+            Buf::I64(v) => split(v, sizes).into_iter().map(OutSlice::I64).collect(),
+            Buf::U32(v) => split(v, sizes).into_iter().map(OutSlice::U32).collect(),
+            Buf::F32(v) => split(v, sizes).into_iter().map(OutSlice::F32).collect(),
+            Buf::F64(v) => split(v, sizes).into_iter().map(OutSlice::F64).collect(),
+        }
+    }
+
     /// The buffer as a column's data, without copying.
     pub fn into_column_data(self) -> ColumnData {
         match self {

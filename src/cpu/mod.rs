@@ -6,7 +6,7 @@ mod block;
 pub(crate) mod buffers;
 pub mod isa;
 mod loops;
-mod pool;
+pub(crate) mod pool;
 mod reduce;
 
 pub(crate) use reduce::Moments;

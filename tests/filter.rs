@@ -1,0 +1,160 @@
+//! `Frame::filter` against a plain Rust oracle: every dtype, sizes around the 8-row groups and
+//! the 64K-row chunks the gather splits into, masks from none to all rows kept, on the calling
+//! thread and on pools of 2 and 7 threads (the result must not depend on which).
+
+use swath::cpu::CHUNK;
+use swath::prelude::*;
+
+/// A small deterministic generator (splitmix64), independent of swath's own `uniform`.
+fn stream(seed: u64, n: usize) -> Vec<u64> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        })
+        .collect()
+}
+
+/// Columns of every dtype, with special values mixed in.
+fn frame(n: usize) -> (Frame, Vec<u32>) {
+    let r = stream(n as u64 + 1, n);
+    let f32s: Vec<f32> = r
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| match i % 11 {
+            3 => f32::NAN,
+            5 => -0.0,
+            7 => f32::INFINITY,
+            _ => (x >> 40) as f32 - 8e6,
+        })
+        .collect();
+    let f64s: Vec<f64> = r.iter().map(|&x| f64::from_bits(x >> 2)).collect();
+    let i32s: Vec<i32> = r.iter().map(|&x| x as i32).collect();
+    let i64s: Vec<i64> = r.iter().map(|&x| x as i64).collect();
+    let u32s: Vec<u32> = r.iter().map(|&x| (x >> 32) as u32).collect();
+    let bools: Vec<bool> = r.iter().map(|&x| x & 1 == 1).collect();
+    // The mask's source: a percentage per row.
+    let pct: Vec<u32> = stream(n as u64 + 99, n)
+        .iter()
+        .map(|&x| (x % 100) as u32)
+        .collect();
+    let df = Frame::new([
+        ("f32", Column::from(f32s)),
+        ("f64", Column::from(f64s)),
+        ("i32", Column::from(i32s)),
+        ("i64", Column::from(i64s)),
+        ("u32", Column::from(u32s)),
+        ("bool", Column::from(bools)),
+        ("pct", Column::from(pct.clone())),
+        ("nulls", Column::nulls(DType::F64, n)),
+    ])
+    .unwrap();
+    (df, pct)
+}
+
+fn kept<T: Copy>(values: &[T], keep: &[bool]) -> Vec<T> {
+    values
+        .iter()
+        .zip(keep)
+        .filter(|p| *p.1)
+        .map(|p| *p.0)
+        .collect()
+}
+
+fn check(df: &Frame, out: &Frame, keep: &[bool], what: &str) -> Result<(), Error> {
+    let height = keep.iter().filter(|k| **k).count();
+    assert_eq!(out.height(), height, "{what}: height");
+    assert_eq!(out.width(), df.width(), "{what}: width");
+    let bits32 = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    let bits64 = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+    assert_eq!(
+        bits32(out.values("f32")?),
+        bits32(kept(&df.values::<f32>("f32")?, keep)),
+        "{what}: f32"
+    );
+    assert_eq!(
+        bits64(out.values("f64")?),
+        bits64(kept(&df.values::<f64>("f64")?, keep)),
+        "{what}: f64"
+    );
+    assert_eq!(
+        out.values::<i32>("i32")?,
+        kept(&df.values::<i32>("i32")?, keep),
+        "{what}: i32"
+    );
+    assert_eq!(
+        out.values::<i64>("i64")?,
+        kept(&df.values::<i64>("i64")?, keep),
+        "{what}: i64"
+    );
+    assert_eq!(
+        out.values::<u32>("u32")?,
+        kept(&df.values::<u32>("u32")?, keep),
+        "{what}: u32"
+    );
+    assert_eq!(
+        out.values::<bool>("bool")?,
+        kept(&df.values::<bool>("bool")?, keep),
+        "{what}: bool"
+    );
+    let nulls = out.column("nulls")?;
+    assert_eq!(
+        (nulls.len(), nulls.null_count()),
+        (height, height),
+        "{what}: nulls"
+    );
+    Ok(())
+}
+
+#[test]
+fn filter_matches_the_oracle_at_every_size_density_and_thread_count() -> Result<(), Error> {
+    let ways = [
+        ("calling thread", ExecOptions::new().backend(Backend::Cpu1)),
+        (
+            "pool of 2",
+            ExecOptions::new().backend(Backend::Cpu).threads(2),
+        ),
+        (
+            "pool of 7",
+            ExecOptions::new().backend(Backend::Cpu).threads(7),
+        ),
+        ("auto", ExecOptions::new()),
+    ];
+    for n in [
+        0,
+        1,
+        7,
+        8,
+        9,
+        17,
+        CHUNK - 1,
+        CHUNK,
+        CHUNK + 1,
+        3 * CHUNK + 5,
+    ] {
+        let (df, pct) = frame(n);
+        // Kept: none, 1%, half, 99%, all.
+        for below in [0, 1, 50, 99, 100] {
+            let keep: Vec<bool> = pct.iter().map(|&p| p < below).collect();
+            for (way, options) in &ways {
+                let out = df.filter_with(col("pct").lt(lit(below)), options)?;
+                check(&df, &out, &keep, &format!("{n} rows, {below}% kept, {way}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_filter_that_keeps_every_row_shares_the_columns() -> Result<(), Error> {
+    let (df, _) = frame(1000);
+    let out = df.filter(col("pct").lt(lit(100)))?;
+    let before = df.column("f64")?.as_slice::<f64>()?.as_ptr();
+    let after = out.column("f64")?.as_slice::<f64>()?.as_ptr();
+    assert_eq!(before, after, "the kept column was copied");
+    Ok(())
+}
