@@ -404,5 +404,6 @@ fn broadcast(column: &Column, height: usize) -> Column {
     Column::full(value, height, column.dtype())
 }
 
+mod compress;
 mod display;
 pub(crate) mod filter;

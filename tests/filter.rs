@@ -2,6 +2,7 @@
 //! the 64K-row chunks the gather splits into, masks from none to all rows kept, on the calling
 //! thread and on pools of 2 and 7 threads (the result must not depend on which).
 
+use swath::Isa;
 use swath::cpu::CHUNK;
 use swath::prelude::*;
 
@@ -65,41 +66,58 @@ fn kept<T: Copy>(values: &[T], keep: &[bool]) -> Vec<T> {
         .collect()
 }
 
+/// Equal vectors, or a message naming the first row that differs (not the whole column).
+fn same<T: PartialEq + std::fmt::Debug>(got: Vec<T>, want: Vec<T>, what: &str, column: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {column}: length");
+    if let Some(i) = (0..got.len()).find(|&i| got[i] != want[i]) {
+        panic!(
+            "{what}: {column}: row {i} of the result is {:?}, not {:?}",
+            got[i], want[i]
+        );
+    }
+}
+
 fn check(df: &Frame, out: &Frame, keep: &[bool], what: &str) -> Result<(), Error> {
     let height = keep.iter().filter(|k| **k).count();
     assert_eq!(out.height(), height, "{what}: height");
     assert_eq!(out.width(), df.width(), "{what}: width");
     let bits32 = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
     let bits64 = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
-    assert_eq!(
+    same(
         bits32(out.values("f32")?),
-        bits32(kept(&df.values::<f32>("f32")?, keep)),
-        "{what}: f32"
+        bits32(kept(&df.values("f32")?, keep)),
+        what,
+        "f32",
     );
-    assert_eq!(
+    same(
         bits64(out.values("f64")?),
-        bits64(kept(&df.values::<f64>("f64")?, keep)),
-        "{what}: f64"
+        bits64(kept(&df.values("f64")?, keep)),
+        what,
+        "f64",
     );
-    assert_eq!(
+    same(
         out.values::<i32>("i32")?,
-        kept(&df.values::<i32>("i32")?, keep),
-        "{what}: i32"
+        kept(&df.values("i32")?, keep),
+        what,
+        "i32",
     );
-    assert_eq!(
+    same(
         out.values::<i64>("i64")?,
-        kept(&df.values::<i64>("i64")?, keep),
-        "{what}: i64"
+        kept(&df.values("i64")?, keep),
+        what,
+        "i64",
     );
-    assert_eq!(
+    same(
         out.values::<u32>("u32")?,
-        kept(&df.values::<u32>("u32")?, keep),
-        "{what}: u32"
+        kept(&df.values("u32")?, keep),
+        what,
+        "u32",
     );
-    assert_eq!(
+    same(
         out.values::<bool>("bool")?,
-        kept(&df.values::<bool>("bool")?, keep),
-        "{what}: bool"
+        kept(&df.values("bool")?, keep),
+        what,
+        "bool",
     );
     let nulls = out.column("nulls")?;
     assert_eq!(
@@ -112,18 +130,17 @@ fn check(df: &Frame, out: &Frame, keep: &[bool], what: &str) -> Result<(), Error
 
 #[test]
 fn filter_matches_the_oracle_at_every_size_density_and_thread_count() -> Result<(), Error> {
-    let ways = [
-        ("calling thread", ExecOptions::new().backend(Backend::Cpu1)),
-        (
-            "pool of 2",
-            ExecOptions::new().backend(Backend::Cpu).threads(2),
-        ),
-        (
-            "pool of 7",
-            ExecOptions::new().backend(Backend::Cpu).threads(7),
-        ),
-        ("auto", ExecOptions::new()),
+    let pool = |threads| ExecOptions::new().backend(Backend::Cpu).threads(threads);
+    let mut ways = vec![
+        ("pool of 2".to_string(), pool(2)),
+        ("pool of 7".to_string(), pool(7)),
+        ("auto".to_string(), ExecOptions::new()),
     ];
+    // Every instruction set this machine has (AVX-512 compacts with its own instructions).
+    for isa in Isa::ALL.into_iter().filter(|i| i.is_supported()) {
+        let options = ExecOptions::new().backend(Backend::Cpu1).isa(isa);
+        ways.push((format!("calling thread, {isa:?}"), options));
+    }
     for n in [
         0,
         1,

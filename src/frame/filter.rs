@@ -13,6 +13,7 @@ use crate::column::{ColumnData, ColumnElem};
 use crate::cost::Work;
 use crate::cpu::CHUNK;
 use crate::cpu::buffers::{Buf, CpuElem, OutSlice};
+use crate::cpu::isa::Isa;
 use crate::cpu::pool::map_items;
 use crate::error::{Error, Result};
 use crate::options::ExecOptions;
@@ -24,6 +25,7 @@ pub(crate) struct Selection<'a> {
     chunks: Vec<(Range<usize>, Range<usize>)>,
     height: usize,
     threads: usize,
+    isa: Isa,
 }
 
 impl<'a> Selection<'a> {
@@ -57,6 +59,7 @@ impl<'a> Selection<'a> {
             chunks,
             height,
             threads,
+            isa: options.resolved_isa()?,
         })
     }
 
@@ -100,10 +103,13 @@ impl<'a> Selection<'a> {
         map_items(self.threads, items, |_, (input, mut outs)| {
             let mask = self.mask.get(input.clone()).unwrap_or(&[]);
             for (column, out) in columns.iter().zip(&mut outs) {
+                let (row, cursor) =
+                    super::compress::compact_prefix(self.isa, column, input.clone(), mask, out);
                 crate::with_dtype!(column.dtype(), T => {
-                    let values = T::slice(column).and_then(|v| v.get(input.clone()));
-                    if let (Some(values), Some(out)) = (values, T::out_mut(out)) {
-                        compact(values, mask, out);
+                    let values = T::slice(column).and_then(|v| v.get(input.start + row..input.end));
+                    let out = T::out_mut(out).and_then(|o| o.get_mut(cursor..));
+                    if let (Some(values), Some(keep), Some(out)) = (values, mask.get(row..), out) {
+                        compact(values, keep, out);
                     }
                 });
             }
