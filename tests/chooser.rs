@@ -468,6 +468,41 @@ fn a_pass_the_gpu_cannot_run_is_not_chosen_for_it() {
     );
 }
 
+/// A pass with fewer chunks than the pool has threads keeps only that many busy, and each
+/// streams at one thread's rate until they reach the whole pool's measured bandwidth. A
+/// 16-thread host whose pool saturates memory at four threads' worth: a 2-chunk pass
+/// streams at two threads' rate, not 2/16 of the pool's.
+#[test]
+fn a_partly_busy_pool_streams_at_its_busy_threads_rate() {
+    let cpu = CpuCosts {
+        threads: 16,
+        read_bytes_per_ns: 10.0,
+        pool_read_bytes_per_ns: 40.0,
+        pool_compute_speedup: 16.0,
+        ..cpu()
+    };
+    let sum = |rows: f64| Work {
+        rows,
+        bytes_in: 4.0,
+        cheap_ops: 1.0,
+        ..Work::default()
+    };
+    // Two full chunks: one per busy thread, each at 10 bytes/ns.
+    let two = sum(2.0 * 65_536.0);
+    let expected = cpu.call_ns + cpu.pool_ns + 65_536.0 * 4.0 / 10.0;
+    let got = cpu.pool_ns(&two, 16);
+    assert!((got - expected).abs() < 1.0, "{got} vs {expected}");
+    // 64 chunks on 16 threads: four each, and all together at the pool's 40 bytes/ns.
+    let many = sum(64.0 * 65_536.0);
+    let expected = cpu.call_ns + cpu.pool_ns + many.rows * 4.0 / 40.0;
+    let got = cpu.pool_ns(&many, 16);
+    assert!((got - expected).abs() < 1.0, "{got} vs {expected}");
+    // A pool asked for two threads on that host streams at two threads' rate too.
+    let expected = cpu.call_ns + cpu.pool_ns + many.rows * 4.0 / 20.0;
+    let got = cpu.pool_ns(&many, 2);
+    assert!((got - expected).abs() < 1.0, "{got} vs {expected}");
+}
+
 /// The pool's estimate follows the busiest thread, which takes whole chunks: at 102,400 rows
 /// (one full 65,536-row chunk and one partial) on two threads, 64% of the rows, not half.
 #[test]

@@ -206,18 +206,22 @@ impl CpuCosts {
     /// Estimated ns on a pool of `threads` threads (see [`CpuCosts`] for an example).
     pub fn pool_ns(&self, w: &Work, threads: usize) -> f64 {
         let threads = threads.max(1) as f64;
-        // Bandwidth grows with threads up to what the pool measured, compute splits over the
-        // threads, but only in whole chunks: the busiest thread does ceil(chunks / threads)
-        // of them, which is most of the work when there are few.
-        let bw = (self.read_bytes_per_ns * threads)
-            .min(self.pool_read_bytes_per_ns * threads / self.threads.max(1) as f64);
-        let bw = bw.max(self.read_bytes_per_ns);
         let chunks = (w.rows / crate::cpu::CHUNK as f64).ceil().max(1.0);
-        // The busiest thread's share of the rows: whole chunks, the last one partial (at
-        // 102,400 rows on two threads one thread takes 65,536 of them, not half).
+        // Only threads with a chunk to run are busy. Each streams at up to one thread's rate,
+        // and together they cannot pass what the whole pool measured. (Scaling the pool's
+        // figure by busy/all threads instead gave a 2-chunk pass on a 16-thread host an
+        // eighth of the pool's bandwidth where it gets two threads' worth, and `auto` kept
+        // such passes on the calling thread at 1.3x the pool's time.)
+        let busy = threads.min(chunks);
+        let bw = (self.read_bytes_per_ns * busy)
+            .min(self.pool_read_bytes_per_ns)
+            .max(self.read_bytes_per_ns);
+        // Compute splits over the threads, but only in whole chunks: the busiest thread's share
+        // of the rows is whole chunks, the last one partial (at 102,400 rows on two threads
+        // one thread takes 65,536 of them, not half). It streams at its share of `bw`.
         let chunk = crate::cpu::CHUNK as f64;
         let busiest = ((chunks / threads).ceil() * chunk).min(w.rows) / w.rows.max(1.0);
-        let memory = busiest * threads * w.rows * (w.bytes_in + w.bytes_out) / bw;
+        let memory = busiest * busy * w.rows * (w.bytes_in + w.bytes_out) / bw;
         // Each busy thread computes at one thread's speed until more threads are busy than
         // the measured speedup allows (shared cores, lower clocks); then they slow alike.
         let speedup = if self.pool_compute_speedup > 0.0 {
