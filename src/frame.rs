@@ -333,6 +333,20 @@ impl Frame {
             // Every row kept: the columns are shared, not copied.
             return Ok(self.clone());
         }
+        if selection.height() == 0 {
+            // No row kept: empty columns of the same dtypes, without reading (or downloading)
+            // any values.
+            let empty = |c: &Column| crate::cpu::buffers::Buf::zeroed(c.dtype(), 0);
+            let columns = self
+                .columns
+                .iter()
+                .map(|(n, c)| {
+                    let data = empty(c).into_column_data();
+                    (n.clone(), c.with_kept_rows(data, selection.mask()))
+                })
+                .collect();
+            return Ok(Frame { columns, height: 0 });
+        }
         // Columns a GPU pass left on the device are downloaded here (once; the column keeps
         // them).
         let sources: Vec<&crate::column::ColumnData> = self

@@ -20,8 +20,10 @@ const THRESHOLD: usize = 4 << 20;
 const HUGE_PAGE: usize = 2 << 20;
 
 /// `n` zero values (`T::default()` is zero for every column type), in memory advised to use
-/// huge pages when it is large. The allocator hands out untouched zero pages, so the advice
-/// comes before the first write, which is where the pages are chosen.
+/// huge pages when it is large. A large zeroed allocation is usually fresh mapped memory not
+/// yet touched (glibc maps blocks above its threshold, which grows to at most 32 MiB after
+/// frees), so the advice comes before the first write, where the pages are chosen; on memory
+/// the allocator reuses it changes nothing.
 pub(crate) fn zeroed_vec<T: Default + Clone>(n: usize) -> Vec<T> {
     let v = vec![T::default(); n];
     advise(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v.as_slice()));

@@ -154,12 +154,42 @@ fn filter_matches_the_oracle_at_every_size_density_and_thread_count() -> Result<
         3 * CHUNK + 5,
     ] {
         let (df, pct) = frame(n);
-        // Kept: none, 1%, half, 99%, all.
+        // Kept: none, 1%, half, 99%, all, from random percentages.
         for below in [0, 1, 50, 99, 100] {
             let keep: Vec<bool> = pct.iter().map(|&p| p < below).collect();
             for (way, options) in &ways {
                 let out = df.filter_with(col("pct").lt(lit(below)), options)?;
                 check(&df, &out, &keep, &format!("{n} rows, {below}% kept, {way}"))?;
+            }
+        }
+        // Structured masks: whole chunks kept beside partial ones, single rows at the ends of
+        // chunks and of the frame, all rows but one.
+        let last = n.saturating_sub(1) as u32;
+        let chunk = CHUNK as u32;
+        let structured = [
+            ("the first chunk and 3 rows", col("row").lt(lit(chunk + 3))),
+            ("the last row", col("row").eq(lit(last))),
+            (
+                "each chunk's last row",
+                (col("row") % lit(chunk)).eq(lit(chunk - 1)),
+            ),
+            ("all but row 5", col("row").neq(lit(5u32))),
+        ];
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let df = df.with_columns([row_index().alias("row")])?;
+        for (what, predicate) in structured {
+            let keep: Vec<bool> = rows
+                .iter()
+                .map(|&r| match what {
+                    "the first chunk and 3 rows" => r < chunk + 3,
+                    "the last row" => r == last,
+                    "each chunk's last row" => r % chunk == chunk - 1,
+                    _ => r != 5,
+                })
+                .collect();
+            for (way, options) in &ways {
+                let out = df.filter_with(predicate.clone(), options)?;
+                check(&df, &out, &keep, &format!("{n} rows, {what}, {way}"))?;
             }
         }
     }

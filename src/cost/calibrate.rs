@@ -67,10 +67,14 @@ pub fn measure() -> Result<Calibration> {
     // they are when a pass follows other work: timed back to back, a worker still awake from
     // the previous run made it look ~10x cheaper than it is, and 2-chunk passes went to the
     // pool at 0.75x the calling thread's speed.
+    // The probe has two chunks, so two threads run it, each one chunk: what is left of the
+    // pooled time after half the serial work is the hand-off. (Subtracting 1/threads of it, as
+    // until session 6, charged a 16-thread host's hand-off with 7/16 of the pass.)
     let small = probe_frame(2 * CHUNK);
     let (_, small_serial) = time_pass(&small, col("x").sum(), isa, 1, 51)?;
     let (_, small_pool) = time_pass_after(&small, col("x").sum(), isa, threads, 31, PAUSE)?;
-    let pool_ns = (small_pool - call_ns - (small_serial - call_ns) / threads as f64).max(0.0);
+    let busy = threads.min(2) as f64;
+    let pool_ns = (small_pool - call_ns - (small_serial - call_ns) / busy).max(0.0);
 
     let pool_compute_speedup = compute_times
         .iter()

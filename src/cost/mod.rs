@@ -208,10 +208,11 @@ impl CpuCosts {
         let threads = threads.max(1) as f64;
         let chunks = (w.rows / crate::cpu::CHUNK as f64).ceil().max(1.0);
         // Only threads with a chunk to run are busy. Each streams at up to one thread's rate,
-        // and together they cannot pass what the whole pool measured. (Scaling the pool's
-        // figure by busy/all threads instead gave a 2-chunk pass on a 16-thread host an
-        // eighth of the pool's bandwidth where it gets two threads' worth, and `auto` kept
-        // such passes on the calling thread at 1.3x the pool's time.)
+        // and together they cannot pass what the whole pool measured. (Until session 6 the
+        // pool's figure was scaled by requested/calibrated threads and every requested thread
+        // was charged a share: a 2-chunk pass on a 16-thread host got 2/16 of the pool's
+        // bandwidth where it gets two threads' worth, and `auto` kept such passes on the
+        // calling thread at 1.3x the pool's time.)
         let busy = threads.min(chunks);
         let bw = (self.read_bytes_per_ns * busy)
             .min(self.pool_read_bytes_per_ns)

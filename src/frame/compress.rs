@@ -97,3 +97,76 @@ fn wide64(values: &[u64], keep: &[bool], out: &mut [u64]) -> (usize, usize) {
     }
     (row, cursor)
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    /// The wide path never writes outside its window, whatever the mask: a window in the
+    /// middle of a buffer of guard values, cursors ending at, before and after the point
+    /// where a full-width store no longer fits.
+    #[test]
+    fn wide_stores_stay_inside_the_window() {
+        if !Isa::Avx512.is_supported() {
+            eprintln!("skipped: no AVX-512 here");
+            return;
+        }
+        const GUARD: u32 = 0xDEAD_BEEF;
+        for rows in [0usize, 15, 16, 17, 31, 32, 48, 100] {
+            for pattern in 0..6 {
+                let keep: Vec<bool> = (0..rows)
+                    .map(|r| match pattern {
+                        0 => true,
+                        1 => false,
+                        2 => r % 2 == 0,
+                        3 => r + 1 == rows,
+                        4 => r < 17,
+                        _ => r % 7 != 3,
+                    })
+                    .collect();
+                let values: Vec<u32> = (0..rows as u32).map(|v| v + 1).collect();
+                let want: Vec<u32> = (0..rows).filter(|&r| keep[r]).map(|r| values[r]).collect();
+                let n = want.len();
+                let mut buffer = vec![GUARD; n + 64];
+                let data = ColumnData::U32(std::sync::Arc::new(values.clone()));
+                let mut out = OutSlice::U32(&mut buffer[32..32 + n]);
+                let (row, cursor) = compact_prefix(Isa::Avx512, &data, 0..rows, &keep, &mut out);
+                assert!(row <= rows && cursor <= n, "{rows} rows, pattern {pattern}");
+                assert_eq!(
+                    buffer[32..32 + cursor],
+                    want[..cursor],
+                    "{rows} rows, pattern {pattern}"
+                );
+                assert!(
+                    buffer[..32]
+                        .iter()
+                        .chain(&buffer[32 + n..])
+                        .all(|&g| g == GUARD),
+                    "{rows} rows, pattern {pattern}: a store left the window"
+                );
+                // And the same for 8-byte values.
+                let wide: Vec<u64> = values.iter().map(|&v| u64::from(v) << 33).collect();
+                let mut buffer = vec![u64::from(GUARD); n + 64];
+                let data = ColumnData::I64(std::sync::Arc::new(
+                    wide.iter().map(|&v| v as i64).collect(),
+                ));
+                let window = bytemuck::cast_slice_mut::<u64, i64>(&mut buffer[32..32 + n]);
+                let (_, cursor) = compact_prefix(
+                    Isa::Avx512,
+                    &data,
+                    0..rows,
+                    &keep,
+                    &mut OutSlice::I64(window),
+                );
+                let want: Vec<u64> = want.iter().map(|&v| u64::from(v) << 33).collect();
+                assert_eq!(buffer[32..32 + cursor], want[..cursor]);
+                assert!(
+                    buffer[..32]
+                        .iter()
+                        .chain(&buffer[32 + n..])
+                        .all(|&g| g == u64::from(GUARD))
+                );
+            }
+        }
+    }
+}
