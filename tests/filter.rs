@@ -2,59 +2,32 @@
 //! the 64K-row chunks the gather splits into, masks from none to all rows kept, on the calling
 //! thread and on pools of 2 and 7 threads (the result must not depend on which).
 
+mod common;
+
+use common::{Flavor, Rng, gen_column};
 use swath::Isa;
 use swath::cpu::CHUNK;
 use swath::prelude::*;
 
-/// A small deterministic generator (splitmix64), independent of swath's own `uniform`.
-fn stream(seed: u64, n: usize) -> Vec<u64> {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        })
-        .collect()
-}
-
-/// Columns of every dtype, with special values mixed in.
+/// Columns of every dtype with special values (NaN, infinities, -0.0, integer extremes), a
+/// percentage per row for the masks, and a column of nulls.
 fn frame(n: usize) -> (Frame, Vec<u32>) {
-    let r = stream(n as u64 + 1, n);
-    let f32s: Vec<f32> = r
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| match i % 11 {
-            3 => f32::NAN,
-            5 => -0.0,
-            7 => f32::INFINITY,
-            _ => (x >> 40) as f32 - 8e6,
-        })
-        .collect();
-    let f64s: Vec<f64> = r.iter().map(|&x| f64::from_bits(x >> 2)).collect();
-    let i32s: Vec<i32> = r.iter().map(|&x| x as i32).collect();
-    let i64s: Vec<i64> = r.iter().map(|&x| x as i64).collect();
-    let u32s: Vec<u32> = r.iter().map(|&x| (x >> 32) as u32).collect();
-    let bools: Vec<bool> = r.iter().map(|&x| x & 1 == 1).collect();
-    // The mask's source: a percentage per row.
-    let pct: Vec<u32> = stream(n as u64 + 99, n)
-        .iter()
-        .map(|&x| (x % 100) as u32)
-        .collect();
-    let df = Frame::new([
-        ("f32", Column::from(f32s)),
-        ("f64", Column::from(f64s)),
-        ("i32", Column::from(i32s)),
-        ("i64", Column::from(i64s)),
-        ("u32", Column::from(u32s)),
-        ("bool", Column::from(bools)),
-        ("pct", Column::from(pct.clone())),
-        ("nulls", Column::nulls(DType::F64, n)),
-    ])
-    .unwrap();
-    (df, pct)
+    let mut rng = Rng::for_test(&format!("filter {n}"));
+    let pct: Vec<u32> = (0..n).map(|_| rng.below(100) as u32).collect();
+    let mut columns: Vec<(&str, Column)> = [
+        ("f32", DType::F32),
+        ("f64", DType::F64),
+        ("i32", DType::I32),
+        ("i64", DType::I64),
+        ("u32", DType::U32),
+        ("bool", DType::Bool),
+    ]
+    .into_iter()
+    .map(|(name, dtype)| (name, gen_column(&mut rng, dtype, n, Flavor::Wild)))
+    .collect();
+    columns.push(("pct", Column::from(pct.clone())));
+    columns.push(("nulls", Column::nulls(DType::F64, n)));
+    (Frame::new(columns).unwrap(), pct)
 }
 
 fn kept<T: Copy>(values: &[T], keep: &[bool]) -> Vec<T> {
