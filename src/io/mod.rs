@@ -1,5 +1,6 @@
 //! Reading data into frames.
 
+mod cells;
 mod csv;
 
 pub use self::csv::read_csv;
