@@ -87,13 +87,7 @@ fn parse<R: Read>(
         let parts = crate::cpu::pool::map_items(
             threads,
             split_at_line_ends(&buf[..cut], count),
-            |_, piece: &[u8]| {
-                let mut reader = ::csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(piece);
-                read_part(&mut reader, width)
-            },
+            |_, piece: &[u8]| read_part(&mut records(piece), width),
         )
         .map_err(|e| e.to_string())?;
         for part in parts {
@@ -105,14 +99,20 @@ fn parse<R: Read>(
         }
         eof = fill(&mut input, &mut buf, block_bytes)?;
         if buf.contains(&b'"') {
-            let mut reader = ::csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(std::io::Cursor::new(buf).chain(input));
-            table.add(read_part(&mut reader, width))?;
+            let rest = std::io::Cursor::new(buf).chain(input);
+            table.add(read_part(&mut records(rest), width))?;
             return table.into_frame();
         }
     }
+}
+
+/// A reader of records only (the header has been read), leaving the field count to
+/// [`read_part`], which names the row.
+fn records<R: Read>(input: R) -> ::csv::Reader<R> {
+    ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input)
 }
 
 /// Appends up to `n` more bytes of `input` to `buf`; whether the input has ended.
