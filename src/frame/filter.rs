@@ -21,8 +21,8 @@ use crate::options::ExecOptions;
 /// Which rows a filter keeps, split into chunks that can be gathered in parallel.
 pub(crate) struct Selection<'a> {
     mask: &'a [bool],
-    /// Per chunk: its input rows, and where its kept rows go in the output.
-    chunks: Vec<(Range<usize>, Range<usize>)>,
+    /// Per chunk: its input rows and how many of them are kept (its window of the output).
+    chunks: Vec<(Range<usize>, usize)>,
     height: usize,
     threads: usize,
     isa: Isa,
@@ -48,12 +48,8 @@ impl<'a> Selection<'a> {
             mask.get(r)
                 .map_or(0, |m| m.iter().filter(|&&keep| keep).count())
         })?;
-        let mut chunks = Vec::with_capacity(inputs.len());
-        let mut height = 0;
-        for (input, count) in inputs.into_iter().zip(counts) {
-            chunks.push((input, height..height + count));
-            height += count;
-        }
+        let height = counts.iter().sum();
+        let chunks = inputs.into_iter().zip(counts).collect();
         Ok(Selection {
             mask,
             chunks,
@@ -87,7 +83,7 @@ impl<'a> Selection<'a> {
             .iter()
             .map(|c| Buf::zeroed(c.dtype(), self.height))
             .collect();
-        let sizes: Vec<usize> = self.chunks.iter().map(|(_, kept)| kept.len()).collect();
+        let sizes: Vec<usize> = self.chunks.iter().map(|&(_, kept)| kept).collect();
         let mut windows: Vec<Vec<OutSlice<'_>>> = sizes.iter().map(|_| Vec::new()).collect();
         for output in &mut outputs {
             for (chunk, window) in output.windows(&sizes).into_iter().enumerate() {
@@ -122,11 +118,15 @@ impl<'a> Selection<'a> {
 #[inline(always)]
 fn compact<T: Copy>(values: &[T], keep: &[bool], out: &mut [T]) {
     const ALL: u64 = 0x0101_0101_0101_0101;
+    let rows = values.len().min(keep.len());
+    let whole = rows - rows % 8;
     let mut cursor = 0;
-    let mut groups = values.chunks_exact(8).zip(keep.chunks_exact(8));
     // Eight rows at a time: none kept (common in sparse masks) costs one test, all kept one
     // copy; a mixed group is compacted without a branch per row.
-    for (values, keep) in &mut groups {
+    for (values, keep) in values[..whole]
+        .chunks_exact(8)
+        .zip(keep[..whole].chunks_exact(8))
+    {
         let flags: [bool; 8] = keep.try_into().unwrap_or([true; 8]);
         match u64::from_le_bytes(flags.map(u8::from)) {
             0 => {}
@@ -139,10 +139,7 @@ fn compact<T: Copy>(values: &[T], keep: &[bool], out: &mut [T]) {
             _ => cursor = compact_rows(values, keep, out, cursor),
         }
     }
-    let tail = values.len() - values.len() % 8;
-    if let (Some(values), Some(keep)) = (values.get(tail..), keep.get(tail..)) {
-        compact_rows(values, keep, out, cursor);
-    }
+    compact_rows(&values[whole..rows], &keep[whole..rows], out, cursor);
 }
 
 /// Row by row from `cursor`, without a branch on the mask: every value is written, only a
