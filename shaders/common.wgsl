@@ -137,3 +137,76 @@ fn uniform_u32(key: u32) -> f32 {
     h = h ^ (h >> 16u);
     return f32(h >> 8u) * (1.0 / 16777216.0);
 }
+
+// numpy's divmod of floats (npy_divmod): the quotient rounded toward -inf and the remainder
+// with the divisor's sign, from the exact fmod (see src/ops/elem.rs `float_divmod`).
+fn floordiv_f32(x: f32, y: f32) -> f32 {
+    if (y == 0.0) { return div_f32(x, y); }
+    var m = fmod_f32(x, y);
+    var d = div_f32(x - m, y);
+    if (m != 0.0) {
+        if ((y < 0.0) != (m < 0.0)) { d = d - 1.0; }
+    }
+    if (d != 0.0) {
+        var q = floor(d);
+        if (d - q > 0.5) { q = q + 1.0; }
+        return q;
+    }
+    return copysign_f32(0.0, div_f32(x, y));
+}
+fn remainder_f32(x: f32, y: f32) -> f32 {
+    var m = fmod_f32(x, y);
+    if (y == 0.0) { return m; }
+    if (m != 0.0) {
+        if ((y < 0.0) != (m < 0.0)) { m = m + y; }
+        return m;
+    }
+    return copysign_f32(0.0, y);
+}
+
+// C's nextafterf: one step of the bit pattern toward y.
+fn nextafter_f32(x: f32, y: f32) -> f32 {
+    if (isnan_f32(x) || isnan_f32(y)) { return nan_f32(); }
+    if (x == y) { return y; }
+    if (x == 0.0) { return copysign_f32(bitcast<f32>(1u), y); }
+    let b = bitcast<u32>(x);
+    if ((y > x) == (x > 0.0)) { return bitcast<f32>(b + 1u); }
+    return bitcast<f32>(b - 1u);
+}
+
+// Integer `//`, `%` (the divisor's sign) and fmod (the dividend's sign), 0 for a zero divisor.
+// Signed `%` is spelled `a - (a / b) * b`: naga's GLSL output computed it as an unsigned
+// modulo (5 % -3 gave 5 on llvmpipe's GL); MIN / -1 wraps to MIN, as Rust's wrapping_div.
+fn floordiv_i32(a: i32, b: i32) -> i32 {
+    if (b == 0i) { return 0i; }
+    let q = a / b;
+    let r = a - q * b;
+    if (r != 0i && ((r < 0i) != (b < 0i))) { return q - 1i; }
+    return q;
+}
+fn remainder_i32(a: i32, b: i32) -> i32 {
+    if (b == 0i) { return 0i; }
+    let r = a - (a / b) * b;
+    if (r != 0i && ((r < 0i) != (b < 0i))) { return r + b; }
+    return r;
+}
+fn fmod_i32(a: i32, b: i32) -> i32 {
+    if (b == 0i) { return 0i; }
+    return a - (a / b) * b;
+}
+fn floordiv_u32(a: u32, b: u32) -> u32 { return select(a / b, 0u, b == 0u); }
+fn remainder_u32(a: u32, b: u32) -> u32 { return select(a % b, 0u, b == 0u); }
+fn fmod_u32(a: u32, b: u32) -> u32 { return select(a % b, 0u, b == 0u); }
+
+// Shifts as numpy's: by a negative amount or the width or more, 0 (or -1 for `>>` of a
+// negative value); WGSL would take the amount modulo the width.
+fn shl_i32(a: i32, b: i32) -> i32 {
+    if (b < 0i || b >= 32i) { return 0i; }
+    return a << u32(b);
+}
+fn shr_i32(a: i32, b: i32) -> i32 {
+    if (b < 0i || b >= 32i) { return select(0i, -1i, a < 0i); }
+    return a >> u32(b);
+}
+fn shl_u32(a: u32, b: u32) -> u32 { return select(a << (b & 31u), 0u, b >= 32u); }
+fn shr_u32(a: u32, b: u32) -> u32 { return select(a >> (b & 31u), 0u, b >= 32u); }

@@ -157,3 +157,36 @@ fn div_wide_f32(a: f32, b: f32) -> f32 {
     if (abs(q) >= 3.4028235677973366e38lf) { return select(inf_f32(), -inf_f32(), q < 0.0lf); }
     return f32(q);
 }
+
+// numpy's divmod of f64 (see common.wgsl's f32 versions).
+fn floordiv_f64(x: f64, y: f64) -> f64 {
+    if (y == 0.0lf) { return div_f64(x, y); }
+    var m = fmod_f64(x, y);
+    var d = div_f64(x - m, y);
+    if (m != 0.0lf) {
+        if ((y < 0.0lf) != (m < 0.0lf)) { d = d - 1.0lf; }
+    }
+    if (d != 0.0lf) {
+        var q = floor(d);
+        if (d - q > 0.5lf) { q = q + 1.0lf; }
+        return q;
+    }
+    return copysign_f64(0.0lf, div_f64(x, y));
+}
+fn remainder_f64(x: f64, y: f64) -> f64 {
+    var m = fmod_f64(x, y);
+    if (y == 0.0lf) { return m; }
+    if (m != 0.0lf) {
+        if ((y < 0.0lf) != (m < 0.0lf)) { m = m + y; }
+        return m;
+    }
+    return copysign_f64(0.0lf, y);
+}
+fn nextafter_f64(x: f64, y: f64) -> f64 {
+    if (isnan_f64(x) || isnan_f64(y)) { return nan_f64(); }
+    if (x == y) { return y; }
+    if (x == 0.0lf) { return copysign_f64(bitcast<f64>(1lu), y); }
+    let b = bitcast<u64>(x);
+    if ((y > x) == (x > 0.0lf)) { return bitcast<f64>(b + 1lu); }
+    return bitcast<f64>(b - 1lu);
+}

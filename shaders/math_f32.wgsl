@@ -478,3 +478,93 @@ fn pow_f32(x: f32, y: f32) -> f32 {
     if (x < 0.0 && odd) { return -r; }
     return r;
 }
+
+const LN2_F32: f32 = 0.69314718055994531;
+
+// hypot without overflow or underflow in between: both scaled by the larger one's power of
+// two (exact), so the squares stay in range; C's answer (inf) if either is infinite, even
+// beside a NaN.
+fn hypot_f32(x: f32, y: f32) -> f32 {
+    let a = abs(x);
+    let b = abs(y);
+    if (isinf_f32(a) || isinf_f32(b)) { return inf_f32(); }
+    if (isnan_f32(a) || isnan_f32(b)) { return nan_f32(); }
+    let hi = max(a, b);
+    if (hi == 0.0) { return 0.0; }
+    let e = frexp(hi).exp;
+    let s = ldexp(a, -e);
+    let t = ldexp(b, -e);
+    return ldexp(sqrt(s * s + t * t), e);
+}
+
+// The inverse hyperbolic functions from the accurate ln and log1p, in the forms that keep
+// their relative accuracy: log1p near 0 (and near 1 for acosh), ln(2|x|) where the square
+// root is |x| to f32 precision.
+fn asinh_f32(x: f32) -> f32 {
+    if (!isfinite_f32(x) || x == 0.0) { return x; }
+    let a = abs(x);
+    var r: f32;
+    if (a > 4096.0) {
+        r = ln_f32(a) + LN2_F32;
+    } else if (a > 2.0) {
+        r = ln_f32(2.0 * a + 1.0 / (sqrt(a * a + 1.0) + a));
+    } else {
+        let t = a * a;
+        r = log1p_f32(a + t / (1.0 + sqrt(1.0 + t)));
+    }
+    return copysign_f32(r, x);
+}
+fn acosh_f32(x: f32) -> f32 {
+    if (isnan_f32(x) || x < 1.0) { return nan_f32(); }
+    if (isinf_f32(x)) { return x; }
+    if (x > 4096.0) { return ln_f32(x) + LN2_F32; }
+    if (x > 2.0) { return ln_f32(2.0 * x - 1.0 / (x + sqrt(x * x - 1.0))); }
+    let t = x - 1.0; // exact for x in [1, 2]
+    return log1p_f32(t + sqrt(2.0 * t + t * t));
+}
+fn atanh_f32(x: f32) -> f32 {
+    if (isnan_f32(x)) { return x; }
+    let a = abs(x);
+    if (a > 1.0) { return nan_f32(); }
+    if (a == 1.0) { return copysign_f32(inf_f32(), x); }
+    var r: f32;
+    if (a < 0.5) {
+        r = 0.5 * log1p_f32(2.0 * a + 2.0 * a * a / (1.0 - a));
+    } else {
+        r = 0.5 * log1p_f32(2.0 * a / (1.0 - a));
+    }
+    return copysign_f32(r, x);
+}
+
+// erf: below 0.8 its Taylor series in x^2 (the terms alternate but fall fast, so little
+// cancels); from 0.8, 1 - erfc with erfc = e^(-x^2) / sqrt(pi) / (x + 1/2 / (x + 1 / (x +
+// 3/2 / ...))), the continued fraction evaluated from the bottom (80 levels reach 1e-10 at
+// x = 1). There erfc < 0.26, so the rounding of x^2 inside e^(-x^2) is scaled down in the
+// result. From 4 on erf is 1 in f32.
+fn erf_f32(x: f32) -> f32 {
+    if (isnan_f32(x)) { return x; }
+    let a = abs(x);
+    if (a >= 4.0) { return copysign_f32(1.0, x); }
+    let t = a * a;
+    if (a < 0.8) {
+        var p = -1.2290555e-9;
+        p = p * t + 1.4807193e-8;
+        p = p * t - 1.6365845e-7;
+        p = p * t + 1.6462114e-6;
+        p = p * t - 1.4925650e-5;
+        p = p * t + 1.2055333e-4;
+        p = p * t - 8.5483270e-4;
+        p = p * t + 5.2239776e-3;
+        p = p * t - 2.6866171e-2;
+        p = p * t + 1.1283792e-1;
+        p = p * t - 3.7612639e-1;
+        p = p * t + 1.1283792;
+        return x * p;
+    }
+    var f = 0.0;
+    for (var k = 80; k > 0; k--) {
+        f = (f32(k) * 0.5) / (a + f);
+    }
+    let erfc = exp_f32(-t) * 0.56418958 / (a + f);
+    return copysign_f32(1.0 - erfc, x);
+}

@@ -16,7 +16,7 @@ pub use calibrate::{measure, measure_gpu};
 pub(crate) use choose::cpu_threads_for;
 pub use choose::{Choice, Situation, Way, choose, choose_explained, decide, us};
 
-use crate::ops::{BinaryOp, UnaryKind};
+use crate::ops::CostClass;
 use crate::plan::ir::{Instr, Kernel};
 
 /// What one pass does per row, independent of the backend.
@@ -58,6 +58,16 @@ pub struct Work {
 }
 
 impl Work {
+    /// Counts `times` ops of cost class `class`.
+    fn add(&mut self, class: CostClass, times: f64) {
+        match class {
+            CostClass::Cheap => self.cheap_ops += times,
+            CostClass::Sqrt => self.cheap_ops += 2.0 * times,
+            CostClass::Vector => self.heavy_ops += times,
+            CostClass::Libm => self.libm_ops += times,
+        }
+    }
+
     /// The work of `kernel`: each column it loads counts once; ops in a loop body count
     /// `max_iter` times (the worst case). See [`Work`] for an example.
     pub fn of(kernel: &Kernel) -> Work {
@@ -81,21 +91,12 @@ impl Work {
                     loaded.push(*k);
                     w.bytes_in += program.dtype(id).size_of() as f64;
                 }
-                Instr::Unary(op, _) if op.kind() == UnaryKind::Float => {
-                    use crate::ops::UnaryOp::{Cos, Exp, Ln, Sin, Sqrt};
-                    // sqrt is a vector instruction; f32 exp, ln, sin and cos are vectorized
-                    // polynomials; the rest are library calls.
-                    let f32 = program.dtype(id) == crate::DType::F32;
-                    match op {
-                        Sqrt => w.cheap_ops += 2.0 * times,
-                        Exp | Ln | Sin | Cos if f32 => w.heavy_ops += times,
-                        _ => w.libm_ops += times,
-                    }
-                }
-                Instr::Binary(BinaryOp::Pow | BinaryOp::Atan2, _, _) => w.libm_ops += times,
-                Instr::Unary(..)
-                | Instr::Binary(..)
-                | Instr::Select(..)
+                // Each op's class comes from its row of the op table (ops/table.rs): sqrt is
+                // a vector instruction, f32 exp, ln, sin and cos are vectorized polynomials,
+                // the other math functions are library calls.
+                Instr::Unary(op, a) => w.add(op.cost_class(program.dtype(*a)), times),
+                Instr::Binary(op, a, _) => w.add(op.cost_class(program.dtype(*a)), times),
+                Instr::Select(..)
                 | Instr::Cast(..)
                 | Instr::RowIndex => w.cheap_ops += times,
                 Instr::LoopBegin => {

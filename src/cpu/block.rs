@@ -268,56 +268,41 @@ fn eval_instr(
     Ok(())
 }
 
-/// Runs `$body` with `$o` a constant naming `$op`, so each op gets its own loop with the op
-/// known at compile time (and so vectorizable).
-macro_rules! with_const_op {
-    ($ty:ident, $op:expr, $o:ident => $body:expr; $($v:ident),*) => {
-        match $op {
-            $($ty::$v => { const $o: $ty = $ty::$v; $body })*
-        }
-    };
-}
-
 #[inline(always)]
 fn map_unary<T: Elem>(op: UnaryOp, x: &[T], out: &mut [T]) {
     if T::unary_block(op, x, out) {
         return;
     }
-    with_const_op!(UnaryOp, op, OP => {
+    crate::ops::with_const_unary!(op, OP => {
         for (o, &v) in out.iter_mut().zip(x) {
             *o = T::unary(OP, v);
         }
-    }; Neg, Abs, Sign, Floor, Ceil, Round, Trunc, Sqrt, Cbrt, Exp, Exp2, Ln, Log2, Log10, Log1p,
-       Expm1, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Tanh, Not, IsNan, IsFinite, Uniform)
+    })
 }
 
 #[inline(always)]
 fn predicate<T: Elem>(op: UnaryOp, x: &[T], out: &mut [bool]) {
-    if op == UnaryOp::IsNan {
+    crate::ops::with_const_unary!(op, OP => {
         for (o, &v) in out.iter_mut().zip(x) {
-            *o = v.is_nan();
+            *o = T::predicate(OP, v);
         }
-    } else {
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = v.is_finite();
-        }
-    }
+    })
 }
 
 #[inline(always)]
 fn map_binary<T: Elem>(op: BinaryOp, x: &[T], y: &[T], out: &mut [T]) {
-    with_const_op!(BinaryOp, op, OP => {
+    crate::ops::with_const_binary!(op, OP => {
         for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
             *o = T::binary(OP, a, b);
         }
-    }; Add, Sub, Mul, Div, Rem, Pow, Atan2, Minimum, Maximum, Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor)
+    })
 }
 
 #[inline(always)]
 fn compare<T: Elem>(op: BinaryOp, x: &[T], y: &[T], out: &mut [bool]) {
-    with_const_op!(BinaryOp, op, OP => {
+    crate::ops::with_const_binary!(op, OP => {
         for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
             *o = T::compare(OP, a, b);
         }
-    }; Add, Sub, Mul, Div, Rem, Pow, Atan2, Minimum, Maximum, Eq, Ne, Lt, Le, Gt, Ge, And, Or, Xor)
+    })
 }

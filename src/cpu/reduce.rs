@@ -318,7 +318,8 @@ pub fn combine(op: ReduceOp, parts: &[Partial], acc: DType, out: DType) -> Scala
             let identity = if op == ReduceOp::Prod { 1.0 } else { 0.0 };
             let total = total.unwrap_or(cast_scalar(Scalar::F64(identity), acc));
             if op != ReduceOp::Mean {
-                return total;
+                // An f32 product accumulates in f64 (see `ReduceOp::signature`).
+                return cast_scalar(total, out);
             }
             match (rows, total.as_f64()) {
                 (0, _) | (_, None) => Scalar::Null,

@@ -138,6 +138,40 @@ macro_rules! binary_methods {
     )*};
 }
 
+/// The math functions' methods, from their rows of the op table (`ops/table.rs`).
+macro_rules! math_methods {
+    (
+        structural { $($sv:ident $sm:ident [$($sa:literal),*] $sk:ident $sdoc:literal,)* }
+        math { $($mv:ident $mm:ident [$($ma:literal),*] $mc:ident ($f32:expr) ($f64:expr)
+               $g32:literal $g64:literal $mdoc:literal,)* }
+    ) => {$(
+        #[doc = $mdoc]
+        ///
+        /// A math function: f32 stays f32, integers are computed in f64, as in numpy.
+        pub fn $mm(self) -> Expr {
+            Expr::Unary(UnaryOp::$mv, Arc::new(self))
+        }
+    )*};
+}
+
+/// The two-operand math functions' methods, from their rows of the op table.
+macro_rules! math_methods2 {
+    (
+        structural { $($sv:ident $sm:ident $sym:literal [$($sa:literal),*] $sk:ident $st:ident
+                       $sdoc:literal,)* }
+        math { $($mv:ident $mm:ident [$($ma:literal),*] $mc:ident ($f32:expr) ($f64:expr)
+               $g32:literal $g64:literal $mdoc:literal,)* }
+    ) => {$(
+        #[doc = $mdoc]
+        ///
+        /// A math function of `self` and `other`: f32 stays f32, integers are computed in
+        /// f64.
+        pub fn $mm(self, other: impl Into<Expr>) -> Expr {
+            Expr::Binary(BinaryOp::$mv, Arc::new(self), Arc::new(other.into()))
+        }
+    )*};
+}
+
 macro_rules! reduce_methods {
     ($($(#[$doc:meta])* $name:ident => $op:ident),* $(,)?) => {$(
         $(#[$doc])*
@@ -170,6 +204,9 @@ impl Expr {
             } => vec![cond, then, otherwise],
         }
     }
+
+    crate::ops::unary_table!(math_methods);
+    crate::ops::binary_table!(math_methods2);
 
     unary_methods! {
         /// Absolute value (wrapping for the most negative integer).
@@ -233,202 +270,6 @@ impl Expr {
         /// # Ok::<(), swath::Error>(())
         /// ```
         trunc => Trunc,
-        /// Square root (NaN below 0). Like every float function here, f32 stays f32 and
-        /// integers are computed in f64.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("k", Column::from(vec![4i32, 9]))])?;
-        /// let out = df.select([col("k").sqrt()])?;
-        /// assert_eq!(out.column("k")?.dtype(), DType::F64);
-        /// assert_eq!(out.values::<f64>("k")?, [2.0, 3.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        sqrt => Sqrt,
-        /// Cube root (negative for negative values).
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![27.0f64, -8.0, 0.0]))])?;
-        /// let out = df.select([col("x").cbrt()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [3.0, -2.0, 0.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        cbrt => Cbrt,
-        /// e raised to the value.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
-        /// let out = df.select([col("x").exp()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [1.0, std::f64::consts::E]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        exp => Exp,
-        /// 2 raised to the value.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![3.0f64, -1.0]))])?;
-        /// let out = df.select([col("x").exp2()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [8.0, 0.5]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        exp2 => Exp2,
-        /// Natural logarithm.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![1.0f64, std::f64::consts::E]))])?;
-        /// let out = df.select([col("x").ln()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [0.0, 1.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        ln => Ln,
-        /// Base-2 logarithm.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![8.0f64, 0.5]))])?;
-        /// let out = df.select([col("x").log2()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [3.0, -1.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        log2 => Log2,
-        /// Base-10 logarithm.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![1000.0f64, 1.0]))])?;
-        /// let out = df.select([col("x").log10()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [3.0, 0.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        log10 => Log10,
-        /// ln(1 + x), accurate near 0.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1e-10]))])?;
-        /// let y = df.select([col("x").log1p()])?.values::<f64>("x")?;
-        /// assert_eq!(y[0], 0.0);
-        /// assert!((y[1] / 1e-10 - 1.0).abs() < 1e-9); // (1.0 + 1e-10).ln() is off by ~1e-7
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        log1p => Log1p,
-        /// exp(x) - 1, accurate near 0.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1e-10]))])?;
-        /// let y = df.select([col("x").expm1()])?.values::<f64>("x")?;
-        /// assert_eq!(y[0], 0.0);
-        /// assert!((y[1] / 1e-10 - 1.0).abs() < 1e-9); // 1e-10f64.exp() - 1.0 is off by ~1e-7
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        expm1 => Expm1,
-        /// Sine of an angle in radians.
-        ///
-        /// ```
-        /// use std::f64::consts::FRAC_PI_2;
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, FRAC_PI_2]))])?;
-        /// let out = df.select([col("x").sin()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [0.0, 1.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        sin => Sin,
-        /// Cosine of an angle in radians.
-        ///
-        /// ```
-        /// use std::f64::consts::PI;
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, PI]))])?;
-        /// let out = df.select([col("x").cos()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [1.0, -1.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        cos => Cos,
-        /// Tangent of an angle in radians.
-        ///
-        /// ```
-        /// use std::f64::consts::FRAC_PI_4;
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, FRAC_PI_4]))])?;
-        /// let y = df.select([col("x").tan()])?.values::<f64>("x")?;
-        /// assert_eq!(y[0], 0.0);
-        /// assert!((y[1] - 1.0).abs() < 1e-15);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        tan => Tan,
-        /// Arcsine in radians, in [-π/2, π/2] (NaN outside [-1, 1]).
-        ///
-        /// ```
-        /// use std::f64::consts::FRAC_PI_2;
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0, 2.0]))])?;
-        /// let y = df.select([col("x").asin()])?.values::<f64>("x")?;
-        /// assert_eq!(y[..2], [0.0, FRAC_PI_2]);
-        /// assert!(y[2].is_nan());
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        asin => Asin,
-        /// Arccosine in radians, in [0, π] (NaN outside [-1, 1]).
-        ///
-        /// ```
-        /// use std::f64::consts::PI;
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![1.0f64, -1.0]))])?;
-        /// let out = df.select([col("x").acos()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [0.0, PI]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        acos => Acos,
-        /// Arctangent in radians, in [-π/2, π/2]; see [`Expr::atan2`] for all four quadrants.
-        ///
-        /// ```
-        /// use std::f64::consts::FRAC_PI_4;
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
-        /// let out = df.select([col("x").atan()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [0.0, FRAC_PI_4]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        atan => Atan,
-        /// Hyperbolic sine.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
-        /// let y = df.select([col("x").sinh()])?.values::<f64>("x")?;
-        /// let e = std::f64::consts::E;
-        /// assert_eq!(y[0], 0.0);
-        /// assert!((y[1] - (e - 1.0 / e) / 2.0).abs() < 1e-15);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        sinh => Sinh,
-        /// Hyperbolic cosine.
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 1.0]))])?;
-        /// let y = df.select([col("x").cosh()])?.values::<f64>("x")?;
-        /// let e = std::f64::consts::E;
-        /// assert_eq!(y[0], 1.0);
-        /// assert!((y[1] - (e + 1.0 / e) / 2.0).abs() < 1e-15);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        cosh => Cosh,
-        /// Hyperbolic tangent, in [-1, 1].
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![0.0f64, 100.0, -100.0]))])?;
-        /// let out = df.select([col("x").tanh()])?;
-        /// assert_eq!(out.values::<f64>("x")?, [0.0, 1.0, -1.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        tanh => Tanh,
         /// Logical not of a bool expression (also written `!expr`).
         ///
         /// ```
@@ -460,6 +301,25 @@ impl Expr {
         /// # Ok::<(), swath::Error>(())
         /// ```
         is_finite => IsFinite,
+        /// True where the value is +inf or -inf (never for integers).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![1.0f32, f32::NAN, f32::NEG_INFINITY]))])?;
+        /// assert_eq!(df.select([col("x").is_inf()])?.values::<bool>("x")?, [false, false, true]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
+        is_inf => IsInf,
+        /// True where the sign bit is set: negative numbers and -0.0 (numpy's `signbit`).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("x", Column::from(vec![-1.0f64, -0.0, 0.0, 2.0]))])?;
+        /// let out = df.select([col("x").signbit()])?;
+        /// assert_eq!(out.values::<bool>("x")?, [true, true, false, false]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
+        signbit => Signbit,
         /// A pseudo-random f32 in [0, 1) that depends only on this integer key (a counter-based
         /// generator: `(row_index() * 2).uniform()` gives one stream, `* 2 + 1` another).
         /// Integer keys are taken as u32 (wrapping); the value is
@@ -478,31 +338,6 @@ impl Expr {
     }
 
     binary_methods! {
-        /// `self` raised to `exponent` (float math).
-        ///
-        /// ```
-        /// use swath::prelude::*;
-        /// let df = Frame::new([("x", Column::from(vec![2.0f64, 9.0]))])?;
-        /// let out = df.select([col("x").pow(lit(2.0)), col("x").pow(lit(0.5)).alias("root")])?;
-        /// assert_eq!(out.values::<f64>("x")?, [4.0, 81.0]);
-        /// assert_eq!(out.values::<f64>("root")?, [2f64.sqrt(), 3.0]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        pow => Pow,
-        /// Four-quadrant arctangent of `self / other` (`self` is y, `other` is x).
-        ///
-        /// ```
-        /// use std::f64::consts::{FRAC_PI_2, PI};
-        /// use swath::prelude::*;
-        /// let df = Frame::new([
-        ///     ("y", Column::from(vec![0.0f64, 1.0, 0.0])),
-        ///     ("x", Column::from(vec![1.0f64, 0.0, -1.0])),
-        /// ])?;
-        /// let out = df.select([col("y").atan2(col("x"))])?;
-        /// assert_eq!(out.values::<f64>("y")?, [0.0, FRAC_PI_2, PI]);
-        /// # Ok::<(), swath::Error>(())
-        /// ```
-        atan2 => Atan2,
         /// Elementwise minimum of two expressions; NaN propagates (numpy's `minimum`).
         ///
         /// ```
@@ -514,6 +349,55 @@ impl Expr {
         /// # Ok::<(), swath::Error>(())
         /// ```
         minimum => Minimum,
+        /// Floor division, `self // other` in the parser: the quotient rounded toward negative
+        /// infinity (numpy's `floor_divide`, Polars' `floor_div`). Integer `x // 0` is 0.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![7i32, -7, 7, 5]))])?;
+        /// let out = df.select([col("k").floor_div(lit(2)), col("k").floor_div(lit(0)).alias("z")])?;
+        /// assert_eq!(out.values::<i32>("k")?, [3, -4, 3, 2]);
+        /// assert_eq!(out.values::<i32>("z")?, [0, 0, 0, 0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
+        floor_div => FloorDiv,
+        /// C's `fmod`: the remainder with the dividend's sign (numpy's `fmod`); `%` takes the
+        /// divisor's. Integer `fmod(x, 0)` is 0.
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![-7i64, 7]))])?;
+        /// let out = df.select([col("k").fmod(lit(3)), (col("k") % lit(3)).alias("rem")])?;
+        /// assert_eq!(out.values::<i64>("k")?, [-1, 1]);
+        /// assert_eq!(out.values::<i64>("rem")?, [2, 1]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
+        fmod => Fmod,
+        /// `self << other` on integers; a shift by a negative amount or by the width or more
+        /// gives 0 (numpy).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![1i32, 3, 1]))])?;
+        /// let out = df.select([col("k").left_shift(lit(4))])?;
+        /// assert_eq!(out.values::<i32>("k")?, [16, 48, 16]);
+        /// let out = df.select([col("k") << lit(40)])?; // past the width
+        /// assert_eq!(out.values::<i32>("k")?, [0, 0, 0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
+        left_shift => Shl,
+        /// `self >> other` on integers (arithmetic for signed ones); a shift by a negative
+        /// amount or by the width or more gives 0, or -1 for a negative signed value (numpy).
+        ///
+        /// ```
+        /// use swath::prelude::*;
+        /// let df = Frame::new([("k", Column::from(vec![-16i64, 16]))])?;
+        /// let out = df.select([col("k").right_shift(lit(2)), (col("k") >> lit(64)).alias("far")])?;
+        /// assert_eq!(out.values::<i64>("k")?, [-4, 4]);
+        /// assert_eq!(out.values::<i64>("far")?, [-1, 0]);
+        /// # Ok::<(), swath::Error>(())
+        /// ```
+        right_shift => Shr,
         /// Elementwise maximum of two expressions; NaN propagates (numpy's `maximum`).
         ///
         /// ```
@@ -911,7 +795,10 @@ macro_rules! binary_operator {
         }
     )*};
 }
-binary_operator!(Add add => Add, Sub sub => Sub, Mul mul => Mul, Div div => Div, Rem rem => Rem);
+binary_operator!(
+    Add add => Add, Sub sub => Sub, Mul mul => Mul, Div div => Div, Rem rem => Rem,
+    BitAnd bitand => And, BitOr bitor => Or, BitXor bitxor => Xor, Shl shl => Shl, Shr shr => Shr
+);
 
 impl ops::Neg for Expr {
     type Output = Expr;

@@ -18,9 +18,12 @@
 //!
 //! Names are columns; a name that is not a function call is always a column.
 
+use std::sync::Arc;
+
 use super::{Expr, col, lit, when};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
+use crate::ops::{BinaryOp, UnaryOp};
 
 /// Parses `text` into an expression.
 ///
@@ -53,9 +56,9 @@ enum Tok {
     End,
 }
 
-const OPERATORS: [&str; 20] = [
-    "**", "<=", ">=", "==", "!=", "+", "-", "*", "/", "%", "<", ">", "(", ")", ",", "&", "|", "^",
-    "~", "=",
+const OPERATORS: [&str; 23] = [
+    "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "+", "-", "*", "/", "%", "<", ">", "(", ")", ",",
+    "&", "|", "^", "~", "=",
 ];
 
 fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>> {
@@ -198,13 +201,13 @@ impl Parser<'_> {
         Ok(e)
     }
     fn not(&mut self) -> Result<Expr> {
-        if self.eat("~") || self.eat("not") {
+        if self.eat("not") {
             return Ok(self.not()?.not());
         }
         self.comparison()
     }
     fn comparison(&mut self) -> Result<Expr> {
-        let e = self.sum()?;
+        let e = self.shift()?;
         for (op, build) in [
             ("<=", Expr::lt_eq as fn(Expr, Expr) -> Expr),
             (">=", Expr::gt_eq),
@@ -214,10 +217,22 @@ impl Parser<'_> {
             (">", Expr::gt),
         ] {
             if self.eat(op) {
-                return Ok(build(e, self.sum()?));
+                return Ok(build(e, self.shift()?));
             }
         }
         Ok(e)
+    }
+    fn shift(&mut self) -> Result<Expr> {
+        let mut e = self.sum()?;
+        loop {
+            if self.eat("<<") {
+                e = e << self.sum()?;
+            } else if self.eat(">>") {
+                e = e >> self.sum()?;
+            } else {
+                return Ok(e);
+            }
+        }
     }
     fn sum(&mut self) -> Result<Expr> {
         let mut e = self.product()?;
@@ -236,6 +251,8 @@ impl Parser<'_> {
         loop {
             if self.eat("*") {
                 e = e * self.unary()?;
+            } else if self.eat("//") {
+                e = e.floor_div(self.unary()?);
             } else if self.eat("/") {
                 e = e / self.unary()?;
             } else if self.eat("%") {
@@ -257,6 +274,10 @@ impl Parser<'_> {
         }
         if self.eat("+") {
             return self.unary();
+        }
+        // `~` binds as tightly as unary minus (Python's rule): `~a + 1` is `(~a) + 1`.
+        if self.eat("~") {
+            return Ok(self.unary()?.not());
         }
         self.power()
     }
@@ -328,35 +349,20 @@ fn call(name: &str, mut args: Vec<Expr>) -> std::result::Result<Expr, String> {
             Err(format!("`{name}` takes {want} argument(s), got {n}"))
         }
     };
+    // Elementwise ops by any of their names in the op table (`ops/table.rs`).
+    if let Some(op) = UnaryOp::from_name(name) {
+        arity(1)?;
+        return Ok(Expr::Unary(op, Arc::new(args.remove(0))));
+    }
+    if let Some(op) = BinaryOp::from_call_name(name) {
+        arity(2)?;
+        let b = args.pop();
+        return match (args.pop(), b) {
+            (Some(a), Some(b)) => Ok(Expr::Binary(op, Arc::new(a), Arc::new(b))),
+            _ => Err(format!("`{name}` takes 2 argument(s), got {n}")),
+        };
+    }
     let unary: Option<fn(Expr) -> Expr> = match name {
-        "abs" => Some(Expr::abs),
-        "sign" => Some(Expr::sign),
-        "floor" => Some(Expr::floor),
-        "ceil" => Some(Expr::ceil),
-        "round" => Some(Expr::round),
-        "trunc" => Some(Expr::trunc),
-        "sqrt" => Some(Expr::sqrt),
-        "cbrt" => Some(Expr::cbrt),
-        "exp" => Some(Expr::exp),
-        "exp2" => Some(Expr::exp2),
-        "log" | "ln" => Some(Expr::ln),
-        "log2" => Some(Expr::log2),
-        "log10" => Some(Expr::log10),
-        "log1p" => Some(Expr::log1p),
-        "expm1" => Some(Expr::expm1),
-        "sin" => Some(Expr::sin),
-        "cos" => Some(Expr::cos),
-        "tan" => Some(Expr::tan),
-        "asin" | "arcsin" => Some(Expr::asin),
-        "acos" | "arccos" => Some(Expr::acos),
-        "atan" | "arctan" => Some(Expr::atan),
-        "sinh" => Some(Expr::sinh),
-        "cosh" => Some(Expr::cosh),
-        "tanh" => Some(Expr::tanh),
-        "not" => Some(Expr::not),
-        "isnan" | "is_nan" => Some(Expr::is_nan),
-        "isfinite" | "is_finite" => Some(Expr::is_finite),
-        "uniform" => Some(Expr::uniform),
         "sum" => Some(Expr::sum),
         "prod" | "product" => Some(Expr::product),
         "mean" => Some(Expr::mean),
@@ -412,10 +418,8 @@ fn call(name: &str, mut args: Vec<Expr>) -> std::result::Result<Expr, String> {
     // Arity is checked before any argument is taken, so `take` never runs dry.
     let mut take = || args.next().unwrap_or(Expr::Literal(crate::Scalar::Null));
     match name {
-        "pow" | "power" => arity(2).map(|_| take().pow(take())),
-        "atan2" | "arctan2" => arity(2).map(|_| take().atan2(take())),
-        "minimum" | "min" => arity(2).map(|_| take().minimum(take())),
-        "maximum" | "max" => arity(2).map(|_| take().maximum(take())),
+        "min" => arity(2).map(|_| take().minimum(take())),
+        "max" => arity(2).map(|_| take().maximum(take())),
         "where" => arity(3).map(|_| when(take()).then(take()).otherwise(take())),
         "clamp" | "clip" => arity(3).map(|_| take().clamp(take(), take())),
         "fill_nan" => arity(2).map(|_| take().fill_nan(take())),

@@ -17,7 +17,7 @@
 use std::fmt::Write as _;
 
 use crate::dtype::{DType, Scalar};
-use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryOp};
+use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryKind, UnaryOp};
 use crate::plan::ir::{Instr, Kernel};
 
 const COMMON: &str = include_str!("../../shaders/common.wgsl");
@@ -1195,19 +1195,27 @@ fn fsuffix(dtype: DType) -> &'static str {
     if dtype == DType::F64 { "f64" } else { "f32" }
 }
 
+/// Why a math op has no WGSL function for `dtype`.
+fn no_wgsl(name: &str, dtype: DType) -> Unsupported {
+    if dtype == DType::F64 {
+        format!("`{name}` of f64 (Vulkan has no f64 transcendentals): runs on the CPU")
+    } else {
+        format!("`{name}` of {dtype} on the GPU")
+    }
+}
+
 fn unary(op: UnaryOp, dtype: DType, x: &str) -> Result<String, Unsupported> {
     use UnaryOp::*;
     let t = reg_type(dtype);
     let refuse = || Err(format!("`{}` of {dtype} on the GPU", op.name()));
+    // Math ops: the WGSL function their row of the op table names (ops/table.rs).
+    if op.kind() == UnaryKind::Float {
+        let f = op.wgsl(dtype).ok_or_else(|| no_wgsl(op.name(), dtype))?;
+        return Ok(format!("{f}({x})"));
+    }
     Ok(match dtype {
         DType::F32 | DType::F64 => {
             let f = fsuffix(dtype);
-            let f64_refuse = || {
-                Err(format!(
-                    "`{}` of f64 (Vulkan has no f64 transcendentals): runs on the CPU",
-                    op.name()
-                ))
-            };
             match op {
                 Neg => format!("(-{x})"),
                 Abs => format!("abs({x})"),
@@ -1216,28 +1224,11 @@ fn unary(op: UnaryOp, dtype: DType, x: &str) -> Result<String, Unsupported> {
                 Ceil => format!("ceil({x})"),
                 Round => format!("round({x})"),
                 Trunc => format!("trunc({x})"),
-                Sqrt => format!("sqrt_{f}({x})"),
                 IsNan => format!("isnan_{f}({x})"),
                 IsFinite => format!("isfinite_{f}({x})"),
-                Not | Uniform => return refuse(),
-                _ if dtype == DType::F64 => return f64_refuse(),
-                Cbrt => format!("cbrt_f32({x})"),
-                Exp => format!("exp_f32({x})"),
-                Exp2 => format!("exp2_f32({x})"),
-                Ln => format!("ln_f32({x})"),
-                Log2 => format!("log2_f32({x})"),
-                Log10 => format!("log10_f32({x})"),
-                Log1p => format!("log1p_f32({x})"),
-                Expm1 => format!("expm1_f32({x})"),
-                Sin => format!("sin_f32({x})"),
-                Cos => format!("cos_f32({x})"),
-                Tan => format!("tan_f32({x})"),
-                Asin => format!("asin_f32({x})"),
-                Acos => format!("acos_f32({x})"),
-                Atan => format!("atan_f32({x})"),
-                Sinh => format!("sinh_f32({x})"),
-                Cosh => format!("cosh_f32({x})"),
-                Tanh => format!("tanh_f32({x})"),
+                IsInf => format!("isinf_{f}({x})"),
+                Signbit => format!("signbit_{f}({x})"),
+                _ => return refuse(),
             }
         }
         DType::I32 | DType::I64 => match op {
@@ -1245,15 +1236,18 @@ fn unary(op: UnaryOp, dtype: DType, x: &str) -> Result<String, Unsupported> {
             Abs => format!("select({x}, {t}(0) - {x}, {x} < {t}(0))"),
             Sign => format!("select(select({t}(0), {t}(-1), {x} < {t}(0)), {t}(1), {x} > {t}(0))"),
             Floor | Ceil | Round | Trunc => x.to_string(),
-            IsNan => "false".into(),
+            Not => format!("(~{x})"),
+            IsNan | IsInf => "false".into(),
             IsFinite => "true".into(),
+            Signbit => format!("({x} < {t}(0))"),
             _ => return refuse(),
         },
         DType::U32 => match op {
             Neg => format!("(0u - {x})"),
             Abs | Floor | Ceil | Round | Trunc => x.to_string(),
             Sign => format!("select(0u, 1u, {x} != 0u)"),
-            IsNan => "false".into(),
+            Not => format!("(~{x})"),
+            IsNan | IsInf | Signbit => "false".into(),
             IsFinite => "true".into(),
             _ => return refuse(),
         },
@@ -1279,37 +1273,41 @@ fn binary(op: BinaryOp, dtype: DType, a: &str, b: &str) -> Result<String, Unsupp
             _ => format!("({a} {} {b})", op.name()),
         });
     }
+    // Math ops: the WGSL function their row of the op table names (ops/table.rs).
+    if op.kind() == BinaryKind::Float && op != Div {
+        let f = op.wgsl(dtype).ok_or_else(|| no_wgsl(op.name(), dtype))?;
+        return Ok(format!("{f}({a}, {b})"));
+    }
     Ok(match dtype {
         DType::F32 | DType::F64 => {
             let f = fsuffix(dtype);
             match op {
                 Add | Sub | Mul => format!("({a} {} {b})", op.name()),
                 Div => format!("div_{f}({a}, {b})"),
-                Rem => format!("fmod_{f}({a}, {b})"),
+                FloorDiv => format!("floordiv_{f}({a}, {b})"),
+                Rem => format!("remainder_{f}({a}, {b})"),
+                Fmod => format!("fmod_{f}({a}, {b})"),
                 Minimum => format!("nmin_{f}({a}, {b})"),
                 Maximum => format!("nmax_{f}({a}, {b})"),
-                Pow | Atan2 if dtype == DType::F64 => {
-                    return Err(format!(
-                        "`{}` of f64 (Vulkan has no f64 transcendentals): runs on the CPU",
-                        op.name()
-                    ));
-                }
-                Pow => format!("pow_f32({a}, {b})"),
-                Atan2 => format!("atan2_f32({a}, {b})"),
                 _ => return refuse(),
             }
         }
         DType::I32 | DType::I64 | DType::U32 => match op {
             Add | Sub | Mul => format!("({a} {} {b})", op.name()),
+            // Integer `/` is f64 by the type rules; a hand-built program may still hold it.
             // WGSL (as naga emits it) defines x / 0 = x and MIN / -1 = MIN; Rust's wrapping
             // division agrees on the second, swath says x / 0 = 0.
             Div => format!("select({a} / {b}, {t}(0), {b} == {t}(0))"),
-            // Signed `%` spelled out: naga's GLSL output computed it as an unsigned modulo
-            // (5 % -3 gave 5 on llvmpipe's GL). `a - (a / b) * b` wraps to 0 for MIN % -1.
-            Rem if dtype == DType::U32 => format!("select({a} % {b}, 0u, {b} == 0u)"),
-            Rem => format!("select({a} - ({a} / {b}) * {b}, {t}(0), {b} == {t}(0))"),
+            FloorDiv => format!("floordiv_{t}({a}, {b})"),
+            Rem => format!("remainder_{t}({a}, {b})"),
+            Fmod => format!("fmod_{t}({a}, {b})"),
             Minimum => format!("min({a}, {b})"),
             Maximum => format!("max({a}, {b})"),
+            And => format!("({a} & {b})"),
+            Or => format!("({a} | {b})"),
+            Xor => format!("({a} ^ {b})"),
+            Shl => format!("shl_{t}({a}, {b})"),
+            Shr => format!("shr_{t}({a}, {b})"),
             _ => return refuse(),
         },
         DType::Bool => match op {

@@ -109,7 +109,8 @@ fn one(d: &DeviceReduction, records: &[&[u32]], rows: usize, out: DType) -> Scal
                 Scalar::I64(x) => a.wrapping_mul(x),
                 _ => a,
             })),
-            dtype => cast_scalar(Scalar::F64(as_f64s().iter().product()), dtype),
+            // An f32 product accumulates in f64 and gives f32 (`ReduceOp::signature`).
+            _ => cast_scalar(Scalar::F64(as_f64s().iter().product()), out),
         },
         ReduceOp::Min | ReduceOp::Max => {
             let min = d.op == ReduceOp::Min;

@@ -3,8 +3,14 @@
 //! planner calls them to fold constants. Each dtype class (float, signed, unsigned, bool) writes
 //! an op once.
 //!
-//! Integer semantics (DESIGN.md): arithmetic wraps; `x / 0` and `x % 0` are 0; `/` truncates
-//! toward zero and `%` takes the dividend's sign, like Rust's own operators on integers.
+//! The math functions (sqrt, exp, hypot ...) are columns of the op table (`table.rs`); what is
+//! written here is the structural ops, once per dtype class.
+//!
+//! Integer semantics (README, "Semantics worth knowing"): arithmetic wraps; `/` is true
+//! division (the planner casts integers to f64 first); `//` rounds toward negative infinity and
+//! `%` takes the divisor's sign (numpy, Python); `fmod` takes the dividend's sign (C); integer
+//! `x // 0`, `x % 0` and `fmod(x, 0)` are 0; shifts by a negative amount or by the width or
+//! more give 0 (or -1 for `>>` of a negative signed value), as numpy's do.
 
 use super::{BinaryOp, UnaryOp};
 use crate::dtype::{DType, Scalar};
@@ -20,7 +26,8 @@ use crate::dtype::{DType, Scalar};
 ///     xs.iter().map(|&x| T::binary(op, x, y)).collect()
 /// }
 /// assert_eq!(apply(BinaryOp::Mul, &[1i32, 2, 3], 10), [10, 20, 30]);
-/// assert_eq!(apply(BinaryOp::Div, &[7i64, -7], 0), [0, 0]); // integer x / 0 is 0
+/// assert_eq!(apply(BinaryOp::FloorDiv, &[7i64, -7], 2), [3, -4]); // toward -inf
+/// assert_eq!(apply(BinaryOp::Rem, &[7i64, -7], 0), [0, 0]); // integer x % 0 is 0
 /// assert_eq!(f64::unary(UnaryOp::Round, 2.5), 2.0); // half to even
 /// assert_eq!(<f32 as Elem>::DTYPE, DType::F32);
 /// ```
@@ -108,13 +115,18 @@ pub trait Elem:
     fn unary_block(_op: UnaryOp, _x: &[Self], _out: &mut [Self]) -> bool {
         false
     }
-    /// `op` applied to `x` and `y`, for arithmetic, float and logical ops (comparisons are
-    /// [`Elem::compare`]). Integer arithmetic wraps; integer `x / 0` and `x % 0` are 0.
+    /// `op` applied to `x` and `y`, for arithmetic, float, bitwise and shift ops (comparisons
+    /// are [`Elem::compare`]). Integer arithmetic wraps; integer `x // 0` and `x % 0` are 0.
     ///
     /// ```
     /// use swath::ops::BinaryOp;
     /// use swath::ops::elem::Elem;
-    /// assert_eq!(i32::binary(BinaryOp::Rem, -7, 2), -1); // the dividend's sign
+    /// assert_eq!(i32::binary(BinaryOp::Rem, -7, 2), 1); // the divisor's sign
+    /// assert_eq!(i32::binary(BinaryOp::Fmod, -7, 2), -1); // the dividend's sign
+    /// assert_eq!(f64::binary(BinaryOp::Rem, 7.5, -2.0), -0.5);
+    /// assert_eq!(f64::binary(BinaryOp::FloorDiv, -7.0, 2.0), -4.0);
+    /// assert_eq!(i64::binary(BinaryOp::Shl, 1, 64), 0); // past the width
+    /// assert_eq!(i32::binary(BinaryOp::Shr, -8, 99), -1);
     /// assert_eq!(u32::binary(BinaryOp::Sub, 0, 1), u32::MAX); // wraps
     /// assert_eq!(f64::binary(BinaryOp::Pow, 2.0, 10.0), 1024.0);
     /// assert!(f32::binary(BinaryOp::Minimum, f32::NAN, 1.0).is_nan());
@@ -132,6 +144,18 @@ pub trait Elem:
     /// assert!(f64::compare(BinaryOp::Ne, f64::NAN, 1.0));
     /// ```
     fn compare(op: BinaryOp, x: Self, y: Self) -> bool;
+    /// The predicate `op` (`IsNan`, `IsFinite`, `IsInf`, `Signbit`) of `x`; false for other
+    /// ops.
+    ///
+    /// ```
+    /// use swath::ops::UnaryOp;
+    /// use swath::ops::elem::Elem;
+    /// assert!(f32::predicate(UnaryOp::IsInf, f32::NEG_INFINITY));
+    /// assert!(f64::predicate(UnaryOp::Signbit, -0.0));
+    /// assert!(i32::predicate(UnaryOp::Signbit, -3));
+    /// assert!(!u32::predicate(UnaryOp::IsNan, 3));
+    /// ```
+    fn predicate(op: UnaryOp, x: Self) -> bool;
     /// Whether the value is NaN (never, for integers and bools).
     ///
     /// ```
@@ -193,6 +217,60 @@ pub trait Elem:
     /// assert_eq!(f32::from_scalar(Scalar::Null), None);
     /// ```
     fn from_scalar(s: Scalar) -> Option<Self>;
+}
+
+/// The math functions of one operand, per float type; generated from the op table
+/// (`table.rs`), so each math op's scalar function is written once, in its row.
+pub trait MathFns: Sized {
+    /// The math op `op` of `x` (`x` unchanged for ops that are not math ops).
+    fn math_unary(op: UnaryOp, x: Self) -> Self;
+}
+
+/// The math functions of two operands, per float type (see [`MathFns`]).
+pub trait MathFns2: Sized {
+    /// The math op `op` of `x` and `y` (`x` for ops that are not math ops).
+    fn math_binary(op: BinaryOp, x: Self, y: Self) -> Self;
+}
+
+/// C's `nextafterf`: the next f32 after `x` toward `y` (`y` when they are equal, NaN if
+/// either is NaN).
+///
+/// ```
+/// use swath::ops::elem::next_after_f32;
+/// assert_eq!(next_after_f32(1.0, 2.0), 1.0 + f32::EPSILON);
+/// assert_eq!(next_after_f32(0.0, -1.0), -f32::from_bits(1));
+/// assert_eq!(next_after_f32(-0.0, 0.0), 0.0);
+/// ```
+#[inline(always)]
+pub fn next_after_f32(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        f32::NAN
+    } else if x == y {
+        y
+    } else if x < y {
+        x.next_up()
+    } else {
+        x.next_down()
+    }
+}
+
+/// C's `nextafter` for f64 (see [`next_after_f32`]).
+///
+/// ```
+/// use swath::ops::elem::next_after_f64;
+/// assert_eq!(next_after_f64(1.0, 0.0), 1.0 - f64::EPSILON / 2.0);
+/// ```
+#[inline(always)]
+pub fn next_after_f64(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else if x == y {
+        y
+    } else if x < y {
+        x.next_up()
+    } else {
+        x.next_down()
+    }
 }
 
 /// The `uniform` op: Chris Wellons' "lowbias32" integer hash of `key`, its top 24 bits scaled
@@ -271,6 +349,71 @@ fn compare_ord<T: PartialOrd>(op: BinaryOp, x: T, y: T) -> bool {
     }
 }
 
+/// numpy's `divmod` of floats (`npy_divmod`): (`x // y`, `x % y`), the quotient rounded
+/// toward negative infinity and the remainder with the divisor's sign, computed from the exact
+/// `fmod` so that `x == q * y + r` holds as closely as the type allows. `x // 0` is `x / 0`
+/// (±inf or NaN), `x % 0` NaN; a zero remainder takes the divisor's sign.
+#[inline(always)]
+fn float_divmod<T: Float>(x: T, y: T) -> (T, T) {
+    let m = x.fmod(y);
+    if y == T::zero() {
+        return (x / y, m);
+    }
+    let mut div = (x - m) / y;
+    let mut m = m;
+    if m != T::zero() {
+        if (y < T::zero()) != (m < T::zero()) {
+            m = m + y;
+            div = div - T::one();
+        }
+    } else {
+        m = T::zero().copysign(y);
+    }
+    let q = if div != T::zero() {
+        let f = div.floor();
+        if div - f > T::half() { f + T::one() } else { f }
+    } else {
+        T::zero().copysign(x / y)
+    };
+    (q, m)
+}
+
+/// The float operations [`float_divmod`] needs, for f32 and f64.
+trait Float:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Div<Output = Self>
+{
+    fn zero() -> Self;
+    fn one() -> Self;
+    fn half() -> Self;
+    fn fmod(self, y: Self) -> Self;
+    fn floor(self) -> Self;
+    fn copysign(self, sign: Self) -> Self;
+}
+
+macro_rules! float_ops {
+    ($($t:ident),*) => {$(
+        impl Float for $t {
+            #[inline(always)]
+            fn zero() -> Self { 0.0 }
+            #[inline(always)]
+            fn one() -> Self { 1.0 }
+            #[inline(always)]
+            fn half() -> Self { 0.5 }
+            #[inline(always)]
+            fn fmod(self, y: Self) -> Self { self % y }
+            #[inline(always)]
+            fn floor(self) -> Self { $t::floor(self) }
+            #[inline(always)]
+            fn copysign(self, sign: Self) -> Self { $t::copysign(self, sign) }
+        }
+    )*};
+}
+float_ops!(f32, f64);
+
 macro_rules! float_elem {
     ($t:ident, $variant:ident, $exp:path, $ln:path, $sin:path, $cos:path, $block:expr) => {
         impl Elem for $t {
@@ -302,27 +445,9 @@ macro_rules! float_elem {
                     // numpy and WGSL round half to even.
                     Round => x.round_ties_even(),
                     Trunc => x.trunc(),
-                    Sqrt => x.sqrt(),
-                    Cbrt => x.cbrt(),
-                    Exp => $exp(x),
-                    Exp2 => x.exp2(),
-                    Ln => $ln(x),
-                    Log2 => x.log2(),
-                    Log10 => x.log10(),
-                    Log1p => x.ln_1p(),
-                    Expm1 => x.exp_m1(),
-                    Sin => $sin(x),
-                    Cos => $cos(x),
-                    Tan => x.tan(),
-                    Asin => x.asin(),
-                    Acos => x.acos(),
-                    Atan => x.atan(),
-                    Sinh => x.sinh(),
-                    Cosh => x.cosh(),
-                    Tanh => x.tanh(),
-                    // Not, IsNan, IsFinite and Uniform never reach a float map: the type rules send
-                    // them elsewhere.
-                    Not | IsNan | IsFinite | Uniform => x,
+                    // The math functions, from their rows of the op table; Not, the predicates
+                    // and Uniform never reach a float map (the type rules send them elsewhere).
+                    _ => <Self as MathFns>::math_unary(op, x),
                 }
             }
 
@@ -339,18 +464,30 @@ macro_rules! float_elem {
                     Sub => x - y,
                     Mul => x * y,
                     Div => x / y,
-                    Rem => x % y,
-                    Pow => x.powf(y),
-                    Atan2 => x.atan2(y),
+                    FloorDiv => float_divmod(x, y).0,
+                    Rem => float_divmod(x, y).1,
+                    Fmod => x % y,
                     Minimum => nan_min(x, y),
                     Maximum => nan_max(x, y),
-                    _ => x,
+                    // Comparisons, bitwise ops and shifts never reach floats.
+                    Eq | Ne | Lt | Le | Gt | Ge | And | Or | Xor | Shl | Shr => x,
+                    _ => <Self as MathFns2>::math_binary(op, x, y),
                 }
             }
 
             #[inline(always)]
             fn compare(op: BinaryOp, x: Self, y: Self) -> bool {
                 compare_ord(op, x, y)
+            }
+            #[inline(always)]
+            fn predicate(op: UnaryOp, x: Self) -> bool {
+                match op {
+                    UnaryOp::IsNan => x.is_nan(),
+                    UnaryOp::IsFinite => x.is_finite(),
+                    UnaryOp::IsInf => x.is_infinite(),
+                    UnaryOp::Signbit => x.is_sign_negative(),
+                    _ => false,
+                }
             }
             #[inline(always)]
             fn is_nan(self) -> bool {
@@ -423,6 +560,8 @@ macro_rules! int_elem {
                     Sign if x == 0 => 0,
                     Sign if $signed && x < (0 as $t) => (0 as $t).wrapping_sub(1),
                     Sign => 1,
+                    // `~x`, numpy's `invert`.
+                    Not => !x,
                     // Rounding an integer leaves it; float math never reaches integers (the
                     // type rules cast them to f64 first).
                     _ => x,
@@ -436,12 +575,37 @@ macro_rules! int_elem {
                     Add => x.wrapping_add(y),
                     Sub => x.wrapping_sub(y),
                     Mul => x.wrapping_mul(y),
-                    Div if y == 0 => 0,
+                    // `/` reaches integers only through constant folding of a hand-built
+                    // program (the type rules make it f64); truncating division then.
+                    Div | FloorDiv | Rem | Fmod if y == 0 => 0,
                     Div => x.wrapping_div(y),
-                    Rem if y == 0 => 0,
-                    Rem => x.wrapping_rem(y),
+                    FloorDiv => {
+                        let (q, r) = (x.wrapping_div(y), x.wrapping_rem(y));
+                        // Round toward negative infinity: one less where the exact quotient
+                        // is negative and inexact.
+                        if r != 0 && ((r < (0 as $t)) != (y < (0 as $t))) { q.wrapping_sub(1) } else { q }
+                    }
+                    Rem => {
+                        let r = x.wrapping_rem(y);
+                        if r != 0 && ((r < (0 as $t)) != (y < (0 as $t))) { r.wrapping_add(y) } else { r }
+                    }
+                    Fmod => x.wrapping_rem(y),
                     Minimum => x.min(y),
                     Maximum => x.max(y),
+                    And => x & y,
+                    Or => x | y,
+                    Xor => x ^ y,
+                    // numpy: a shift by the width or more (or by a negative amount, which
+                    // reads as a huge one) gives 0, or -1 for `>>` of a negative value.
+                    Shl => match u32::try_from(y) {
+                        Ok(s) if s < $t::BITS => x << s,
+                        _ => 0,
+                    },
+                    Shr => match u32::try_from(y) {
+                        Ok(s) if s < $t::BITS => x >> s,
+                        _ if x < (0 as $t) => (0 as $t).wrapping_sub(1),
+                        _ => 0,
+                    },
                     _ => x,
                 }
             }
@@ -449,6 +613,14 @@ macro_rules! int_elem {
             #[inline(always)]
             fn compare(op: BinaryOp, x: Self, y: Self) -> bool {
                 compare_ord(op, x, y)
+            }
+            #[inline(always)]
+            fn predicate(op: UnaryOp, x: Self) -> bool {
+                match op {
+                    UnaryOp::IsFinite => true,
+                    UnaryOp::Signbit => x < (0 as $t),
+                    _ => false,
+                }
             }
             #[inline(always)]
             fn is_nan(self) -> bool {
@@ -515,6 +687,10 @@ impl Elem for bool {
     #[inline(always)]
     fn compare(op: BinaryOp, x: Self, y: Self) -> bool {
         compare_ord(op, x, y)
+    }
+    #[inline(always)]
+    fn predicate(_op: UnaryOp, _x: Self) -> bool {
+        false
     }
     #[inline(always)]
     fn is_nan(self) -> bool {

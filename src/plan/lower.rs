@@ -16,10 +16,11 @@ use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::expr::{Expr, LoopOutput, LoopSpec};
 use crate::ops::elem::cast_scalar;
+use crate::ops::{BinaryOp, UnaryOp};
 
 use super::ir::{Id, Instr, Kernel, Program, Reduction};
 use super::scalar;
-use super::types::{Inference, Info, Shape, common_type};
+use super::types::{Inference, Info, Shape, binary_common_type};
 
 /// Where one output column of a plan comes from.
 ///
@@ -530,12 +531,18 @@ impl Lowerer<'_> {
             }
             Expr::Binary(op, a, b) => {
                 let (ia, ib) = (self.types.info(a)?, self.types.info(b)?);
-                let common = common_type(ia, ib)
+                let common = binary_common_type(*op, ia, ib)
                     .ok_or_else(|| bad(format!("cannot mix {} and {}", ia.dtype, ib.dtype)))?;
                 let (cast_to, out) = op.signature(common).map_err(bad)?;
                 let x = lower_child(self, a, cast_to)?;
-                let y = lower_child(self, b, cast_to)?;
-                self.push(target, Instr::Binary(*op, x, y), out)
+                if *op == BinaryOp::Pow && is_one_half(b) {
+                    // numpy computes `x ** 0.5` as sqrt(x): NaN at -inf, where C's pow
+                    // gives +inf.
+                    self.push(target, Instr::Unary(UnaryOp::Sqrt, x), out)
+                } else {
+                    let y = lower_child(self, b, cast_to)?;
+                    self.push(target, Instr::Binary(*op, x, y), out)
+                }
             }
             Expr::Select {
                 cond,
@@ -553,4 +560,9 @@ impl Lowerer<'_> {
         };
         Ok(self.cast(target, id, want))
     }
+}
+
+/// Whether `e` is the literal 0.5 (of any float type).
+fn is_one_half(e: &Expr) -> bool {
+    matches!(e, Expr::Literal(v) if v.as_f64() == Some(0.5) && v.dtype().is_some_and(|d| d.is_float()))
 }

@@ -29,9 +29,7 @@ pub fn unary(op: UnaryOp, x: Scalar) -> Scalar {
                 Scalar::U32(key) => Scalar::F32(crate::ops::elem::uniform(key)),
                 _ => Scalar::Null,
             },
-            UnaryKind::Predicate => {
-                Scalar::Bool(if op == UnaryOp::IsNan { v.is_nan() } else { v.is_finite() })
-            }
+            UnaryKind::Predicate => Scalar::Bool(T::predicate(op, v)),
             _ => T::unary(op, v).to_scalar(),
         }
     })
@@ -44,7 +42,7 @@ pub fn unary(op: UnaryOp, x: Scalar) -> Scalar {
 /// use swath::ops::BinaryOp;
 /// use swath::plan::scalar::binary;
 /// assert_eq!(binary(BinaryOp::Add, Scalar::I32(2), Scalar::I32(3)), Scalar::I32(5));
-/// assert_eq!(binary(BinaryOp::Div, Scalar::I64(7), Scalar::I64(0)), Scalar::I64(0));
+/// assert_eq!(binary(BinaryOp::Rem, Scalar::I64(7), Scalar::I64(0)), Scalar::I64(0));
 /// assert_eq!(binary(BinaryOp::Lt, Scalar::F64(1.0), Scalar::F64(2.0)), Scalar::Bool(true));
 /// assert_eq!(binary(BinaryOp::Mul, Scalar::F32(2.0), Scalar::Null), Scalar::Null);
 /// ```

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::dtype::{DType, promote};
 use crate::error::{Error, Result};
 use crate::expr::{Expr, LoopOutput, LoopSpec};
+use crate::ops::{BinaryKind, BinaryOp};
 
 /// Full-length rows or one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,22 @@ pub fn common_type(a: Info, b: Info) -> Option<DType> {
         (true, false) => adopt(a.dtype, b.dtype),
         (false, true) => adopt(b.dtype, a.dtype),
         _ => promote(a.dtype, b.dtype),
+    }
+}
+
+/// The type the operands of `op` are computed in: [`common_type`], except that a bool in
+/// arithmetic (or float math, or a shift) with a number counts as 0/1 of the number's type, as
+/// in numpy (`0.25 * (a < 5)`). Comparisons and bitwise ops keep bools apart from numbers.
+pub fn binary_common_type(op: BinaryOp, a: Info, b: Info) -> Option<DType> {
+    let numeric_op = matches!(
+        op.kind(),
+        BinaryKind::Arithmetic | BinaryKind::Float | BinaryKind::Shift
+    );
+    match (a.dtype, b.dtype) {
+        (DType::Bool, other) | (other, DType::Bool) if numeric_op && other.is_numeric() => {
+            Some(other)
+        }
+        _ => common_type(a, b),
     }
 }
 
@@ -153,7 +170,7 @@ impl<'a> Inference<'a> {
             }
             Expr::Binary(op, a, b) => {
                 let (a, b) = (self.info(a)?, self.info(b)?);
-                let common = common_type(a, b).ok_or_else(|| {
+                let common = binary_common_type(*op, a, b).ok_or_else(|| {
                     bad(format!(
                         "`{}` cannot mix {} and {}",
                         op.name(),
