@@ -97,7 +97,8 @@ fn transcendentals_are_within_a_few_ulps() {
     ];
     let mut failures = Vec::new();
     for op in UnaryOp::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|op| op.kind() == UnaryKind::Float)
     {
         for (lo, hi) in ranges {

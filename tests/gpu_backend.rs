@@ -388,7 +388,7 @@ fn unary_ops_match_cpu() {
     }
     for n in LENGTHS {
         let df = frame(n);
-        for op in UnaryOp::ALL {
+        for &op in UnaryOp::ALL {
             use swath::ops::UnaryKind::*;
             let (f32_cols, wide_cols): (&[&str], &[&str]) = match op.kind() {
                 Numeric => (&["f", "i", "u"], &["d", "l"]),
@@ -455,7 +455,7 @@ fn binary_ops_match_cpu() {
     }
     for n in LENGTHS {
         let df = frame(n);
-        for op in BinaryOp::ALL {
+        for &op in BinaryOp::ALL {
             use swath::ops::BinaryKind::*;
             let narrow: &[(&str, &str)] = match op.kind() {
                 Arithmetic if matches!(op, BinaryOp::Minimum | BinaryOp::Maximum) => {
@@ -481,16 +481,26 @@ fn binary_ops_match_cpu() {
                     ("u", "u2"),
                     ("b", "b2"),
                 ],
-                Logical => &[("b", "b2"), ("bt", "b"), ("bf", "b2")],
+                Bitwise => &[
+                    ("b", "b2"),
+                    ("bt", "b"),
+                    ("bf", "b2"),
+                    ("i", "j"),
+                    ("u", "u2"),
+                ],
+                Shift => &[("i", "j"), ("u", "u2"), ("j", "i")],
             };
             let wide: &[(&str, &str)] = match op.kind() {
                 Arithmetic | Comparison => &[("d", "d2"), ("l", "l2"), ("d", "dc")],
+                Bitwise | Shift => &[("l", "l2")],
+                Float if op.wgsl(DType::F64).is_some() => &[("d", "d2"), ("d", "dc")],
                 _ => &[],
             };
             let tol = match op {
                 BinaryOp::Div => Tol::Ulps(2, 0.0),
                 BinaryOp::Pow => Tol::Ulps(64, 1e-30),
                 BinaryOp::Atan2 => Tol::Ulps(8, 0.0),
+                BinaryOp::Hypot => Tol::Ulps(4, 0.0),
                 _ => Tol::Exact,
             };
             let name = |a: &str, b: &str| format!("{}_{a}_{b}", op.name());

@@ -168,7 +168,7 @@ fn unary_ops_every_dtype() {
     run("unary", Flavor::Wild, |rng, _| {
         let mut exprs = Vec::new();
         let mut extras = Vec::new();
-        for op in UnaryOp::ALL {
+        for &op in UnaryOp::ALL {
             for d in DType::ALL {
                 exprs.push(un(op, a(d)));
                 extras.push(un(op, rlit(rng, d)));

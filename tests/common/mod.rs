@@ -630,28 +630,33 @@ fn ukind(op: UnaryOp) -> UKind {
     match op {
         Neg | Abs | Sign | Floor | Ceil | Round | Trunc => UKind::Numeric,
         Not => UKind::Logical,
-        IsNan | IsFinite => UKind::Predicate,
+        IsNan | IsFinite | IsInf | Signbit => UKind::Predicate,
         Uniform => UKind::Random,
         Sqrt | Cbrt | Exp | Exp2 | Ln | Log2 | Log10 | Log1p | Expm1 | Sin | Cos | Tan | Asin
-        | Acos | Atan | Sinh | Cosh | Tanh => UKind::Float,
+        | Acos | Atan | Sinh | Cosh | Tanh | Asinh | Acosh | Atanh | Erf => UKind::Float,
     }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum BKind {
     Arith,
+    /// Float results: integers are computed as f64 (true division and the math functions).
     FloatMath,
     Compare,
+    /// Logical on bools, bitwise on integers.
     Logic,
+    /// Integers only.
+    Shift,
 }
 
 fn bkind(op: BinaryOp) -> BKind {
     use BinaryOp::*;
     match op {
-        Add | Sub | Mul | Div | Rem | Minimum | Maximum => BKind::Arith,
-        Pow | Atan2 => BKind::FloatMath,
+        Add | Sub | Mul | FloorDiv | Rem | Fmod | Minimum | Maximum => BKind::Arith,
+        Div | Pow | Atan2 | Hypot | Copysign | Nextafter => BKind::FloatMath,
         Eq | Ne | Lt | Le | Gt | Ge => BKind::Compare,
         And | Or | Xor => BKind::Logic,
+        Shl | Shr => BKind::Shift,
     }
 }
 
@@ -785,6 +790,11 @@ fn math_fn(op: UnaryOp) -> fn(f64) -> f64 {
         Sinh => f64::sinh,
         Cosh => f64::cosh,
         Tanh => f64::tanh,
+        // std has no erf, and its acosh loses accuracy near 1: the reference libm's.
+        Asinh => libm::asinh,
+        Acosh => libm::acosh,
+        Atanh => libm::atanh,
+        Erf => libm::erf,
         _ => unreachable!("{op:?} is not a math function"),
     }
 }
@@ -861,13 +871,21 @@ fn unary_v(op: UnaryOp, d: DType, v: V, tol: &Tol) -> V {
     match (ukind(op), v) {
         (_, V::Null | V::Unknown) => v,
         (UKind::Logical, V::B(b)) => V::B(!b),
+        (UKind::Logical, V::I(x)) => V::I(wrap(d, !x)),
         (UKind::Random, V::I(key)) => V::F(lowbias32_uniform(key as u32), 0.0),
-        (UKind::Predicate, V::I(_)) => V::B(op == IsFinite),
-        (UKind::Predicate, V::F(x, _)) => V::B(if op == IsNan {
-            x.is_nan()
-        } else {
-            x.is_finite()
+        (UKind::Predicate, V::I(x)) => V::B(match op {
+            IsFinite => true,
+            Signbit => x < 0,
+            _ => false,
         }),
+        (UKind::Predicate, V::F(x, e)) => match op {
+            IsNan => V::B(x.is_nan()),
+            IsFinite => V::B(x.is_finite()),
+            IsInf => V::B(x.is_infinite()),
+            // The sign bit: an inexact value whose interval holds 0 may have either.
+            _ if e > 0.0 && x.abs() <= e => V::Unknown,
+            _ => V::B(x.is_sign_negative()),
+        },
         (UKind::Numeric, V::I(x)) => V::I(match op {
             Neg => wrap(d, -x),
             Abs => wrap(d, x.abs()),
@@ -940,12 +958,26 @@ fn int_binary(op: BinaryOp, d: DType, a: i128, b: i128) -> i128 {
         Add => wrap(d, a + b),
         Sub => wrap(d, a - b),
         Mul => wrap(d, a * b),
-        Div if b == 0 => 0,
-        Div => wrap(d, a / b),
-        Rem if b == 0 => 0,
-        Rem => wrap(d, a % b),
+        FloorDiv | Rem | Fmod if b == 0 => 0,
+        // Python's rules: // rounds toward -inf, % takes the divisor's sign.
+        FloorDiv => wrap(d, a.div_euclid(b) - i128::from(b < 0 && a.rem_euclid(b) != 0)),
+        Rem => wrap(d, a - b * (a.div_euclid(b) - i128::from(b < 0 && a.rem_euclid(b) != 0))),
+        Fmod => wrap(d, a % b),
         Minimum => a.min(b),
         Maximum => a.max(b),
+        And => wrap(d, a & b),
+        Or => wrap(d, a | b),
+        Xor => wrap(d, a ^ b),
+        // numpy: amounts outside [0, width) give 0, or -1 for >> of a negative number.
+        Shl | Shr => {
+            let width: i128 = if d == DType::I64 { 64 } else { 32 };
+            match (op, (0..width).contains(&b)) {
+                (Shl, true) => wrap(d, a << b),
+                (_, true) => a >> b, // a is in range, so this needs no wrap
+                (Shl, false) => 0,
+                (_, false) => -i128::from(a < 0),
+            }
+        }
         _ => unreachable!("int {op:?}"),
     }
 }
@@ -957,9 +989,22 @@ fn float_binary_exact(op: BinaryOp, x: f64, y: f64) -> f64 {
         Sub => x - y,
         Mul => x * y,
         Div => x / y,
-        Rem => x % y,
+        Fmod => x % y,
+        // numpy's remainder: the divisor's sign; a zero result takes the divisor's sign too.
+        Rem => {
+            let m = x % y;
+            if m != 0.0 && (m < 0.0) != (y < 0.0) {
+                m + y
+            } else if m == 0.0 {
+                0.0f64.copysign(y)
+            } else {
+                m
+            }
+        }
         Pow => x.powf(y),
         Atan2 => x.atan2(y),
+        Hypot => libm::hypot(x, y),
+        Copysign => x.copysign(y),
         Minimum if x.is_nan() || y.is_nan() => f64::NAN,
         Minimum => x.min(y),
         Maximum if x.is_nan() || y.is_nan() => f64::NAN,
@@ -968,9 +1013,88 @@ fn float_binary_exact(op: BinaryOp, x: f64, y: f64) -> f64 {
     }
 }
 
+/// numpy's floor division of two exact values of dtype `d`: floor(x / y), the exact quotient's
+/// floor (x / y in f64 is close enough to decide it for f32 operands; for f64 ones a quotient
+/// within rounding of an integer is Unknown), with numpy's answers at 0 and the infinities.
+fn float_floor_div(d: DType, x: f64, y: f64) -> V {
+    if y == 0.0 {
+        return V::F(x / y, 0.0);
+    }
+    if x.is_nan() || y.is_nan() || x.is_infinite() {
+        return V::F(f64::NAN, 0.0);
+    }
+    if y.is_infinite() {
+        // fmod(x, ±inf) = x: the quotient is 0 (with the sign of x / y), or -1 if x and y
+        // have opposite signs.
+        return if x != 0.0 && (x < 0.0) != (y < 0.0) {
+            V::F(-1.0, 0.0)
+        } else {
+            V::F(0.0f64.copysign(x / y), 0.0)
+        };
+    }
+    let q = x / y;
+    let f = q.floor();
+    if d == DType::F64 {
+        let slack = q.abs() * 4.0 * f64::EPSILON;
+        if q - f < slack || f + 1.0 - q < slack {
+            return V::Unknown;
+        }
+    }
+    if f == 0.0 {
+        return V::F(0.0f64.copysign(q), 0.0);
+    }
+    // Past 2^23 (f32) or 2^52 (f64) numpy's quotient, computed in the dtype, is exact only
+    // to the last place.
+    let big = if d == DType::F32 { 8388608.0 } else { 4503599627370496.0 };
+    if f.abs() >= big {
+        return finalize(d, f, ulp(d, f));
+    }
+    V::F(f, 0.0)
+}
+
+/// C's nextafter in the precision of `d`, by the bits.
+fn next_after(d: DType, x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    if x == y {
+        return y;
+    }
+    let up = y > x;
+    if d == DType::F32 {
+        let x = x as f32;
+        if x == 0.0 {
+            return f32::from_bits(1).copysign(if up { 1.0 } else { -1.0 }) as f64;
+        }
+        let b = x.to_bits();
+        (if up == (x > 0.0) { f32::from_bits(b + 1) } else { f32::from_bits(b - 1) }) as f64
+    } else {
+        if x == 0.0 {
+            return f64::from_bits(1).copysign(if up { 1.0 } else { -1.0 });
+        }
+        let b = x.to_bits();
+        if up == (x > 0.0) { f64::from_bits(b + 1) } else { f64::from_bits(b - 1) }
+    }
+}
+
 fn float_binary(op: BinaryOp, d: DType, x: f64, ex: f64, y: f64, ey: f64, tol: &Tol) -> V {
     use BinaryOp::*;
-    let math = matches!(op, Pow | Atan2);
+    if matches!(op, FloorDiv | Nextafter) {
+        if ex > 0.0 || ey > 0.0 {
+            return V::Unknown; // steps: an inexact operand may land on either side
+        }
+        return match op {
+            FloorDiv => float_floor_div(d, x, y),
+            _ => {
+                let r = next_after(d, x, y);
+                if d == DType::F32 && FLUSH_F32.get() && r != 0.0 && r.abs() < f32::MIN_POSITIVE as f64 {
+                    return V::F(r, r.abs()); // a subnormal result may be flushed
+                }
+                V::F(r, 0.0)
+            }
+        };
+    }
+    let math = matches!(op, Pow | Atan2 | Hypot);
     let c = float_binary_exact(op, x, y);
     let ulps = match (math, d) {
         (false, _) => 0.0,
@@ -994,7 +1118,7 @@ fn float_binary(op: BinaryOp, d: DType, x: f64, ex: f64, y: f64, ey: f64, tol: &
     }
     let (xl, xh, yl, yh) = (x - ex, x + ex, y - ey, y + ey);
     let undecidable = match op {
-        Rem => true,
+        Rem | Fmod => true,
         Div => yl <= 0.0 && yh >= 0.0,
         Pow => x.is_nan() || y.is_nan() || (xl <= 0.0 && xh >= 0.0) || (xl < 0.0 && ey > 0.0),
         Atan2 => (xl <= 0.0 && xh >= 0.0) && (yl <= 0.0 || (yh >= 0.0 && ex > 0.0)),
@@ -1099,9 +1223,9 @@ fn logic_v(op: BinaryOp, x: V, y: V) -> V {
 
 fn binary_v(op: BinaryOp, d: DType, x: V, y: V, tol: &Tol) -> V {
     match bkind(op) {
-        BKind::Logic => logic_v(op, x, y),
+        BKind::Logic if d == DType::Bool => logic_v(op, x, y),
         BKind::Compare => compare_v(op, x, y),
-        BKind::Arith | BKind::FloatMath => match (x, y) {
+        BKind::Arith | BKind::FloatMath | BKind::Logic | BKind::Shift => match (x, y) {
             (V::Null, _) | (_, V::Null) => V::Null,
             (V::Unknown, _) | (_, V::Unknown) => V::Unknown,
             (V::I(a), V::I(b)) => V::I(int_binary(op, d, a, b)),
@@ -1180,11 +1304,9 @@ fn float_sum(vals: &[V], d: DType, tol: &Tol) -> FSum {
 }
 
 fn float_prod(vals: &[V], d: DType) -> V {
-    let (max_exp, min_exp, eps) = if d == DType::F32 {
-        (128.0, -126.0, f32::EPSILON as f64 / 2.0)
-    } else {
-        (1024.0, -1022.0, f64::EPSILON / 2.0)
-    };
+    // Both float types accumulate in f64 (an f32 product is rounded to f32 once, at the end,
+    // by `finalize`), so only f64's range can overflow on the way.
+    let (max_exp, min_exp, eps) = (1024.0, -1022.0, f64::EPSILON / 2.0);
     let (mut nan, mut zero, mut inf, mut negatives) = (false, false, false, 0usize);
     let (mut log_hi, mut log_lo, mut rel_in) = (0.0f64, 0.0f64, 0.0f64);
     for v in vals {
@@ -1665,13 +1787,19 @@ impl Oracle {
                         }
                     }
                 }
-                let common = common_type(a.dtype, a.weak, b.dtype, b.weak)
-                    .ok_or_else(|| format!("{op:?} cannot mix {} and {}", a.dtype, b.dtype))?;
                 let kind = bkind(*op);
+                // numpy: a bool in arithmetic with a number is 0 or 1 of the number's type.
+                let numeric_op = matches!(kind, BKind::Arith | BKind::FloatMath | BKind::Shift);
+                let common = match (a.dtype, b.dtype) {
+                    (DType::Bool, o) | (o, DType::Bool) if numeric_op && is_num(o) => Some(o),
+                    _ => common_type(a.dtype, a.weak, b.dtype, b.weak),
+                }
+                .ok_or_else(|| format!("{op:?} cannot mix {} and {}", a.dtype, b.dtype))?;
                 let ok = match kind {
                     BKind::Arith | BKind::FloatMath => is_num(common),
                     BKind::Compare => true,
-                    BKind::Logic => common == DType::Bool,
+                    BKind::Logic => common == DType::Bool || is_int(common),
+                    BKind::Shift => is_int(common),
                 };
                 if !ok {
                     return Err(format!("{op:?} does not take {common}"));
@@ -1682,13 +1810,20 @@ impl Oracle {
                     common
                 };
                 let out = match kind {
-                    BKind::Arith | BKind::FloatMath => work,
-                    _ => DType::Bool,
+                    BKind::Compare => DType::Bool,
+                    _ => work,
                 };
+                // numpy computes `x ** 0.5` as sqrt(x) (NaN at -inf, where C's pow gives inf).
+                let half = *op == BinaryOp::Pow
+                    && matches!(**b_expr, Expr::Literal(Scalar::F32(_) | Scalar::F64(_)))
+                    && matches!(**b_expr, Expr::Literal(h) if h.as_f64() == Some(0.5));
                 let (scalar, len) = self.out_len(&[&a, &b]);
                 let vals = (0..len)
                     .map(|i| {
                         let x = conv(a.at(i), a.dtype, work);
+                        if half {
+                            return unary_v(UnaryOp::Sqrt, work, x, tol);
+                        }
                         let y = conv(b.at(i), b.dtype, work);
                         binary_v(*op, work, x, y, tol)
                     })
