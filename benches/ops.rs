@@ -62,7 +62,7 @@ fn arithmetic(cr: &mut Criterion) {
             ("add", (x.clone() + y.clone()).alias("o")),
             ("mul_add", (x.clone() * y.clone() + lit(1.0)).alias("o")),
             ("div", (x / y).alias("o")),
-            ("int_div", (k.clone() / lit(7)).alias("o")),
+            ("int_floor_div", k.clone().floor_div(lit(7)).alias("o")),
             ("int_mul", (k * lit(3)).alias("o")),
         ],
     );

@@ -78,7 +78,7 @@ fn mandel_hand_2t() -> u64 {
 fn mandel_swath() -> Expr {
     let i = row_index();
     let column = (i.clone() % lit(MANDEL_W)).cast(DType::F32);
-    let line = (i / lit(MANDEL_W)).cast(DType::F32);
+    let line = i.floor_div(lit(MANDEL_W)).cast(DType::F32);
     let cx = (column + lit(0.5)) * lit(3.0 / MANDEL_W as f32) - lit(2.25);
     let cy = lit(1.25) - (line + lit(0.5)) * lit(2.5 / MANDEL_H as f32);
     let (zr, zi) = (state("zr"), state("zi"));

@@ -39,10 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (IM.1 - IM.0) / f64::from(height),
     );
 
-    // The pixel's centre from its row number: column i % width, line i / width.
+    // The pixel's centre from its row number: column i % width, line i // width.
     let i = row_index();
     let column = (i.clone() % lit(width)).cast(DType::F32);
-    let line = (i / lit(width)).cast(DType::F32);
+    let line = i.floor_div(lit(width)).cast(DType::F32);
     let cx = (column + lit(0.5)) * lit(dx) + lit(RE.0);
     let cy = lit(IM.1) - (line + lit(0.5)) * lit(dy);
 

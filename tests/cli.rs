@@ -291,6 +291,39 @@ fn expressions() -> Vec<String> {
         "a & b",
         "k | m",
         "~k",
+        "~k + 1",
+        "k & m ^ k",
+        // Shifts, floor division, numpy's remainder and fmod, bool arithmetic.
+        "k << 3",
+        "k >> m",
+        "m << k",
+        "k // 7",
+        "a // b",
+        "k // 0",
+        "a % b",
+        "k % m",
+        "fmod(a, b)",
+        "fmod(k, m)",
+        "remainder(k, 3)",
+        "floor_divide(a, 2)",
+        "0.25 * (a < 5)",
+        "flag * 2",
+        "k / 2",
+        "(a + 1) ** 0.5",
+        // numpy's names.
+        "arcsinh(a)",
+        "arccosh(a)",
+        "arctanh(b)",
+        "arcsin(b)",
+        "arctan2(a, b)",
+        "hypot(a, b)",
+        "copysign(a, b)",
+        "nextafter(a, b)",
+        "isinf(a)",
+        "signbit(b)",
+        "erf(a)",
+        "log(p)",
+        "isnan(a) | isfinite(b)",
         // where, minimum/maximum, clamp, pow, atan2, fill_nan, cast.
         "where(a > 0, a, -a)",
         "where(flag, k, m)",
@@ -714,8 +747,10 @@ fn bad_input_prints_one_error_line_and_exits_non_zero() {
 
     let line = fails(&["eval", "sqrt(flag)", "--csv", &good]);
     assert!(line.contains("sqrt") && line.contains("bool"), "{line}");
-    let line = fails(&["eval", "flag + a", "--csv", &good]);
+    let line = fails(&["eval", "flag << 1", "--csv", &good]);
     assert!(line.contains("bool"), "{line}");
+    let line = fails(&["eval", "a << 1", "--csv", &good]);
+    assert!(line.contains("<<") && line.contains("f"), "{line}");
     let line = fails(&["eval", "where(a, a, b)", "--csv", &good]);
     assert!(line.contains("error: "), "{line}");
 

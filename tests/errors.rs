@@ -115,15 +115,27 @@ fn bad_dtypes_name_the_expression() {
         (col("flag").sqrt(), "col(\"flag\").sqrt()"),
         (col("x").and(col("flag")), "col(\"x\")"),
         (col("x").or(col("y")), "col(\"y\")"),
-        (col("k").xor(col("k")), "col(\"k\")"),
+        (col("x").xor(col("x")), "col(\"x\")"),
+        (col("y") << lit(1), "col(\"y\")"),
+        (col("flag") >> col("flag"), "col(\"flag\")"),
+        (col("k") << lit(1.5), "col(\"k\")"),
+        (col("flag") + col("flag"), "col(\"flag\")"),
+        (col("flag").floor_div(col("flag")), "col(\"flag\")"),
+        (col("flag") % col("flag"), "col(\"flag\")"),
+        (col("flag").hypot(col("flag")), "col(\"flag\")"),
+        (col("flag").erf(), "col(\"flag\")"),
+        (col("flag").asinh(), "col(\"flag\")"),
+        (col("flag").is_inf(), "col(\"flag\")"),
+        (col("flag").signbit(), "col(\"flag\")"),
+        (
+            col("flag").copysign(col("x")) + col("flag").nextafter(lit(true)),
+            "col(\"flag\")",
+        ),
         (col("x").not(), "col(\"x\")"),
         (-col("flag"), "col(\"flag\")"),
         (col("flag").abs(), "col(\"flag\")"),
-        (col("flag") + col("x"), "col(\"flag\")"),
-        (col("k") * lit(true), "col(\"k\")"),
         (col("flag").and(lit(1)), "col(\"flag\")"),
         (col("flag").is_nan(), "col(\"flag\")"),
-        (col("flag").pow(2), "col(\"flag\")"),
         (col("x").any(), "col(\"x\")"),
         (col("k").all(), "col(\"k\")"),
         (when(col("x")).then(col("x")).otherwise(lit(0.0)), "when"),
@@ -134,7 +146,7 @@ fn bad_dtypes_name_the_expression() {
         (col("x").fill_nan(lit(true)), "col(\"x\")"),
         (col("flag").clamp(lit(0), lit(1)), "col(\"flag\")"),
         (lit(Scalar::Null) + col("x"), "null"),
-        ((col("x") + col("flag")).sum() * 2.0, "col(\"flag\")"),
+        ((col("x") & col("flag")).sum() * 2.0, "col(\"flag\")"),
     ];
     for (e, needle) in cases {
         let text = e.to_string();
@@ -238,5 +250,67 @@ fn bad_settings_are_errors() {
         let r = no_panic(|| df.select_with([col("x").sum()], &ExecOptions::new().isa(isa)))
             .expect("no panic");
         assert_eq!(r.is_ok(), isa.is_supported(), "{isa}: {r:?}");
+    }
+}
+
+/// The new integer ops at their edges give numpy's values on every backend, never a panic or
+/// an error: shifts by the width, past it and by negative amounts; `//`, `%` and `fmod` by
+/// zero (0 until nulls exist) and of the most negative value by -1 (wrapping).
+#[test]
+fn integer_edges_give_numpy_values() {
+    let df = Frame::new([
+        ("k", Column::from(vec![1i32, -8, i32::MIN, 7])),
+        ("w", Column::from(vec![32i32, 28, -1, 3])),
+        ("l", Column::from(vec![1i64, -8, i64::MIN, 7])),
+        ("u", Column::from(vec![1u32, 8, u32::MAX, 7])),
+    ])
+    .unwrap();
+    for b in common::backends() {
+        let out = no_panic(|| {
+            df.select_with(
+                [
+                    (col("k") << col("w")).alias("shl"),
+                    (col("k") >> col("w")).alias("shr"),
+                    (col("l") << lit(64i64)).alias("shl64"),
+                    (col("l") >> lit(-1i64)).alias("shr64"),
+                    (col("u") << lit(32u32)).alias("shlu"),
+                    col("k").floor_div(lit(0)).alias("fdiv0"),
+                    (col("k") % lit(0)).alias("rem0"),
+                    col("k").fmod(lit(0)).alias("fmod0"),
+                    col("k").floor_div(lit(-1)).alias("fdiv_m1"),
+                    (col("l") % lit(-3i64)).alias("rem_m3"),
+                    (col("k") / lit(0)).alias("div0"),
+                ],
+                &b.opts,
+            )
+        })
+        .unwrap_or_else(|p| panic!("[{b}] panicked: {p}"))
+        .unwrap_or_else(|e| panic!("[{b}] {e}"));
+        let i32s = |name: &str| out.values::<i32>(name).unwrap();
+        assert_eq!(i32s("shl"), [0, i32::MIN, 0, 56], "[{b}] <<");
+        assert_eq!(i32s("shr"), [0, -1, -1, 0], "[{b}] >>");
+        assert_eq!(out.values::<i64>("shl64").unwrap(), [0; 4], "[{b}] << 64");
+        assert_eq!(
+            out.values::<i64>("shr64").unwrap(),
+            [0, -1, -1, 0],
+            "[{b}] >> -1"
+        );
+        assert_eq!(
+            out.values::<u32>("shlu").unwrap(),
+            [0; 4],
+            "[{b}] u32 << 32"
+        );
+        assert_eq!(i32s("fdiv0"), [0; 4], "[{b}] // 0");
+        assert_eq!(i32s("rem0"), [0; 4], "[{b}] % 0");
+        assert_eq!(i32s("fmod0"), [0; 4], "[{b}] fmod 0");
+        assert_eq!(i32s("fdiv_m1"), [-1, 8, i32::MIN, -7], "[{b}] // -1");
+        assert_eq!(
+            out.values::<i64>("rem_m3").unwrap(),
+            [-2, -2, -2, -2],
+            "[{b}] % -3"
+        );
+        // Integer `/` is true division: f64, with IEEE's answers at 0.
+        let div0 = out.values::<f64>("div0").unwrap();
+        assert_eq!(div0[..2], [f64::INFINITY, f64::NEG_INFINITY], "[{b}] / 0");
     }
 }

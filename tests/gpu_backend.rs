@@ -541,9 +541,9 @@ fn binary_ops_match_cpu() {
             (col("f2") * lit(f32::INFINITY)).alias("f_inf"),
             col("f").fill_nan(lit(0.0f32)).alias("fill"),
             col("f").clamp(lit(-1.0f32), lit(1.0f32)).alias("clamp"),
-            (col("i") / lit(0)).alias("i_div0"),
+            col("i").floor_div(lit(0)).alias("i_div0"),
             (col("i") % lit(0)).alias("i_rem0"),
-            (col("i") / lit(-1)).alias("i_div_m1"),
+            col("i").floor_div(lit(-1)).alias("i_div_m1"),
             (col("i") % lit(-1)).alias("i_rem_m1"),
         ];
         // In fours: a select's stores and inputs share the device's storage-buffer limit (8
@@ -555,7 +555,7 @@ fn binary_ops_match_cpu() {
             (col("l") * lit(i64::MAX) + lit(i64::MIN)).alias("l_lit"),
             (col("d") * lit(f64::INFINITY)).alias("d_inf"),
             (col("d") + lit(1e-300)).alias("d_lit"),
-            (col("l") / lit(-1i64)).alias("l_div_m1"),
+            col("l").floor_div(lit(-1i64)).alias("l_div_m1"),
             (col("l") % col("l2")).alias("l_rem"),
             (col("i") + col("l")).alias("i_plus_l"),
             (col("i") + col("u")).alias("i_plus_u"),

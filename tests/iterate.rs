@@ -104,7 +104,7 @@ fn collatz(column: &str, max_iter: u32) -> swath::expr::Iterate {
         .update(
             "n",
             when((n.clone() % lit(2)).eq(lit(0)))
-                .then(n.clone() / lit(2))
+                .then(n.clone().floor_div(lit(2)))
                 .otherwise(n * lit(3) + lit(1)),
         )
 }
@@ -121,12 +121,19 @@ fn newton_sqrt(column: &str, max_iter: u32, rel: f64) -> swath::expr::Iterate {
         .update("x", (x.clone() + a / x) * lit(0.5))
 }
 
-/// Halves `column` until it is below 1 (the doc example).
+/// Halves `column` until it is below 1 (the doc example). The integer columns (`n..`, `i..`)
+/// halve by floor division: `/` is true division, whose f64 would not fit their state.
 fn halving(column: &str, max_iter: u32) -> swath::expr::Iterate {
+    let v = state("v");
+    let half = if column.starts_with('n') || column.starts_with('i') {
+        v.floor_div(lit(2))
+    } else {
+        v / lit(2)
+    };
     iterate(max_iter)
         .state("v", col(column))
         .while_(state("v").gt_eq(lit(1)))
-        .update("v", state("v") / lit(2))
+        .update("v", half)
 }
 
 /// Every backend's result of one select, or a failure message.
@@ -807,8 +814,8 @@ fn reductions_in_initial_values_and_bodies() {
         // integers: every reduction here is exact.
         let spread = iterate(80)
             .state("v", (col("i32") - col("i32").min()).cast(DType::I64))
-            .while_(state("v").gt(col("i32").max().cast(DType::I64) / lit(64)))
-            .update("v", state("v") / lit(2));
+            .while_(state("v").gt(col("i32").max().cast(DType::I64).floor_div(lit(64))))
+            .update("v", state("v").floor_div(lit(2)));
         exprs.extend([spread.iterations(), spread.get("v")]);
         // A float mean in the initial value (its error bound travels through the loop).
         let centred = iterate(30)

@@ -186,14 +186,21 @@ fn unary_ops_every_dtype() {
 fn binary_arithmetic_every_dtype_pair() {
     use BinaryOp::*;
     run("arith", Flavor::Wild, |rng, _| {
-        let (exprs, mut extras) = binary_family(&[Add, Sub, Mul, Div, Rem, Minimum, Maximum], rng);
+        let (exprs, mut extras) = binary_family(
+            &[Add, Sub, Mul, Div, FloorDiv, Rem, Fmod, Minimum, Maximum],
+            rng,
+        );
         // Operator spellings.
         let (x, y) = (a(DType::F64), b(DType::F64));
         extras.push(x.clone() + y.clone());
         extras.push(x.clone() - y.clone());
         extras.push(x.clone() * y.clone());
         extras.push(x.clone() / y.clone());
-        extras.push(x % y);
+        extras.push(x.clone() % y.clone());
+        extras.push(x.floor_div(y));
+        // A bool in arithmetic is 0 or 1 of the other operand's type (numpy).
+        extras.push(lit(0.25) * a(DType::F32).lt(lit(5.0)));
+        extras.push(a(DType::Bool) + a(DType::I32));
         extras.push(a(DType::I32) * 3);
         extras.push(a(DType::F32) * 2.5);
         extras.push(a(DType::U32) - 1u32);
@@ -204,7 +211,12 @@ fn binary_arithmetic_every_dtype_pair() {
 #[test]
 fn binary_float_math_every_dtype_pair() {
     run("floatmath", Flavor::Wild, |rng, _| {
-        binary_family(&[BinaryOp::Pow, BinaryOp::Atan2], rng)
+        use BinaryOp::*;
+        let (exprs, mut extras) = binary_family(&[Pow, Atan2, Hypot, Copysign, Nextafter], rng);
+        // numpy computes `x ** 0.5` as sqrt(x): NaN at -inf.
+        extras.push(a(DType::F64).pow(lit(0.5)));
+        extras.push((a(DType::F32) + lit(1.0)).pow(lit(0.5)));
+        (exprs, extras)
     });
 }
 
@@ -230,6 +242,21 @@ fn logic_ops_every_dtype_pair() {
                 .and(a(DType::I32).lt_eq(lit(0))),
         );
         exprs.push(a(DType::F32).is_nan().or(a(DType::F32).is_finite().not()));
+        (exprs, extras)
+    });
+}
+
+#[test]
+fn shifts_every_dtype_pair() {
+    use BinaryOp::*;
+    run("shift", Flavor::Wild, |rng, len| {
+        let (mut exprs, extras) = binary_family(&[Shl, Shr], rng);
+        // Amounts in range, as well as the random ones (mostly past the width).
+        for d in [DType::I32, DType::I64, DType::U32] {
+            let amount = lit((len % 70) as i32 - 3);
+            exprs.push(a(d) << amount.clone());
+            exprs.push(a(d) >> amount);
+        }
         (exprs, extras)
     });
 }
@@ -689,14 +716,18 @@ fn edge_values_by_hand() {
             vec![0],
             "[{b}] argmax"
         );
-        // Integer x / 0 also folds to 0 when both sides are literals.
+        // Integer x // 0 also folds to 0 when both sides are literals.
         assert_eq!(
-            i32s(lit(7) / lit(0) + col("j"))[0],
+            i32s(lit(7).floor_div(lit(0)) + col("j"))[0],
             -1,
-            "[{b}] folded 7 / 0"
+            "[{b}] folded 7 // 0"
         );
-        // Float % is fmod.
-        assert_eq!(f64s(lit(-7.5) % col("x"))[..2], [-0.0, -0.0], "[{b}] fmod");
+        // fmod keeps the dividend's sign.
+        assert_eq!(
+            f64s(lit(-7.5).fmod(col("x")))[..2],
+            [-0.0, -0.0],
+            "[{b}] fmod"
+        );
     }
 }
 

@@ -96,9 +96,7 @@ impl Work {
                 // the other math functions are library calls.
                 Instr::Unary(op, a) => w.add(op.cost_class(program.dtype(*a)), times),
                 Instr::Binary(op, a, _) => w.add(op.cost_class(program.dtype(*a)), times),
-                Instr::Select(..)
-                | Instr::Cast(..)
-                | Instr::RowIndex => w.cheap_ops += times,
+                Instr::Select(..) | Instr::Cast(..) | Instr::RowIndex => w.cheap_ops += times,
                 Instr::LoopBegin => {
                     if let Some(end) = program.loop_end(id)
                         && let Some(Instr::LoopEnd { max_iter, .. }) = program.instrs().get(end)

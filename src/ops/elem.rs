@@ -583,11 +583,19 @@ macro_rules! int_elem {
                         let (q, r) = (x.wrapping_div(y), x.wrapping_rem(y));
                         // Round toward negative infinity: one less where the exact quotient
                         // is negative and inexact.
-                        if r != 0 && ((r < (0 as $t)) != (y < (0 as $t))) { q.wrapping_sub(1) } else { q }
+                        if r != 0 && ((r < (0 as $t)) != (y < (0 as $t))) {
+                            q.wrapping_sub(1)
+                        } else {
+                            q
+                        }
                     }
                     Rem => {
                         let r = x.wrapping_rem(y);
-                        if r != 0 && ((r < (0 as $t)) != (y < (0 as $t))) { r.wrapping_add(y) } else { r }
+                        if r != 0 && ((r < (0 as $t)) != (y < (0 as $t))) {
+                            r.wrapping_add(y)
+                        } else {
+                            r
+                        }
                     }
                     Fmod => x.wrapping_rem(y),
                     Minimum => x.min(y),

@@ -960,8 +960,14 @@ fn int_binary(op: BinaryOp, d: DType, a: i128, b: i128) -> i128 {
         Mul => wrap(d, a * b),
         FloorDiv | Rem | Fmod if b == 0 => 0,
         // Python's rules: // rounds toward -inf, % takes the divisor's sign.
-        FloorDiv => wrap(d, a.div_euclid(b) - i128::from(b < 0 && a.rem_euclid(b) != 0)),
-        Rem => wrap(d, a - b * (a.div_euclid(b) - i128::from(b < 0 && a.rem_euclid(b) != 0))),
+        FloorDiv => wrap(
+            d,
+            a.div_euclid(b) - i128::from(b < 0 && a.rem_euclid(b) != 0),
+        ),
+        Rem => wrap(
+            d,
+            a - b * (a.div_euclid(b) - i128::from(b < 0 && a.rem_euclid(b) != 0)),
+        ),
         Fmod => wrap(d, a % b),
         Minimum => a.min(b),
         Maximum => a.max(b),
@@ -1045,7 +1051,11 @@ fn float_floor_div(d: DType, x: f64, y: f64) -> V {
     }
     // Past 2^23 (f32) or 2^52 (f64) numpy's quotient, computed in the dtype, is exact only
     // to the last place.
-    let big = if d == DType::F32 { 8388608.0 } else { 4503599627370496.0 };
+    let big = if d == DType::F32 {
+        8388608.0
+    } else {
+        4503599627370496.0
+    };
     if f.abs() >= big {
         return finalize(d, f, ulp(d, f));
     }
@@ -1067,13 +1077,21 @@ fn next_after(d: DType, x: f64, y: f64) -> f64 {
             return f32::from_bits(1).copysign(if up { 1.0 } else { -1.0 }) as f64;
         }
         let b = x.to_bits();
-        (if up == (x > 0.0) { f32::from_bits(b + 1) } else { f32::from_bits(b - 1) }) as f64
+        (if up == (x > 0.0) {
+            f32::from_bits(b + 1)
+        } else {
+            f32::from_bits(b - 1)
+        }) as f64
     } else {
         if x == 0.0 {
             return f64::from_bits(1).copysign(if up { 1.0 } else { -1.0 });
         }
         let b = x.to_bits();
-        if up == (x > 0.0) { f64::from_bits(b + 1) } else { f64::from_bits(b - 1) }
+        if up == (x > 0.0) {
+            f64::from_bits(b + 1)
+        } else {
+            f64::from_bits(b - 1)
+        }
     }
 }
 
@@ -1087,7 +1105,11 @@ fn float_binary(op: BinaryOp, d: DType, x: f64, ex: f64, y: f64, ey: f64, tol: &
             FloorDiv => float_floor_div(d, x, y),
             _ => {
                 let r = next_after(d, x, y);
-                if d == DType::F32 && FLUSH_F32.get() && r != 0.0 && r.abs() < f32::MIN_POSITIVE as f64 {
+                if d == DType::F32
+                    && FLUSH_F32.get()
+                    && r != 0.0
+                    && r.abs() < f32::MIN_POSITIVE as f64
+                {
                     return V::F(r, r.abs()); // a subnormal result may be flushed
                 }
                 V::F(r, 0.0)
@@ -1754,7 +1776,7 @@ impl Oracle {
                 let a = self.ev(a, cx)?;
                 let kind = ukind(*op);
                 let ok = match kind {
-                    UKind::Logical => a.dtype == DType::Bool,
+                    UKind::Logical => a.dtype == DType::Bool || is_int(a.dtype),
                     UKind::Random => matches!(a.dtype, DType::I32 | DType::I64 | DType::U32),
                     _ => is_num(a.dtype),
                 };
