@@ -142,11 +142,11 @@ fn uniform_u32(key: u32) -> f32 {
 // with the divisor's sign, from the exact fmod (see src/ops/elem.rs `float_divmod`).
 fn floordiv_f32(x: f32, y: f32) -> f32 {
     if (y == 0.0) { return div_f32(x, y); }
-    var m = fmod_f32(x, y);
+    // NaN answered first: a driver may fold comparisons with NaN (see the top of common.wgsl).
+    if (!isfinite_f32(x) || isnan_f32(y)) { return nan_f32(); }
+    let m = fmod_f32(x, y);
     var d = div_f32(x - m, y);
-    if (m != 0.0) {
-        if ((y < 0.0) != (m < 0.0)) { d = d - 1.0; }
-    }
+    if (m != 0.0 && ((y < 0.0) != (m < 0.0))) { d = d - 1.0; }
     if (d != 0.0) {
         var q = floor(d);
         if (d - q > 0.5) { q = q + 1.0; }
@@ -155,16 +155,14 @@ fn floordiv_f32(x: f32, y: f32) -> f32 {
     return copysign_f32(0.0, div_f32(x, y));
 }
 fn remainder_f32(x: f32, y: f32) -> f32 {
+    if (y == 0.0 || !isfinite_f32(x) || isnan_f32(y)) { return nan_f32(); }
     var m = fmod_f32(x, y);
-    if (y == 0.0) { return m; }
-    if (m != 0.0) {
-        if ((y < 0.0) != (m < 0.0)) { m = m + y; }
-        return m;
-    }
-    return copysign_f32(0.0, y);
+    if (m == 0.0) { return copysign_f32(0.0, y); }
+    if ((y < 0.0) != (m < 0.0)) { m = m + y; }
+    return m;
 }
 
-// C's nextafterf: one step of the bit pattern toward y.
+// C's nextafter: one step of the bit pattern toward y.
 fn nextafter_f32(x: f32, y: f32) -> f32 {
     if (isnan_f32(x) || isnan_f32(y)) { return nan_f32(); }
     if (x == y) { return y; }
@@ -205,7 +203,8 @@ fn shl_i32(a: i32, b: i32) -> i32 {
     return a << u32(b);
 }
 fn shr_i32(a: i32, b: i32) -> i32 {
-    if (b < 0i || b >= 32i) { return select(0i, -1i, a < 0i); }
+    // Past the width: the sign fill, which an arithmetic shift by 31 is.
+    if (b < 0i || b >= 32i) { return a >> 31u; }
     return a >> u32(b);
 }
 fn shl_u32(a: u32, b: u32) -> u32 { return select(a << (b & 31u), 0u, b >= 32u); }

@@ -161,11 +161,11 @@ fn div_wide_f32(a: f32, b: f32) -> f32 {
 // numpy's divmod of f64 (see common.wgsl's f32 versions).
 fn floordiv_f64(x: f64, y: f64) -> f64 {
     if (y == 0.0lf) { return div_f64(x, y); }
-    var m = fmod_f64(x, y);
+    // NaN answered first: a driver may fold comparisons with NaN (see the top of common.wgsl).
+    if (!isfinite_f64(x) || isnan_f64(y)) { return nan_f64(); }
+    let m = fmod_f64(x, y);
     var d = div_f64(x - m, y);
-    if (m != 0.0lf) {
-        if ((y < 0.0lf) != (m < 0.0lf)) { d = d - 1.0lf; }
-    }
+    if (m != 0.0lf && ((y < 0.0lf) != (m < 0.0lf))) { d = d - 1.0lf; }
     if (d != 0.0lf) {
         var q = floor(d);
         if (d - q > 0.5lf) { q = q + 1.0lf; }
@@ -174,14 +174,14 @@ fn floordiv_f64(x: f64, y: f64) -> f64 {
     return copysign_f64(0.0lf, div_f64(x, y));
 }
 fn remainder_f64(x: f64, y: f64) -> f64 {
+    if (y == 0.0lf || !isfinite_f64(x) || isnan_f64(y)) { return nan_f64(); }
     var m = fmod_f64(x, y);
-    if (y == 0.0lf) { return m; }
-    if (m != 0.0lf) {
-        if ((y < 0.0lf) != (m < 0.0lf)) { m = m + y; }
-        return m;
-    }
-    return copysign_f64(0.0lf, y);
+    if (m == 0.0lf) { return copysign_f64(0.0lf, y); }
+    if ((y < 0.0lf) != (m < 0.0lf)) { m = m + y; }
+    return m;
 }
+
+// C's nextafter: one step of the bit pattern toward y.
 fn nextafter_f64(x: f64, y: f64) -> f64 {
     if (isnan_f64(x) || isnan_f64(y)) { return nan_f64(); }
     if (x == y) { return y; }

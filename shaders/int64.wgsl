@@ -11,29 +11,34 @@ fn i64_lo(x: i64) -> u32 { return u32(bitcast<u64>(x) & 0xfffffffflu); }
 fn i64_hi(x: i64) -> u32 { return u32(bitcast<u64>(x) >> 32u); }
 fn i64_from_words(lo: u32, hi: u32) -> i64 { return bitcast<i64>(u64(lo) | (u64(hi) << 32u)); }
 
-// i64 `//`, `%`, fmod and shifts (see common.wgsl's i32 versions).
+// i64 `//`, `%`, fmod and shifts (see common.wgsl's i32 versions). Signs and ranges are
+// tested on the bits (`bitcast<u64>`): lavapipe miscompiled `b < 0li || b >= 64li` on an
+// i64 widened from an i32 (it took a zero amount for a negative one).
+fn neg_i64(x: i64) -> bool { return (bitcast<u64>(x) >> 63u) != 0lu; }
 fn floordiv_i64(a: i64, b: i64) -> i64 {
-    if (b == 0li) { return 0li; }
+    if (bitcast<u64>(b) == 0lu) { return a - a; }
     let q = a / b;
     let r = a - q * b;
-    if (r != 0li && ((r < 0li) != (b < 0li))) { return q - 1li; }
+    if (bitcast<u64>(r) != 0lu && neg_i64(r) != neg_i64(b)) { return q - 1li; }
     return q;
 }
 fn remainder_i64(a: i64, b: i64) -> i64 {
-    if (b == 0li) { return 0li; }
+    if (bitcast<u64>(b) == 0lu) { return a - a; }
     let r = a - (a / b) * b;
-    if (r != 0li && ((r < 0li) != (b < 0li))) { return r + b; }
+    if (bitcast<u64>(r) != 0lu && neg_i64(r) != neg_i64(b)) { return r + b; }
     return r;
 }
 fn fmod_i64(a: i64, b: i64) -> i64 {
-    if (b == 0li) { return 0li; }
+    if (bitcast<u64>(b) == 0lu) { return a - a; }
     return a - (a / b) * b;
 }
+// A negative amount is a huge one as u64, so one unsigned test covers both.
 fn shl_i64(a: i64, b: i64) -> i64 {
-    if (b < 0li || b >= 64li) { return 0li; }
-    return a << u32(b);
+    if (bitcast<u64>(b) >= 64lu) { return a - a; }
+    return a << u32(bitcast<u64>(b));
 }
 fn shr_i64(a: i64, b: i64) -> i64 {
-    if (b < 0li || b >= 64li) { return select(0li, -1li, a < 0li); }
-    return a >> u32(b);
+    // Past the width: the sign fill, which an arithmetic shift by 63 is.
+    if (bitcast<u64>(b) >= 64lu) { return a >> 63u; }
+    return a >> u32(bitcast<u64>(b));
 }

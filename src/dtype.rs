@@ -1,5 +1,5 @@
 //! Data types and scalar values, and the promotion rules that say what type a mixed operation
-//! takes (decided in DESIGN.md: the float's type wins, wider wins among ints, literals are weak).
+//! takes (ARCHITECTURE.md, "Semantics": the float's type wins, wider wins among ints, literals are weak).
 
 use std::fmt;
 

@@ -747,7 +747,7 @@ fn bad_input_prints_one_error_line_and_exits_non_zero() {
 
     let line = fails(&["eval", "sqrt(flag)", "--csv", &good]);
     assert!(line.contains("sqrt") && line.contains("bool"), "{line}");
-    let line = fails(&["eval", "flag << 1", "--csv", &good]);
+    let line = fails(&["eval", "flag << flag", "--csv", &good]);
     assert!(line.contains("bool"), "{line}");
     let line = fails(&["eval", "a << 1", "--csv", &good]);
     assert!(line.contains("<<") && line.contains("f"), "{line}");

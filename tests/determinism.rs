@@ -1,4 +1,4 @@
-//! CPU results are bit-identical for any thread count and any instruction set (DESIGN.md:
+//! CPU results are bit-identical for any thread count and any instruction set (ARCHITECTURE.md:
 //! fixed-size chunks, partials combined in chunk order, fixed lane counts, no contraction into
 //! fused multiply-adds). Checked on ~300k-row random f32 and f64 columns, which span several
 //! 65536-row chunks, with reductions, a fused map-reduce and a fused map.

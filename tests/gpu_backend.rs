@@ -1026,7 +1026,7 @@ fn bad_requests_are_errors_not_panics() {
         df.select_with([col("nope").sum()], &opts),
         Err(Error::ColumnNotFound { .. })
     ));
-    assert!(df.select_with([col("b") + col("f")], &opts).is_err());
+    assert!(df.select_with([col("b") + col("b2")], &opts).is_err());
     // A direct call with inputs of the wrong length is an error.
     let kernel = swath::plan::ir::Kernel {
         rows: 5,

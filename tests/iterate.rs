@@ -1132,8 +1132,8 @@ fn bad_loops() -> Vec<(&'static str, Expr)> {
                 .get("a"),
         ),
         (
-            "a bad body in the condition (bool + int)",
-            ok().while_((col("b") + lit(1)).gt(lit(0))).iterations(),
+            "a bad body in the condition (bool + bool)",
+            ok().while_((col("b") + col("b")).gt(lit(0))).iterations(),
         ),
         (
             "an unknown column in the body",

@@ -658,15 +658,23 @@ fn edge_values_by_hand() {
             "[{b}] abs"
         );
         assert_eq!(
-            i32s(col("i") / col("j")),
-            vec![i32::MIN, i32::MAX, -3, 0, 0, 0, 0, -1],
-            "[{b}] div (MIN / -1 wraps, x / 0 is 0, truncates toward zero)"
+            i32s(col("i").floor_div(col("j"))),
+            vec![i32::MIN, i32::MAX, -4, 0, 0, -1, 0, -2],
+            "[{b}] // (MIN // -1 wraps, x // 0 is 0, rounds toward -inf)"
         );
         assert_eq!(
             i32s(col("i") % col("j")),
-            vec![0, 0, -1, 0, 0, -1, 0, 2],
-            "[{b}] rem (dividend's sign, x % 0 is 0)"
+            vec![0, 0, 1, 0, 0, 2, 0, -1],
+            "[{b}] % (divisor's sign, x % 0 is 0)"
         );
+        assert_eq!(
+            i32s(col("i").fmod(col("j"))),
+            vec![0, 0, -1, 0, 0, -1, 0, 2],
+            "[{b}] fmod (dividend's sign, fmod(x, 0) is 0)"
+        );
+        let true_div = get(col("i") / col("j")).to_vec::<f64>().unwrap();
+        assert_eq!(true_div[2], -3.5, "[{b}] / is true division");
+        assert_eq!(true_div[3], f64::INFINITY, "[{b}] 7 / 0");
         assert_eq!(i32s(col("i") + lit(1))[1], i32::MIN, "[{b}] MAX + 1 wraps");
         assert_eq!(
             get(col("u") - lit(1u32)).to_vec::<u32>().unwrap()[0],

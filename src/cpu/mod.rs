@@ -96,6 +96,8 @@ pub struct Schedule {
 /// assert_eq!(out.reductions, [Scalar::I64(6)]); // integer sums are i64
 /// let short = Column::from(vec![1i32]);
 /// assert!(run_scheduled(kernel, &[&short], &[], &schedule).is_err());
+/// let wrong = Schedule { chunks: 0, ..schedule };
+/// assert!(run_scheduled(kernel, &[&x], &[], &wrong).is_err()); // an error, not a panic
 /// # Ok::<(), swath::Error>(())
 /// ```
 pub fn run_scheduled(
@@ -108,6 +110,18 @@ pub fn run_scheduled(
     let data: Vec<&ColumnData> = columns.iter().map(|c| c.data()).collect::<Result<_>>()?;
     if data.iter().any(|d| d.len() != kernel.rows) {
         return Err(Error::Internal("kernel input of the wrong length".into()));
+    }
+    // A hand-built schedule must cut the rows into exactly the chunks the kernel has.
+    if plan.chunks != kernel.rows.div_ceil(CHUNK) {
+        return Err(Error::InvalidSetting {
+            setting: "schedule.chunks".into(),
+            message: format!(
+                "{} rows make {} chunks of {CHUNK}, not {}",
+                kernel.rows,
+                kernel.rows.div_ceil(CHUNK),
+                plan.chunks
+            ),
+        });
     }
     let program = &kernel.program;
     let mut buffers: Vec<Buf> = kernel

@@ -45,7 +45,7 @@ pub use when::{ChainedThen, ChainedWhen, Then, When, when};
 pub enum Expr {
     /// The column of that name.
     Column(String),
-    /// A weakly typed literal: it takes the type of the operand it meets (DESIGN.md).
+    /// A weakly typed literal: it takes the type of the operand it meets (ARCHITECTURE.md, "Semantics").
     Literal(Scalar),
     /// An elementwise op of one operand: `-x`, `!b`, `x.sqrt()`, `x.is_nan()` ...
     Unary(UnaryOp, Arc<Expr>),
@@ -158,7 +158,7 @@ macro_rules! math_methods {
 macro_rules! math_methods2 {
     (
         structural { $($sv:ident $sm:ident $sym:literal [$($sa:literal),*] $sk:ident $st:ident
-                       $sdoc:literal,)* }
+                       $sp:ident $sdoc:literal,)* }
         math { $($mv:ident $mm:ident [$($ma:literal),*] $mc:ident ($f32:expr) ($f64:expr)
                $g32:literal $g64:literal $mdoc:literal,)* }
     ) => {$(

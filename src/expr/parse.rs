@@ -23,7 +23,7 @@ use std::sync::Arc;
 use super::{Expr, col, lit, when};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::ops::{BinaryOp, UnaryOp};
+use crate::ops::{BinaryOp, Level, UnaryOp};
 
 /// Parses `text` into an expression.
 ///
@@ -56,10 +56,18 @@ enum Tok {
     End,
 }
 
-const OPERATORS: [&str; 23] = [
-    "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "+", "-", "*", "/", "%", "<", ">", "(", ")",
-    ",", "&", "|", "^", "~", "=",
-];
+/// The tokens that are not names or numbers: the binary operators of the op table
+/// (`ops/table.rs`) and the grammar's own, longest first so `<=` is not read as `<`.
+fn operators() -> &'static [&'static str] {
+    static OPERATORS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    OPERATORS.get_or_init(|| {
+        let mut ops: Vec<&'static str> =
+            BinaryOp::ALL.iter().filter_map(|op| op.symbol()).collect();
+        ops.extend(["**", "(", ")", ",", "~", "="]);
+        ops.sort_by_key(|op| std::cmp::Reverse(op.len()));
+        ops
+    })
+}
 
 fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>> {
     let bytes = text.as_bytes();
@@ -108,7 +116,7 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>> {
             tokens.push((Tok::Name(text[i + 1..i + 1 + end].to_string()), start));
             i += end + 2;
         } else {
-            let op = OPERATORS
+            let op = operators()
                 .iter()
                 .find(|op| text[i..].starts_with(**op))
                 .ok_or_else(|| {
@@ -179,88 +187,47 @@ impl Parser<'_> {
         }
     }
 
+    /// The binary operator of precedence `level` next in the input, if any (the keywords
+    /// `and` and `or` spell `&` and `|`).
+    fn peek_operator(&self, level: Level) -> Option<BinaryOp> {
+        let op = match self.peek() {
+            Tok::Op(symbol) => BinaryOp::from_symbol(symbol)?,
+            Tok::Name(word) if word == "and" => BinaryOp::And,
+            Tok::Name(word) if word == "or" => BinaryOp::Or,
+            _ => return None,
+        };
+        (op.level() == Some(level)).then_some(op)
+    }
+    /// Operands of `level`'s operators: the next tighter level, or `not` below comparisons,
+    /// or a unary expression below products.
+    fn operand(&mut self, level: Level) -> Result<Expr> {
+        match level {
+            Level::Xor => self.not(),
+            Level::Product => self.unary(),
+            _ => self.binary(Level::ALL[level as usize + 1]),
+        }
+    }
+    /// A chain of `level`'s operators, left-associative; comparisons do not chain.
+    fn binary(&mut self, level: Level) -> Result<Expr> {
+        let mut e = self.operand(level)?;
+        while let Some(op) = self.peek_operator(level) {
+            self.at += 1;
+            let rhs = self.operand(level)?;
+            e = Expr::Binary(op, Arc::new(e), Arc::new(rhs));
+            if level == Level::Compare {
+                break;
+            }
+        }
+        Ok(e)
+    }
     fn or(&mut self) -> Result<Expr> {
-        let mut e = self.and()?;
-        while self.eat("|") || self.eat("or") {
-            e = e.or(self.and()?);
-        }
-        Ok(e)
-    }
-    fn and(&mut self) -> Result<Expr> {
-        let mut e = self.xor()?;
-        while self.eat("&") || self.eat("and") {
-            e = e.and(self.xor()?);
-        }
-        Ok(e)
-    }
-    fn xor(&mut self) -> Result<Expr> {
-        let mut e = self.not()?;
-        while self.eat("^") {
-            e = e.xor(self.not()?);
-        }
-        Ok(e)
+        self.binary(Level::Or)
     }
     fn not(&mut self) -> Result<Expr> {
         if self.eat("not") {
             return Ok(self.not()?.not());
         }
-        self.comparison()
-    }
-    fn comparison(&mut self) -> Result<Expr> {
-        let e = self.shift()?;
-        for (op, build) in [
-            ("<=", Expr::lt_eq as fn(Expr, Expr) -> Expr),
-            (">=", Expr::gt_eq),
-            ("==", Expr::eq),
-            ("!=", Expr::neq),
-            ("<", Expr::lt),
-            (">", Expr::gt),
-        ] {
-            if self.eat(op) {
-                return Ok(build(e, self.shift()?));
-            }
-        }
-        Ok(e)
-    }
-    fn shift(&mut self) -> Result<Expr> {
-        let mut e = self.sum()?;
-        loop {
-            if self.eat("<<") {
-                e = e << self.sum()?;
-            } else if self.eat(">>") {
-                e = e >> self.sum()?;
-            } else {
-                return Ok(e);
-            }
-        }
-    }
-    fn sum(&mut self) -> Result<Expr> {
-        let mut e = self.product()?;
-        loop {
-            if self.eat("+") {
-                e = e + self.product()?;
-            } else if self.eat("-") {
-                e = e - self.product()?;
-            } else {
-                return Ok(e);
-            }
-        }
-    }
-    fn product(&mut self) -> Result<Expr> {
-        let mut e = self.unary()?;
-        loop {
-            if self.eat("*") {
-                e = e * self.unary()?;
-            } else if self.eat("//") {
-                e = e.floor_div(self.unary()?);
-            } else if self.eat("/") {
-                e = e / self.unary()?;
-            } else if self.eat("%") {
-                e = e % self.unary()?;
-            } else {
-                return Ok(e);
-            }
-        }
+        self.binary(Level::Compare)
     }
     fn unary(&mut self) -> Result<Expr> {
         if self.eat("-") {

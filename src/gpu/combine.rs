@@ -10,11 +10,11 @@ use crate::ops::ReduceOp;
 use crate::ops::elem::{Elem, cast_scalar, nan_max, nan_min};
 use crate::plan::ir::Kernel;
 
-/// The result of `op` over zero rows of values of dtype `acc`.
-pub fn empty(op: ReduceOp, acc: DType) -> Scalar {
+/// The result of `op` over zero rows, of the reduction's result dtype `out`.
+pub fn empty(op: ReduceOp, out: DType) -> Scalar {
     match op {
-        ReduceOp::Sum => cast_scalar(Scalar::F64(0.0), acc),
-        ReduceOp::Prod => cast_scalar(Scalar::F64(1.0), acc),
+        ReduceOp::Sum => cast_scalar(Scalar::F64(0.0), out),
+        ReduceOp::Prod => cast_scalar(Scalar::F64(1.0), out),
         ReduceOp::Count => Scalar::I64(0),
         ReduceOp::Any => Scalar::Bool(false),
         ReduceOp::All => Scalar::Bool(true),
@@ -54,7 +54,6 @@ pub fn finish(
     partials: &[u32],
     workgroups: usize,
 ) -> Vec<Scalar> {
-    let program = &kernel.program;
     kernel
         .reductions
         .iter()
@@ -63,7 +62,6 @@ pub fn finish(
             if red.op == ReduceOp::Count {
                 return Scalar::I64(kernel.rows as i64);
             }
-            let acc = program.dtype(red.value);
             match shader.reductions.iter().find(|d| d.index == index) {
                 Some(d) if workgroups > 0 => {
                     let records: Vec<&[u32]> = (0..workgroups)
@@ -74,7 +72,7 @@ pub fn finish(
                         .collect();
                     one(d, &records, kernel.rows, red.dtype)
                 }
-                _ => empty(red.op, acc),
+                _ => empty(red.op, red.dtype),
             }
         })
         .collect()

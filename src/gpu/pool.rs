@@ -8,7 +8,7 @@
 //! - Upload staging buffers (`MAP_WRITE | COPY_SRC`) are kept mapped or mapping: after its copy
 //!   is submitted a staging buffer asks to be mapped again, and the next upload that takes it
 //!   finds it ready (or waits for that one copy). This is wgpu's "staging belt" idea; it is
-//!   ~4x faster than `queue.write_buffer` on lavapipe (WGPU30.md).
+//!   ~4x faster than `queue.write_buffer` on lavapipe (measured; see src/gpu/README.md).
 //!
 //! WebGPU orders everything on one queue, so a buffer may go back to the pool while work that
 //! uses it is still in flight: whatever the next user writes into it is ordered after.

@@ -196,7 +196,7 @@ pub fn empty_output(kernel: &Kernel) -> KernelOutput {
         reductions: kernel
             .reductions
             .iter()
-            .map(|r| combine::empty(r.op, program.dtype(r.value)))
+            .map(|r| combine::empty(r.op, r.dtype))
             .collect(),
     }
 }

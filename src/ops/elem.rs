@@ -273,6 +273,30 @@ pub fn next_after_f64(x: f64, y: f64) -> f64 {
     }
 }
 
+/// acosh of f32: libm's, except NaN below 1 (where libm's formula gives finite values for
+/// x < -1 instead of C's domain error).
+///
+/// ```
+/// use swath::ops::elem::acosh_f32;
+/// assert!(acosh_f32(-80.0).is_nan());
+/// assert_eq!(acosh_f32(1.0), 0.0);
+/// ```
+#[inline(always)]
+pub fn acosh_f32(x: f32) -> f32 {
+    if x < 1.0 { f32::NAN } else { libm::acoshf(x) }
+}
+
+/// acosh of f64 (see [`acosh_f32`]).
+///
+/// ```
+/// use swath::ops::elem::acosh_f64;
+/// assert!(acosh_f64(-2.0).is_nan());
+/// ```
+#[inline(always)]
+pub fn acosh_f64(x: f64) -> f64 {
+    if x < 1.0 { f64::NAN } else { libm::acosh(x) }
+}
+
 /// The `uniform` op: Chris Wellons' "lowbias32" integer hash of `key`, its top 24 bits scaled
 /// to [0, 1). Pure 32-bit integer arithmetic, so every backend gives the same bits.
 ///

@@ -242,6 +242,50 @@ pub enum BinaryKind {
     Shift,
 }
 
+/// An infix operator's precedence level in the parser, loosest first (see
+/// [`BinaryOp::level`]). `&`, `|` and `^` sit below comparisons, so `a < b & b < c` is
+/// `(a < b) & (b < c)`; shifts sit between comparisons and `+ -`, as in Python.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `|` (and the keyword `or`).
+    Or,
+    /// `&` (and the keyword `and`).
+    And,
+    /// `^`.
+    Xor,
+    /// `== != < <= > >=` (not chained).
+    Compare,
+    /// `<< >>`.
+    Shift,
+    /// `+ -`.
+    Sum,
+    /// `* / // %`.
+    Product,
+}
+
+impl Level {
+    /// Every level, loosest first.
+    pub const ALL: [Level; 7] = [
+        Level::Or,
+        Level::And,
+        Level::Xor,
+        Level::Compare,
+        Level::Shift,
+        Level::Sum,
+        Level::Product,
+    ];
+}
+
+/// A row's `Level` column: `None` for ops written as calls.
+macro_rules! level_of {
+    (None) => {
+        None
+    };
+    ($level:ident) => {
+        Some(Level::$level)
+    };
+}
+
 /// How a binary op is written (see the table's docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
@@ -254,7 +298,7 @@ enum Style {
 macro_rules! define_binary {
     (
         structural { $($sv:ident $sm:ident $sym:literal [$($sa:literal),*] $sk:ident $st:ident
-                       $sdoc:literal,)* }
+                       $sp:ident $sdoc:literal,)* }
         math { $($mv:ident $mm:ident [$($ma:literal),*] $mc:ident ($f32:expr) ($f64:expr)
                $g32:literal $g64:literal $mdoc:literal,)* }
     ) => {
@@ -313,6 +357,22 @@ macro_rules! define_binary {
                     $(BinaryOp::$mv => "",)*
                 };
                 (!symbol.is_empty()).then_some(symbol)
+            }
+
+            /// The operator's precedence level in the parser (`None` for ops written as
+            /// calls).
+            ///
+            /// ```
+            /// use swath::ops::{BinaryOp, Level};
+            /// assert_eq!(BinaryOp::FloorDiv.level(), Some(Level::Product));
+            /// assert!(BinaryOp::Shl.level() < BinaryOp::Add.level());
+            /// assert_eq!(BinaryOp::Hypot.level(), None);
+            /// ```
+            pub fn level(self) -> Option<Level> {
+                match self {
+                    $(BinaryOp::$sv => level_of!($sp),)*
+                    $(BinaryOp::$mv => None,)*
+                }
             }
 
             fn style(self) -> Style {
@@ -555,7 +615,7 @@ macro_rules! with_const_binary_rows {
     (
         ($op:expr, $c:ident => $body:expr)
         structural { $($sv:ident $sm:ident $sym:literal [$($sa:literal),*] $sk:ident $st:ident
-                       $sdoc:literal,)* }
+                       $sp:ident $sdoc:literal,)* }
         math { $($mv:ident $mm:ident [$($ma:literal),*] $mc:ident ($f32:expr) ($f64:expr)
                $g32:literal $g64:literal $mdoc:literal,)* }
     ) => {

@@ -67,7 +67,7 @@ macro_rules! unary_table {
                 Cosh cosh [] Libm (f32::cosh) (f64::cosh) "cosh_f32" "" "Hyperbolic cosine.",
                 Tanh tanh [] Libm (f32::tanh) (f64::tanh) "tanh_f32" "" "Hyperbolic tangent.",
                 Asinh asinh ["arcsinh"] Libm (libm::asinhf) (libm::asinh) "asinh_f32" "" "Inverse hyperbolic sine.",
-                Acosh acosh ["arccosh"] Libm (libm::acoshf) (libm::acosh) "acosh_f32" "" "Inverse hyperbolic cosine (NaN below 1).",
+                Acosh acosh ["arccosh"] Libm ($crate::ops::elem::acosh_f32) ($crate::ops::elem::acosh_f64) "acosh_f32" "" "Inverse hyperbolic cosine (NaN below 1).",
                 Atanh atanh ["arctanh"] Libm (libm::atanhf) (libm::atanh) "atanh_f32" "" "Inverse hyperbolic tangent (±inf at ±1, NaN beyond).",
                 Erf erf [] Libm (libm::erff) (libm::erf) "erf_f32" "" "The error function, `2/sqrt(pi)` times the integral of `e^(-t^2)` from 0 to `x`.",
             }
@@ -78,11 +78,12 @@ pub(crate) use unary_table;
 
 /// Invokes `$cb!` with every binary op.
 ///
-/// `structural` rows (`Variant method "symbol" [aliases] Kind Style "doc"`): `symbol` is the
-/// operator the parser reads (empty for ops written as calls); `Style` is `Infix` for ops
+/// `structural` rows (`Variant method "symbol" [aliases] Kind Style Level "doc"`): `symbol` is
+/// the operator the parser reads (empty for ops written as calls); `Style` is `Infix` for ops
 /// Rust writes between their operands too (`a + b`), `Method` for ops Rust writes as a method
 /// (`a.floor_div(b)`, parsed as `a // b`), `Call` for ops that are calls everywhere
-/// (`maximum(a, b)`). Aliases are names the parser also accepts as calls (`remainder(a, b)`).
+/// (`maximum(a, b)`); `Level` is the operator's precedence level in the parser (loosest first:
+/// `Or`, `And`, `Xor`, then `not`, `Compare`, `Shift`, `Sum`, `Product`; `None` for calls). Aliases are names the parser also accepts as calls (`remainder(a, b)`).
 ///
 /// `math` rows (`Variant method [aliases] Cost (f32 fn) (f64 fn) "wgsl f32" "wgsl f64" "doc"`):
 /// float functions of two operands, as for unary ops.
@@ -91,26 +92,26 @@ macro_rules! binary_table {
         $($cb)::+! {
             $(($($args)*))?
             structural {
-                Add add "+" ["add"] Arithmetic Infix "`a + b` (wrapping for integers).",
-                Sub sub "-" ["subtract"] Arithmetic Infix "`a - b` (wrapping for integers).",
-                Mul mul "*" ["multiply"] Arithmetic Infix "`a * b` (wrapping for integers).",
-                Div div "/" ["divide", "true_divide"] Float Infix "`a / b`, true division: integers divide as f64 (numpy, Polars).",
-                FloorDiv floor_div "//" ["floor_divide"] Arithmetic Method "`a // b`, the quotient rounded toward negative infinity (numpy's `floor_divide`); for integers `x // 0` is 0.",
-                Rem rem "%" ["remainder", "mod"] Arithmetic Infix "`a % b` with the divisor's sign (numpy's `remainder`, Python, Polars); for integers `x % 0` is 0.",
-                Fmod fmod "" [] Arithmetic Call "C's `fmod`: the remainder with the dividend's sign (numpy's `fmod`); for integers `fmod(x, 0)` is 0.",
-                Minimum minimum "" [] Arithmetic Call "The smaller operand; NaN if either is NaN.",
-                Maximum maximum "" [] Arithmetic Call "The larger operand; NaN if either is NaN.",
-                Eq eq "==" ["equal"] Comparison Infix "`a == b`.",
-                Ne neq "!=" ["not_equal"] Comparison Infix "`a != b`.",
-                Lt lt "<" ["less"] Comparison Infix "`a < b`.",
-                Le lt_eq "<=" ["less_equal"] Comparison Infix "`a <= b`.",
-                Gt gt ">" ["greater"] Comparison Infix "`a > b`.",
-                Ge gt_eq ">=" ["greater_equal"] Comparison Infix "`a >= b`.",
-                And and "&" ["bitwise_and", "logical_and"] Bitwise Infix "Logical and of bools; bitwise and of integers.",
-                Or or "|" ["bitwise_or", "logical_or"] Bitwise Infix "Logical or of bools; bitwise or of integers.",
-                Xor xor "^" ["bitwise_xor", "logical_xor"] Bitwise Infix "Logical exclusive or of bools; bitwise exclusive or of integers.",
-                Shl left_shift "<<" ["left_shift"] Shift Infix "`a << b` on integers; a shift by a negative amount or by the width or more gives 0 (numpy).",
-                Shr right_shift ">>" ["right_shift"] Shift Infix "`a >> b` on integers (arithmetic for signed ones); a shift by a negative amount or by the width or more gives 0, or -1 for a negative signed `a` (numpy).",
+                Add add "+" ["add"] Arithmetic Infix Sum "`a + b` (wrapping for integers).",
+                Sub sub "-" ["subtract"] Arithmetic Infix Sum "`a - b` (wrapping for integers).",
+                Mul mul "*" ["multiply"] Arithmetic Infix Product "`a * b` (wrapping for integers).",
+                Div div "/" ["divide", "true_divide"] Float Infix Product "`a / b`, true division: integers divide as f64 (numpy, Polars).",
+                FloorDiv floor_div "//" ["floor_divide"] Arithmetic Method Product "`a // b`, the quotient rounded toward negative infinity (numpy's `floor_divide`); for integers `x // 0` is 0.",
+                Rem rem "%" ["remainder", "mod"] Arithmetic Infix Product "`a % b` with the divisor's sign (numpy's `remainder`, Python, Polars); for integers `x % 0` is 0.",
+                Fmod fmod "" [] Arithmetic Call None "C's `fmod`: the remainder with the dividend's sign (numpy's `fmod`); for integers `fmod(x, 0)` is 0.",
+                Minimum minimum "" [] Arithmetic Call None "The smaller operand; NaN if either is NaN.",
+                Maximum maximum "" [] Arithmetic Call None "The larger operand; NaN if either is NaN.",
+                Eq eq "==" ["equal"] Comparison Infix Compare "`a == b`.",
+                Ne neq "!=" ["not_equal"] Comparison Infix Compare "`a != b`.",
+                Lt lt "<" ["less"] Comparison Infix Compare "`a < b`.",
+                Le lt_eq "<=" ["less_equal"] Comparison Infix Compare "`a <= b`.",
+                Gt gt ">" ["greater"] Comparison Infix Compare "`a > b`.",
+                Ge gt_eq ">=" ["greater_equal"] Comparison Infix Compare "`a >= b`.",
+                And and "&" ["bitwise_and", "logical_and"] Bitwise Infix And "Logical and of bools; bitwise and of integers.",
+                Or or "|" ["bitwise_or", "logical_or"] Bitwise Infix Or "Logical or of bools; bitwise or of integers.",
+                Xor xor "^" ["bitwise_xor", "logical_xor"] Bitwise Infix Xor "Logical exclusive or of bools; bitwise exclusive or of integers.",
+                Shl left_shift "<<" ["left_shift"] Shift Infix Shift "`a << b` on integers; a shift by a negative amount or by the width or more gives 0 (numpy).",
+                Shr right_shift ">>" ["right_shift"] Shift Infix Shift "`a >> b` on integers (arithmetic for signed ones); a shift by a negative amount or by the width or more gives 0, or -1 for a negative signed `a` (numpy).",
             }
             math {
                 Pow pow ["power"] Libm (f32::powf) (f64::powf) "pow_f32" "" "`a` to the power `b`.",

@@ -214,7 +214,11 @@ impl ScalarState {
         let program: &Program = &plan.scalars;
         self.values.resize(program.len(), None);
         for id in 0..program.len() {
-            if self.values[id].is_some() || plan.scalar_ready[id] > passes {
+            // A hand-built plan may hold fewer entries than scalars: an error, not a panic.
+            let ready = plan.scalar_ready.get(id).copied().ok_or_else(|| {
+                Error::Internal(format!("scalar %{id} has no entry in scalar_ready"))
+            })?;
+            if self.values[id].is_some() || ready > passes {
                 continue;
             }
             let v = |i: usize| self.value(i);

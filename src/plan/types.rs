@@ -44,7 +44,7 @@ pub struct Info {
 }
 
 /// The type two operands are computed in, with weak literals adopting the other side's type
-/// (DESIGN.md): an integer literal takes the other type, a float literal takes a float's type
+/// (ARCHITECTURE.md, "Semantics"): an integer literal takes the other type, a float literal takes a float's type
 /// and makes an integer side f64.
 pub fn common_type(a: Info, b: Info) -> Option<DType> {
     match (a.weak, b.weak) {

@@ -4,7 +4,7 @@
 //! - random columns full of awkward values (NaN, ±inf, -0.0, huge, subnormal, integer extremes);
 //! - [`backends`]: the execution configurations every check runs on;
 //! - [`Oracle`]: a plain scalar evaluator of the public [`Expr`] tree. It knows swath's
-//!   decided semantics (DESIGN.md) but shares no code with swath's planner or ops: it walks
+//!   decided semantics (ARCHITECTURE.md, "Semantics") but shares no code with swath's planner or ops: it walks
 //!   the tree itself, tracks dtypes and weak literals itself, and computes integers in i128
 //!   and floats in f64 (rounding to f32 after each op whose result is f32). Loops
 //!   (`iterate`) it types by the documented rules and runs as a plain `while` per row,
@@ -792,7 +792,8 @@ fn math_fn(op: UnaryOp) -> fn(f64) -> f64 {
         Tanh => f64::tanh,
         // std has no erf, and its acosh loses accuracy near 1: the reference libm's.
         Asinh => libm::asinh,
-        Acosh => libm::acosh,
+        // C's domain error below 1 (libm's formula gives numbers for x < -1).
+        Acosh => |x| if x < 1.0 { f64::NAN } else { libm::acosh(x) },
         Atanh => libm::atanh,
         Erf => libm::erf,
         _ => unreachable!("{op:?} is not a math function"),
@@ -1039,6 +1040,14 @@ fn float_floor_div(d: DType, x: f64, y: f64) -> V {
         };
     }
     let q = x / y;
+    // A quotient too small for f64 still floors to -1 when x and y have opposite signs.
+    if q == 0.0 && x != 0.0 {
+        return if (x < 0.0) != (y < 0.0) {
+            V::F(-1.0, 0.0)
+        } else {
+            V::F(0.0, 0.0)
+        };
+    }
     let f = q.floor();
     if d == DType::F64 {
         let slack = q.abs() * 4.0 * f64::EPSILON;
@@ -1049,15 +1058,15 @@ fn float_floor_div(d: DType, x: f64, y: f64) -> V {
     if f == 0.0 {
         return V::F(0.0f64.copysign(q), 0.0);
     }
-    // Past 2^23 (f32) or 2^52 (f64) numpy's quotient, computed in the dtype, is exact only
-    // to the last place.
+    // numpy computes the quotient in the dtype and rounds it to the nearest integer: past
+    // 2^21 (f32) or 2^50 (f64) its rounding may reach half a unit, so the floor may be one off.
     let big = if d == DType::F32 {
-        8388608.0
+        2097152.0
     } else {
-        4503599627370496.0
+        1125899906842624.0
     };
     if f.abs() >= big {
-        return finalize(d, f, ulp(d, f));
+        return finalize(d, f, 1.0f64.max(ulp(d, f)));
     }
     V::F(f, 0.0)
 }
