@@ -190,3 +190,33 @@ fn nextafter_f64(x: f64, y: f64) -> f64 {
     if ((y > x) == (x > 0.0lf)) { return bitcast<f64>(b + 1lu); }
     return bitcast<f64>(b - 1lu);
 }
+
+// Rounding of f64 by the bits: lavapipe's f64 `trunc` returned -52147716448404.03 unchanged
+// and its `round` truncated (7.5 gave 7). trunc clears the fraction's bits; the others adjust
+// it, exactly, and keep the operand's sign (-0.3 gives -0.0).
+fn trunc_f64(x: f64) -> f64 {
+    let b = bitcast<u64>(x);
+    let e = i32((b >> 52u) & 0x7fflu) - 1023;
+    if (e >= 52) { return x; } // already whole, or inf or NaN
+    if (e < 0) { return bitcast<f64>(b & 0x8000000000000000lu); }
+    let fraction = (1lu << u32(52 - e)) - 1lu;
+    return bitcast<f64>(b & ~fraction);
+}
+fn floor_f64(x: f64) -> f64 {
+    let t = trunc_f64(x);
+    if (x < t) { return t - 1.0lf; }
+    return t;
+}
+fn ceil_f64(x: f64) -> f64 {
+    let t = trunc_f64(x);
+    if (x > t) { return copysign_f64(t + 1.0lf, x); }
+    return t;
+}
+// Half to even, as numpy's and Rust's round_ties_even.
+fn round_f64(x: f64) -> f64 {
+    let t = trunc_f64(x);
+    let d = bitcast<f64>(bitcast<u64>(x - t) & 0x7ffffffffffffffflu);
+    let odd = t - 2.0lf * trunc_f64(t * 0.5lf) != 0.0lf;
+    if (d > 0.5lf || (d == 0.5lf && odd)) { return t + copysign_f64(1.0lf, x); }
+    return t;
+}

@@ -6,6 +6,13 @@ fn f32_to_i64(x: f32) -> i64 {
     if (x <= -9223372036854775808.0) { return -9223372036854775807li - 1li; }
     return i64(x);
 }
+// i32 to i64 by its bits: lavapipe's compiled `i64(x)` zero-extended a negative x when the
+// result fed a sign test (`-265` became 4294967031 inside `%` and `//`).
+fn i32_to_i64(x: i32) -> i64 {
+    let low = u64(bitcast<u32>(x));
+    if (x < 0i) { return bitcast<i64>(low | 0xffffffff00000000lu); }
+    return bitcast<i64>(low);
+}
 // Bits of an i64 as two u32 words (low first), and back.
 fn i64_lo(x: i64) -> u32 { return u32(bitcast<u64>(x) & 0xfffffffflu); }
 fn i64_hi(x: i64) -> u32 { return u32(bitcast<u64>(x) >> 32u); }

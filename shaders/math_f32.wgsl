@@ -10,7 +10,8 @@
 // sin, cos and tan reduce large arguments exactly (Payne-Hanek), so sin(1e30) is libm's answer.
 //
 // Known gaps: subnormal inputs and results may be flushed to zero by the device; pow is
-// exp2(y log2 x), whose error grows with |y log2 x| (about |y log2 x| / 4 ulps).
+// exp2(y log2 x), whose error grows with |y log2 x| (0.6 ulps per unit of it: 21 ulps for
+// 0.7824 ** -92.75 on lavapipe).
 
 const PI_F32: f32 = 3.14159265358979323846;
 const PIO2_F32: f32 = 1.57079632679489661923;

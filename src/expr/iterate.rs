@@ -144,7 +144,7 @@ pub fn iterate(max_iter: u32) -> Iterate {
 ///     .update(
 ///         "n",
 ///         when((state("n") % lit(2)).eq(lit(0)))
-///             .then(state("n") / lit(2))
+///             .then(state("n").floor_div(lit(2)))
 ///             .otherwise(state("n") * lit(3) + lit(1)),
 ///     );
 /// let out = df.select([collatz.iterations().alias("steps")])?;

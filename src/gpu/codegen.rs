@@ -1220,10 +1220,16 @@ fn unary(op: UnaryOp, dtype: DType, x: &str) -> Result<String, Unsupported> {
                 Neg => format!("(-{x})"),
                 Abs => format!("abs({x})"),
                 Sign => format!("sign_{f}({x})"),
-                Floor => format!("floor({x})"),
-                Ceil => format!("ceil({x})"),
-                Round => format!("round({x})"),
-                Trunc => format!("trunc({x})"),
+                // f64 rounds by its bits (lavapipe's f64 builtins are wrong: float64.wgsl).
+                Floor | Ceil | Round | Trunc if dtype == DType::F64 => {
+                    format!("{}_f64({x})", op.name())
+                }
+                // Rounding keeps the operand's sign (-0.3 rounds to -0.0), put back by its bit
+                // in case a driver's builtin loses it.
+                Floor => format!("copysign_f32(floor({x}), {x})"),
+                Ceil => format!("copysign_f32(ceil({x}), {x})"),
+                Round => format!("copysign_f32(round({x}), {x})"),
+                Trunc => format!("copysign_f32(trunc({x}), {x})"),
                 IsNan => format!("isnan_{f}({x})"),
                 IsFinite => format!("isfinite_{f}({x})"),
                 IsInf => format!("isinf_{f}({x})"),
@@ -1332,7 +1338,7 @@ fn cast(from: DType, to: DType, x: &str) -> Result<String, Unsupported> {
         (F64, Bool) => format!("truthy_f64({x})"),
         (_, Bool) => format!("({x} != {}(0))", reg_type(from)),
         (I32, U32) | (U32, I32) => format!("bitcast<{t}>({x})"),
-        (I32, I64) => format!("i64({x})"),
+        (I32, I64) => format!("i32_to_i64({x})"),
         (U32, I64) => format!("bitcast<i64>(u64({x}))"),
         (I64, U32) => format!("u32(bitcast<u64>({x}) & 0xfffffffflu)"),
         (I64, I32) => format!("bitcast<i32>(u32(bitcast<u64>({x}) & 0xfffffffflu))"),

@@ -400,7 +400,9 @@ pub fn gpu_present() -> bool {
 /// partials combined in f64) stay inside the oracle's 1e-5 times the sum of magnitudes.
 pub fn gpu_tol(base: Tol) -> Tol {
     Tol {
-        pow_ulps_per_log2_f32: base.pow_ulps_per_log2_f32.max(1.0),
+        // exp2(y log2 x) in f32: 0.7824 ** -92.75 (|y log2 x| = 32.8) came out 42 of these
+        // units (2^-24 of the result) off on lavapipe, 1.06 per unit of |log2 result|.
+        pow_ulps_per_log2_f32: base.pow_ulps_per_log2_f32.max(1.5),
         products_may_fuse: true,
         ..base
     }

@@ -9,6 +9,8 @@
 //! - `swath info`, `swath eval --explain` and a small `swath bench` run and write what they
 //!   promise.
 
+// The oracle the library's tests use (the CLI is a package of its own in the workspace).
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::fmt::Write as _;
