@@ -303,8 +303,27 @@ struct Inner {
     host: OnceLock<ColumnData>,
     /// The device copy, once uploaded (or produced there). Locked while uploading, so two
     /// threads never upload one column twice.
-    device: Mutex<Option<Arc<crate::gpu::DeviceColumn>>>,
+    device: Mutex<Option<Arc<dyn DeviceCopy>>>,
     validity: Option<Arc<Bitmap>>,
+}
+
+/// A column's copy in a device's memory, made and kept by a backend (the GPU's buffer,
+/// `crate::gpu::DeviceColumn`). Column storage names no backend: it holds the copy behind
+/// this trait (ARCHITECTURE.md, "Layers"), and the backend takes its own type back by
+/// downcasting (`Arc<dyn DeviceCopy>` upcasts to `Arc<dyn Any + Send + Sync>`).
+pub trait DeviceCopy: std::any::Any + Send + Sync + std::fmt::Debug {
+    /// The dtype of the values.
+    fn dtype(&self) -> DType;
+    /// The number of rows.
+    fn len(&self) -> usize;
+    /// Whether it has no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Whether the device holding the copy still works.
+    fn is_usable(&self) -> bool;
+    /// The values, read back to the host now.
+    fn download(&self) -> Result<ColumnData>;
 }
 
 impl std::fmt::Debug for Column {
@@ -341,8 +360,8 @@ impl Column {
         }
     }
 
-    /// A column whose only copy is on the GPU (a GPU pass's store).
-    pub(crate) fn from_device(device: Arc<crate::gpu::DeviceColumn>) -> Self {
+    /// A column whose only copy is on a device (a GPU pass's store).
+    pub(crate) fn from_device(device: Arc<dyn DeviceCopy>) -> Self {
         Column {
             inner: Arc::new(Inner {
                 dtype: device.dtype(),
@@ -438,7 +457,7 @@ impl Column {
         let device = self.device_copy().ok_or_else(|| {
             Error::Internal("a column with neither a host nor a device copy".into())
         })?;
-        let data = crate::gpu::download(&device)?;
+        let data = device.download()?;
         // Another thread may have won the race; either copy is the same values.
         let _ = self.inner.host.set(data);
         self.inner
@@ -508,31 +527,6 @@ impl Column {
         self.data().map(|_| ())
     }
 
-    /// Copies the values to the GPU now, if they are not there yet (a no-op otherwise): the
-    /// counterpart of [`Column::fetch`], to pay for the upload at a chosen moment. Later GPU
-    /// passes read the copy without moving bytes, and `auto` counts the column as already on
-    /// the device when it chooses where a pass runs. The copy is shared with the column's
-    /// clones. It returns once the copy is queued (the GPU runs it before any later pass);
-    /// [`gpu::synchronize`](crate::gpu::synchronize) waits for it.
-    ///
-    /// Errors: [`Error::BackendUnavailable`] without a usable GPU; [`Error::Gpu`] when the
-    /// upload fails (out of device memory, say).
-    ///
-    /// ```
-    /// use swath::prelude::*;
-    /// let x = Column::from(vec![1.0f32, 2.0, 3.0]);
-    /// match x.upload() {
-    ///     Ok(()) => assert!(x.is_on_device() && x.is_on_host()),
-    ///     Err(e) => assert!(matches!(e, Error::BackendUnavailable(_) | Error::Gpu(_))),
-    /// }
-    /// x.release_device()?; // and back to the host only
-    /// assert!(!x.is_on_device() && x.is_on_host());
-    /// # Ok::<(), swath::Error>(())
-    /// ```
-    pub fn upload(&self) -> Result<()> {
-        crate::gpu::upload(self)
-    }
-
     /// Frees the column's GPU copy (for it and its clones), downloading the values first if
     /// the host has none: GPU memory is given back, and `auto` sees the column on the host
     /// again. A no-op for a column that has no device copy.
@@ -549,12 +543,12 @@ impl Column {
     }
 
     /// The device copy, if there is one.
-    pub(crate) fn device_copy(&self) -> Option<Arc<crate::gpu::DeviceColumn>> {
+    pub(crate) fn device_copy(&self) -> Option<Arc<dyn DeviceCopy>> {
         lock(&self.inner.device).clone()
     }
 
     /// The device slot, locked (the GPU backend uploads under this lock).
-    pub(crate) fn device_slot(&self) -> MutexGuard<'_, Option<Arc<crate::gpu::DeviceColumn>>> {
+    pub(crate) fn device_slot(&self) -> MutexGuard<'_, Option<Arc<dyn DeviceCopy>>> {
         lock(&self.inner.device)
     }
 

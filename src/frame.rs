@@ -202,7 +202,7 @@ impl Frame {
     ) -> Result<Frame> {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
         let plan = self.plan(&exprs)?;
-        let outputs = plan::execute(&plan, &|name| self.column(name).cloned(), options)?;
+        let outputs = crate::exec::execute(&plan, &|name| self.column(name).cloned(), options)?;
         let full = plan
             .outputs
             .iter()
@@ -401,8 +401,8 @@ impl Frame {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
         // Where the inputs are now (host or GPU) changes the estimates, as when it runs.
         let column = |name: &str| self.column(name).cloned();
-        plan::explain_placed(&self.plan(&exprs)?, options, &|kernel| {
-            plan::resident_inputs(kernel, &column)
+        crate::exec::explain_placed(&self.plan(&exprs)?, options, &|kernel| {
+            crate::exec::resident_inputs(kernel, &column)
         })
     }
 

@@ -29,26 +29,30 @@
 //! }
 //! ```
 
+pub mod backend;
+pub mod calibrate;
 pub mod column;
 pub mod cost;
 pub mod cpu;
 pub mod dtype;
 pub mod error;
+pub mod exec;
 pub mod expr;
 pub mod frame;
 pub mod gpu;
 mod hugepages;
 pub mod io;
+pub mod isa;
 pub mod ops;
 pub mod options;
 pub mod plan;
 
 pub use column::Column;
-pub use cpu::isa::Isa;
 pub use dtype::{DType, Scalar};
 pub use error::{Error, Result};
 pub use expr::{Expr, col, iterate, lit, parse, row_index, state, when};
 pub use frame::Frame;
+pub use isa::Isa;
 pub use options::{Backend, ExecOptions};
 
 /// Everything a typical program needs: `use swath::prelude::*;`.

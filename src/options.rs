@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
-use crate::cpu::isa::Isa;
 use crate::error::{Error, Result};
+use crate::isa::Isa;
 
 /// How to run one call. `Default` means: decide from the environment and the hardware.
 ///

@@ -280,7 +280,13 @@ fn the_measured_software_adapter_is_never_chosen_by_auto() {
         for exprs in &shapes {
             let plan = swath::plan::lower(exprs, rows, &schema, &names).expect("lowers");
             for kernel in &plan.kernels {
-                let choice = swath::cost::choose_explained(kernel, 0.0, &auto).expect("chooses");
+                let choice = swath::cost::choose_explained(
+                    kernel,
+                    0.0,
+                    &auto,
+                    &swath::calibrate::costs().expect("costs"),
+                )
+                .expect("chooses");
                 assert_ne!(choice.way, Way::Gpu, "{rows} rows: {}", choice.reason);
             }
         }
@@ -333,7 +339,8 @@ fn estimates_and_reason_name_every_way_considered() {
 mod cache {
     use std::fs;
 
-    use swath::cost::{fingerprint, load_or_measure};
+    use swath::calibrate::load_or_measure;
+    use swath::cost::fingerprint;
 
     fn temp_cache(content: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().expect("temp dir");

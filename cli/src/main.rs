@@ -264,13 +264,13 @@ fn info() -> Result<(), Error> {
             swath::gpu::unavailable_reason().unwrap_or_else(|| "no adapter".into())
         ),
     }
-    let calibration = swath::cost::calibration()?;
-    let gpu = swath::cost::gpu_costs()?;
+    let calibration = swath::calibrate::calibration()?;
+    let gpu = swath::calibrate::gpu_costs()?;
     let mut shown = calibration.clone();
     shown.gpu = gpu.cloned();
     println!(
         "calibration ({}):",
-        swath::cost::cache_path().map_or("not cached".into(), |p| p.display().to_string())
+        swath::calibrate::cache_path().map_or("not cached".into(), |p| p.display().to_string())
     );
     println!("{}", calibration_table(&shown));
     println!("what auto picks for sum(x) over f32 / sum(sin(x)):");
@@ -306,8 +306,9 @@ fn info() -> Result<(), Error> {
 }
 
 fn calibrate() -> Result<(), Error> {
-    let c = swath::cost::recalibrate()?;
-    let path = swath::cost::cache_path().map_or("(not cached)".into(), |p| p.display().to_string());
+    let c = swath::calibrate::recalibrate()?;
+    let path =
+        swath::calibrate::cache_path().map_or("(not cached)".into(), |p| p.display().to_string());
     println!("calibration for {}", c.fingerprint);
     println!("{}", calibration_table(&c));
     println!("saved to {path}");

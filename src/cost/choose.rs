@@ -5,7 +5,7 @@
 //! [`decide`] is the pure rule (tests drive it with synthetic calibrations); [`choose`] feeds
 //! it this machine's calibration, the options, and where the inputs live.
 
-use super::{CpuCosts, GpuCosts, Work, calibration, gpu_costs};
+use super::{Costs, CpuCosts, GpuCosts, Work};
 use crate::cpu::{CHUNK, Schedule};
 use crate::error::Result;
 use crate::options::{Backend, ExecOptions};
@@ -19,8 +19,8 @@ use crate::plan::ir::Kernel;
 /// let schema = |name: &str| (name == "x").then_some(DType::F32);
 /// let plan = swath::plan::lower(&[col("x").sum()], 1_000_000, &schema, &|| "x".to_string())?;
 /// let cpu = |threads| ExecOptions::new().backend(Backend::Cpu).threads(threads);
-/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(1))?.way, Way::Cpu1);
-/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(2))?.way, Way::CpuPool);
+/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(1), &swath::calibrate::costs()?)?.way, Way::Cpu1);
+/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(2), &swath::calibrate::costs()?)?.way, Way::CpuPool);
 /// # Ok::<(), swath::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub enum Way {
 /// let schema = |name: &str| (name == "x").then_some(DType::F64);
 /// let plan = swath::plan::lower(&[col("x").max()], 10, &schema, &|| "x".to_string())?;
 /// let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
-/// let choice = choose_explained(&plan.kernels[0], 0.0, &cpu1)?;
+/// let choice = choose_explained(&plan.kernels[0], 0.0, &cpu1, &swath::calibrate::costs()?)?;
 /// assert_eq!(choice.way, Way::Cpu1);
 /// assert_eq!((choice.schedule.threads, choice.schedule.chunks), (1, 1));
 /// assert_eq!(choice.estimates[0].0, "cpu1");
@@ -257,18 +257,23 @@ fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> St
 /// let schema = |name: &str| (name == "x").then_some(DType::F32);
 /// let plan = swath::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
 /// let pool = ExecOptions::new().backend(Backend::Cpu).threads(3);
-/// let choice = choose(&plan.kernels[0], 0.0, &pool)?;
+/// let choice = choose(&plan.kernels[0], 0.0, &pool, &swath::calibrate::costs()?)?;
 /// assert_eq!(choice.way, Way::CpuPool);
 /// assert_eq!((choice.schedule.threads, choice.schedule.chunks), (3, 4));
-/// assert!(choose(&plan.kernels[0], 0.0, &ExecOptions::new().threads(0)).is_err());
+/// assert!(choose(&plan.kernels[0], 0.0, &ExecOptions::new().threads(0), &swath::calibrate::costs()?).is_err());
 /// # Ok::<(), swath::Error>(())
 /// ```
-pub fn choose(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<Choice> {
+pub fn choose(
+    kernel: &Kernel,
+    resident: f64,
+    options: &ExecOptions,
+    costs: &Costs,
+) -> Result<Choice> {
     choose_among(
         kernel,
         resident,
         options,
-        true,
+        costs,
         log::log_enabled!(log::Level::Debug),
     )
 }
@@ -281,21 +286,26 @@ pub fn choose(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<C
 /// let schema = |name: &str| (name == "x").then_some(DType::F32);
 /// let plan = swath::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
 /// let options = ExecOptions::new().backend(Backend::Cpu).threads(2);
-/// let choice = choose_explained(&plan.kernels[0], 0.0, &options)?;
+/// let choice = choose_explained(&plan.kernels[0], 0.0, &options, &swath::calibrate::costs()?)?;
 /// assert_eq!(choice.reason, "forced: backend cpu (pool of 2)");
 /// let names: Vec<&str> = choice.estimates.iter().map(|(way, _)| way.as_str()).collect();
 /// assert_eq!(names, ["cpu1", "cpu x2"]);
 /// # Ok::<(), swath::Error>(())
 /// ```
-pub fn choose_explained(kernel: &Kernel, resident: f64, options: &ExecOptions) -> Result<Choice> {
-    choose_among(kernel, resident, options, true, true)
+pub fn choose_explained(
+    kernel: &Kernel,
+    resident: f64,
+    options: &ExecOptions,
+    costs: &Costs,
+) -> Result<Choice> {
+    choose_among(kernel, resident, options, costs, true)
 }
 
 fn choose_among(
     kernel: &Kernel,
     resident: f64,
     options: &ExecOptions,
-    consider_gpu: bool,
+    costs: &Costs,
     explain: bool,
 ) -> Result<Choice> {
     let isa = options.resolved_isa()?;
@@ -303,13 +313,12 @@ fn choose_among(
     let backend = options.resolved_backend()?;
     let chunks = kernel.rows.div_ceil(CHUNK);
     let work = Work::of(kernel);
-    let cpu = &calibration()?.cpu;
+    let cpu = costs.cpu;
     // Only ask about the GPU (which starts and may measure it) when its estimate could
     // matter: `auto` and a pass big enough that even a fast GPU's round trip could pay off.
     // A forced GPU needs no estimate (and the GPU probes themselves run forced).
-    let worth_asking =
-        consider_gpu && backend == Backend::Auto && cpu.serial_ns(&work) > GPU_WORTH_ASKING_NS;
-    let gpu = if worth_asking { gpu_costs()? } else { None };
+    let worth_asking = backend == Backend::Auto && cpu.serial_ns(&work) > GPU_WORTH_ASKING_NS;
+    let gpu = if worth_asking { (costs.gpu)()? } else { None };
     let mut situation = Situation {
         work,
         resident,
@@ -369,7 +378,7 @@ fn choose_among(
 /// Threads for CPU work that is not a kernel (a filter's gather): the calling thread or the
 /// pool, by the same rule and calibration as a pass's CPU ways. A forced GPU backend counts as
 /// `auto` here, since this work only runs on the CPU.
-pub(crate) fn cpu_threads_for(work: Work, options: &ExecOptions) -> Result<usize> {
+pub(crate) fn cpu_threads_for(work: Work, options: &ExecOptions, cpu: &CpuCosts) -> Result<usize> {
     let threads = options.resolved_threads()?;
     let backend = match options.resolved_backend()? {
         Backend::Gpu => Backend::Auto,
@@ -381,7 +390,7 @@ pub(crate) fn cpu_threads_for(work: Work, options: &ExecOptions) -> Result<usize
         chunks: (work.rows as usize).div_ceil(CHUNK),
         threads,
         backend,
-        cpu: &calibration()?.cpu,
+        cpu,
         gpu: None,
     };
     Ok(match rule(&situation).0 {

@@ -5,19 +5,37 @@
 //! streaming pass overlaps the two (adding them double-counted and sent mid-sized passes to
 //! the pool); the GPU adds its transfers, which do not overlap the pass.
 
-mod cache;
-mod calibrate;
 mod choose;
 
 use serde::{Deserialize, Serialize};
 
-pub use cache::{cache_path, calibration, gpu_costs, load_or_measure, recalibrate};
-pub use calibrate::{measure, measure_gpu};
 pub(crate) use choose::cpu_threads_for;
 pub use choose::{Choice, Situation, Way, choose, choose_explained, decide, us};
 
 use crate::ops::CostClass;
 use crate::plan::ir::{Instr, Kernel};
+
+/// The calibrated constants a choice reads: the CPU's, and the GPU's on demand (asking may
+/// start the GPU and measure it, so the chooser asks only when the GPU's estimate could
+/// matter). `crate::calibrate::costs` gives this machine's; tests may give their own.
+///
+/// ```
+/// use swath::cost::{Costs, choose};
+/// use swath::prelude::*;
+/// let costs: Costs = swath::calibrate::costs()?;
+/// assert!(costs.cpu.read_bytes_per_ns > 0.0);
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let plan = swath::plan::lower(&[col("x").sum()], 10, &schema, &|| "x".to_string())?;
+/// assert!(choose(&plan.kernels[0], 0.0, &ExecOptions::new(), &costs).is_ok());
+/// # Ok::<(), swath::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Costs {
+    /// The CPU's constants.
+    pub cpu: &'static CpuCosts,
+    /// The GPU's constants, when a GPU is present (measured on first use).
+    pub gpu: fn() -> crate::error::Result<Option<&'static GpuCosts>>,
+}
 
 /// What one pass does per row, independent of the backend.
 ///
@@ -345,7 +363,7 @@ pub fn fingerprint() -> String {
         })
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let isa = crate::cpu::isa::Isa::detect();
+    let isa = crate::isa::Isa::detect();
     // A debug build runs kernels many times slower: its figures must not leak into release.
     let build = if cfg!(debug_assertions) {
         "debug"

@@ -9,14 +9,12 @@ mod loops;
 pub(crate) mod pool;
 mod reduce;
 
-pub(crate) use reduce::Moments;
-
 use crate::column::{Column, ColumnData};
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
+use crate::isa::Isa;
 use crate::plan::ir::Kernel;
 use buffers::{Buf, OutSlice};
-use isa::Isa;
 
 /// Rows per chunk, the unit of parallel work: large enough that scheduling is noise, small
 /// enough to balance over a few threads. Fixed, because results depend on it.
@@ -28,30 +26,7 @@ use isa::Isa;
 /// ```
 pub const CHUNK: usize = 64 * 1024;
 
-/// What a kernel produced: what [`run_scheduled`] (and the GPU's
-/// [`run_kernel`](crate::gpu::run_kernel)) return.
-///
-/// ```
-/// use swath::cpu::{CHUNK, Schedule, run_scheduled};
-/// use swath::prelude::*;
-/// let x = Column::from(vec![1.0f64, 2.0, 3.0]);
-/// let exprs = [(col("x") * lit(2.0)).alias("y"), col("x").max().alias("top")];
-/// let schema = |name: &str| (name == "x").then_some(DType::F64);
-/// let plan = swath::plan::lower(&exprs, 3, &schema, &|| "x".to_string())?;
-/// let schedule = Schedule { isa: Isa::Base, threads: 1, chunks: 3usize.div_ceil(CHUNK) };
-/// let out = run_scheduled(&plan.kernels[0], &[&x], &[], &schedule)?;
-/// assert_eq!(out.stores[0].to_vec::<f64>()?, [2.0, 4.0, 6.0]);
-/// assert_eq!(out.reductions, [Scalar::F64(3.0)]);
-/// # Ok::<(), swath::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct KernelOutput {
-    /// One full-length column per store of the kernel, in order.
-    pub stores: Vec<Column>,
-    /// One value per reduction of the kernel, in order (null where there is no value, as
-    /// for `min` or `mean` over no rows).
-    pub reductions: Vec<Scalar>,
-}
+pub use crate::backend::KernelOutput;
 
 /// How a kernel will run on the CPU: the cost model's choice
 /// ([`Choice::schedule`](crate::cost::Choice::schedule)), or one written by hand.
@@ -61,7 +36,7 @@ pub struct KernelOutput {
 /// let schema = |name: &str| (name == "x").then_some(DType::F32);
 /// let plan = swath::plan::lower(&[col("x").sum()], 100_000, &schema, &|| "x".to_string())?;
 /// let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
-/// let choice = swath::cost::choose(&plan.kernels[0], 0.0, &cpu1)?;
+/// let choice = swath::cost::choose(&plan.kernels[0], 0.0, &cpu1, &swath::calibrate::costs()?)?;
 /// assert_eq!(choice.schedule.threads, 1);
 /// assert_eq!(choice.schedule.chunks, 2);
 /// assert_eq!(choice.schedule.isa, cpu1.resolved_isa()?);

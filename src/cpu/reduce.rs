@@ -14,6 +14,7 @@ use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::ReduceOp;
 use crate::ops::elem::{Elem, cast_scalar, nan_max, nan_min};
+use crate::ops::moments::Moments;
 
 const LANES: usize = 64;
 
@@ -105,63 +106,37 @@ fn pairwise<T: Copy>(mut xs: Vec<T>, f: impl Fn(T, T) -> T) -> Option<T> {
     xs.pop()
 }
 
-/// Count, mean and sum of squared deviations of a set of values.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Moments {
-    pub n: f64,
-    pub mean: f64,
-    pub m2: f64,
-}
-
-impl Moments {
-    #[inline(always)]
-    fn of_block<T: Elem>(x: &[T]) -> Moments {
-        let n = x.len() as f64;
-        let mut acc = [0.0f64; LANES];
-        let mut blocks = x.chunks_exact(LANES);
-        for block in &mut blocks {
-            for j in 0..LANES {
-                acc[j] += block[j].to_f64();
-            }
-        }
-        for (j, v) in blocks.remainder().iter().enumerate() {
-            acc[j] += v.to_f64();
-        }
-        let mean = lanes(&acc, 0.0, |a, b| a + b) / n;
-        let mut dev = [0.0f64; LANES];
-        let mut blocks = x.chunks_exact(LANES);
-        for block in &mut blocks {
-            for j in 0..LANES {
-                let d = block[j].to_f64() - mean;
-                dev[j] += d * d;
-            }
-        }
-        for (j, v) in blocks.remainder().iter().enumerate() {
-            let d = v.to_f64() - mean;
-            dev[j] += d * d;
-        }
-        Moments {
-            n,
-            mean,
-            m2: lanes(&dev, 0.0, |a, b| a + b),
+/// The moments of one block, over the fixed lanes (so every ISA gets the same bits).
+#[inline(always)]
+fn moments_of_block<T: Elem>(x: &[T]) -> Moments {
+    let n = x.len() as f64;
+    let mut acc = [0.0f64; LANES];
+    let mut blocks = x.chunks_exact(LANES);
+    for block in &mut blocks {
+        for j in 0..LANES {
+            acc[j] += block[j].to_f64();
         }
     }
-
-    /// Chan et al.'s parallel merge: exact in exact arithmetic, stable in floating point.
-    pub fn merge(self, other: Moments) -> Moments {
-        if self.n == 0.0 {
-            return other;
+    for (j, v) in blocks.remainder().iter().enumerate() {
+        acc[j] += v.to_f64();
+    }
+    let mean = lanes(&acc, 0.0, |a, b| a + b) / n;
+    let mut dev = [0.0f64; LANES];
+    let mut blocks = x.chunks_exact(LANES);
+    for block in &mut blocks {
+        for j in 0..LANES {
+            let d = block[j].to_f64() - mean;
+            dev[j] += d * d;
         }
-        if other.n == 0.0 {
-            return self;
-        }
-        let n = self.n + other.n;
-        let delta = other.mean - self.mean;
-        Moments {
-            n,
-            mean: self.mean + delta * (other.n / n),
-            m2: self.m2 + other.m2 + delta * delta * (self.n * other.n / n),
-        }
+    }
+    for (j, v) in blocks.remainder().iter().enumerate() {
+        let d = v.to_f64() - mean;
+        dev[j] += d * d;
+    }
+    Moments {
+        n,
+        mean,
+        m2: lanes(&dev, 0.0, |a, b| a + b),
     }
 }
 
@@ -262,7 +237,7 @@ impl Accumulator {
                 }
             }
             ReduceOp::Var(_) | ReduceOp::Std(_) => {
-                acc.moments = acc.moments.merge(Moments::of_block(x));
+                acc.moments = acc.moments.merge(moments_of_block(x));
             }
             ReduceOp::Count => {}
             ReduceOp::Any => acc.flag |= x.iter().any(|v| *v != T::ZERO),
@@ -342,26 +317,10 @@ pub fn combine(op: ReduceOp, parts: &[Partial], acc: DType, out: DType) -> Scala
             }
             best.map_or(Scalar::Null, |(_, i)| Scalar::I64(i as i64))
         }
-        ReduceOp::Var(ddof) | ReduceOp::Std(ddof) => {
-            let m = parts
-                .iter()
-                .fold(Moments::default(), |a, p| a.merge(p.moments));
-            if m.n == 0.0 {
-                return Scalar::Null;
-            }
-            let divisor = m.n - ddof as f64;
-            let var = if divisor > 0.0 {
-                m.m2 / divisor
-            } else {
-                f64::NAN
-            };
-            let v = if matches!(op, ReduceOp::Std(_)) {
-                var.sqrt()
-            } else {
-                var
-            };
-            cast_scalar(Scalar::F64(v), out)
-        }
+        ReduceOp::Var(_) | ReduceOp::Std(_) => parts
+            .iter()
+            .fold(Moments::default(), |a, p| a.merge(p.moments))
+            .finish(op, out),
         ReduceOp::Count => Scalar::I64(rows as i64),
         ReduceOp::Any => Scalar::Bool(parts.iter().any(|p| p.flag)),
         ReduceOp::All => Scalar::Bool(parts.iter().all(|p| p.flag)),

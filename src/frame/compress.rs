@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use crate::column::ColumnData;
 use crate::cpu::buffers::OutSlice;
-use crate::cpu::isa::Isa;
+use crate::isa::Isa;
 
 /// Compacts the leading rows of `rows` of `values` that the wide path can take into `out`
 /// (exactly the kept rows of `rows`). Returns (rows done, values written); (0, 0) when the ISA

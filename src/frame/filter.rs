@@ -13,9 +13,9 @@ use crate::column::{ColumnData, ColumnElem};
 use crate::cost::Work;
 use crate::cpu::CHUNK;
 use crate::cpu::buffers::{Buf, CpuElem, OutSlice};
-use crate::cpu::isa::Isa;
 use crate::cpu::pool::map_items;
 use crate::error::{Error, Result};
+use crate::isa::Isa;
 use crate::options::ExecOptions;
 
 /// Which rows a filter keeps, split into chunks that can be gathered in parallel.
@@ -40,7 +40,8 @@ impl<'a> Selection<'a> {
             cheap_ops: 2.0,
             ..Work::default()
         };
-        let threads = crate::cost::cpu_threads_for(work, options)?;
+        let cpu = &crate::calibrate::calibration()?.cpu;
+        let threads = crate::cost::cpu_threads_for(work, options, cpu)?;
         let inputs: Vec<Range<usize>> = (0..rows.div_ceil(CHUNK))
             .map(|c| c * CHUNK..((c + 1) * CHUNK).min(rows))
             .collect();

@@ -45,7 +45,7 @@ fn pairwise(xs: &[f64]) -> f64 {
 }
 
 // Partial variances merge exactly as the CPU's do (Chan's formula), with the same code.
-use crate::cpu::Moments;
+use crate::ops::moments::Moments;
 
 /// Every reduction of `kernel`, from the partials of `workgroups` workgroups.
 pub fn finish(
@@ -137,7 +137,7 @@ fn one(d: &DeviceReduction, records: &[&[u32]], rows: usize, out: DType) -> Scal
                 best.map_or(Scalar::Null, |(_, i)| Scalar::I64(i as i64))
             })
         }
-        ReduceOp::Var(ddof) | ReduceOp::Std(ddof) => {
+        ReduceOp::Var(_) | ReduceOp::Std(_) => {
             let m = records
                 .iter()
                 .map(|r| {
@@ -150,21 +150,7 @@ fn one(d: &DeviceReduction, records: &[&[u32]], rows: usize, out: DType) -> Scal
                     }
                 })
                 .fold(Moments::default(), Moments::merge);
-            if m.n == 0.0 {
-                return Scalar::Null;
-            }
-            let divisor = m.n - ddof as f64;
-            let var = if divisor > 0.0 {
-                m.m2 / divisor
-            } else {
-                f64::NAN
-            };
-            let v = if matches!(d.op, ReduceOp::Std(_)) {
-                var.sqrt()
-            } else {
-                var
-            };
-            cast_scalar(Scalar::F64(v), out)
+            m.finish(d.op, out)
         }
         ReduceOp::Any => Scalar::Bool(records.iter().any(|r| r[0] != 0)),
         ReduceOp::All => Scalar::Bool(records.iter().all(|r| r[0] != 0)),

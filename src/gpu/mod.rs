@@ -25,14 +25,13 @@ mod run;
 use std::cell::Cell;
 
 pub use context::GpuInfo;
-pub(crate) use resident::download;
 pub use resident::{
     DeviceColumn, TransferStats, global_transfer_stats, reset_transfer_stats, transfer_stats,
 };
 pub use run::{MAX_ROWS, MAX_WORKGROUPS};
 
+use crate::backend::KernelOutput;
 use crate::column::Column;
-use crate::cpu::KernelOutput;
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
 use crate::options::ExecOptions;
@@ -218,6 +217,35 @@ pub fn attempt(kernel: &Kernel, columns: &[&Column], params: &[Scalar]) -> Attem
         }
     }));
     result.unwrap_or_else(|panic| Attempt::Failed(panic_error(panic)))
+}
+
+// `Column::upload` is written here, beside the GPU it needs: column storage names no
+// backend (ARCHITECTURE.md, "Layers").
+impl Column {
+    /// Copies the values to the GPU now, if they are not there yet (a no-op otherwise): the
+    /// counterpart of [`Column::fetch`], to pay for the upload at a chosen moment. Later GPU
+    /// passes read the copy without moving bytes, and `auto` counts the column as already on
+    /// the device when it chooses where a pass runs. The copy is shared with the column's
+    /// clones. It returns once the copy is queued (the GPU runs it before any later pass);
+    /// [`gpu::synchronize`](crate::gpu::synchronize) waits for it.
+    ///
+    /// Errors: [`Error::BackendUnavailable`] without a usable GPU; [`Error::Gpu`] when the
+    /// upload fails (out of device memory, say).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let x = Column::from(vec![1.0f32, 2.0, 3.0]);
+    /// match x.upload() {
+    ///     Ok(()) => assert!(x.is_on_device() && x.is_on_host()),
+    ///     Err(e) => assert!(matches!(e, Error::BackendUnavailable(_) | Error::Gpu(_))),
+    /// }
+    /// x.release_device()?; // and back to the host only
+    /// assert!(!x.is_on_device() && x.is_on_host());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn upload(&self) -> Result<()> {
+        upload(self)
+    }
 }
 
 /// Uploads `column` now unless it already has a device copy ([`Column::upload`]).

@@ -124,6 +124,28 @@ impl DeviceColumn {
     }
 }
 
+impl crate::column::DeviceCopy for DeviceColumn {
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn len(&self) -> usize {
+        self.rows
+    }
+    fn is_usable(&self) -> bool {
+        DeviceColumn::is_usable(self)
+    }
+    fn download(&self) -> Result<ColumnData> {
+        download(self)
+    }
+}
+
+/// `column`'s device copy as the GPU's own type (it is the only backend that makes them).
+fn gpu_copy(copy: Arc<dyn crate::column::DeviceCopy>) -> Result<Arc<DeviceColumn>> {
+    let any: Arc<dyn std::any::Any + Send + Sync> = copy;
+    any.downcast::<DeviceColumn>()
+        .map_err(|_| Error::Internal("a device copy the GPU did not make".into()))
+}
+
 impl Drop for DeviceColumn {
     fn drop(&mut self) {
         if let (Some(buffer), Ok(gpu)) = (self.buffer.take(), context::get())
@@ -276,7 +298,7 @@ fn device_bytes(data: &ColumnData, range: std::ops::Range<usize>) -> std::borrow
 pub fn ensure(gpu: &Gpu, column: &Column) -> Result<Arc<DeviceColumn>> {
     let mut slot = column.device_slot();
     if let Some(dev) = slot.as_ref() {
-        return Ok(dev.clone());
+        return gpu_copy(dev.clone());
     }
     let data = column.data()?;
     let dtype = data.dtype();
@@ -309,7 +331,7 @@ pub fn ensure(gpu: &Gpu, column: &Column) -> Result<Arc<DeviceColumn>> {
     }
     count_to_device(total);
     let dev = Arc::new(DeviceColumn::new(buffer, dtype, rows));
-    *slot = Some(dev.clone());
+    *slot = Some(dev.clone() as Arc<dyn crate::column::DeviceCopy>);
     Ok(dev)
 }
 

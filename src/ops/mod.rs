@@ -6,6 +6,7 @@
 
 pub mod elem;
 pub mod fastmath;
+pub mod moments;
 mod table;
 
 pub(crate) use table::{binary_table, unary_table};

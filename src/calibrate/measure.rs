@@ -4,13 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Calibration, CpuCosts, GpuCosts, Work};
+use crate::backend::KernelOutput;
 use crate::column::Column;
+use crate::cost::{Calibration, CpuCosts, GpuCosts, Work, fingerprint};
 use crate::cpu::{self, CHUNK, Schedule};
+use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, col};
-use crate::frame::Frame;
 use crate::options::{Backend, ExecOptions};
+use crate::plan::ir::Kernel;
 
 /// A debug build's kernels are tens of times slower and only tests use its figures: probe
 /// with less data there so the test suite's first select does not wait seconds.
@@ -21,10 +23,12 @@ const STREAM_ROWS: usize = (16 << 20) / SCALE;
 const COMPUTE_ROWS: usize = (256 << 10) / SCALE;
 
 /// Runs every probe and returns the measured constants (the CPU's only: the GPU is
-/// [`measure_gpu`]'s). Nothing is cached; [`calibration`](super::calibration) does that.
+/// [`measure_gpu`]'s). Nothing is cached; [`calibration`](super::calibration) does that. The
+/// probes run the CPU backend directly (`cpu::run_scheduled`), never through the execution
+/// layer, which reads the calibration.
 ///
 /// ```
-/// let c = swath::cost::measure()?;
+/// let c = swath::calibrate::measure()?;
 /// assert_eq!(c.fingerprint, swath::cost::fingerprint());
 /// assert!(c.cpu.read_bytes_per_ns > 0.0 && c.cpu.cheap_op_ns > 0.0);
 /// assert!(c.gpu.is_none() && !c.gpu_probed);
@@ -106,7 +110,7 @@ pub fn measure() -> Result<Calibration> {
         (w.rows * w.bytes_in / (tc - call_ns).max(1.0)).max(read_bytes_per_ns);
 
     Ok(Calibration {
-        fingerprint: super::fingerprint(),
+        fingerprint: fingerprint(),
         gpu: None,
         gpu_probed: false,
         cpu: CpuCosts {
@@ -144,8 +148,32 @@ fn l2_bytes() -> f64 {
         .unwrap_or(1024.0 * 1024.0)
 }
 
-/// A frame with one column `x` of `rows` pseudo-random f32 in [-1, 1).
-fn probe_frame(rows: usize) -> Frame {
+/// One f32 column `x` of pseudo-random values in [-1, 1): the probes' input.
+struct Probe {
+    x: Column,
+    rows: usize,
+}
+
+impl Probe {
+    /// The single pass of `expr` over `x`.
+    fn kernel(&self, expr: Expr) -> Result<Kernel> {
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[expr], self.rows, &schema, &|| "x".to_string())?;
+        plan.kernels
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal("calibration probe has no pass".into()))
+    }
+
+    /// `expr`'s pass run on the GPU (it must have one pass reading `x`).
+    fn on_gpu(&self, expr: Expr, options: &ExecOptions) -> Result<KernelOutput> {
+        let kernel = self.kernel(expr)?;
+        crate::gpu::run_kernel(&kernel, &[&self.x], &[], options)
+    }
+}
+
+/// A probe of `rows` rows.
+fn probe_frame(rows: usize) -> Probe {
     let mut state = 0x5EED_u64;
     let values: Vec<f32> = (0..rows)
         .map(|_| {
@@ -155,13 +183,16 @@ fn probe_frame(rows: usize) -> Frame {
             ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
         })
         .collect();
-    Frame::new([("x", Column::from(values))]).unwrap_or_default()
+    Probe {
+        x: Column::from(values),
+        rows,
+    }
 }
 
-/// The work of `expr`'s single pass over `frame` and its fastest time in ns: the minimum,
+/// The work of `expr`'s single pass over the probe and its fastest time in ns: the minimum,
 /// not the median, because other work on the machine only ever adds time.
 fn time_pass(
-    frame: &Frame,
+    frame: &Probe,
     expr: Expr,
     isa: crate::Isa,
     threads: usize,
@@ -176,23 +207,15 @@ const PAUSE: Duration = Duration::from_millis(1);
 
 /// [`time_pass`], sleeping `pause` before each run.
 fn time_pass_after(
-    frame: &Frame,
+    frame: &Probe,
     expr: Expr,
     isa: crate::Isa,
     threads: usize,
     reps: usize,
     pause: Duration,
 ) -> Result<(Work, f64)> {
-    let plan = frame.plan(&[expr])?;
-    let kernel = plan
-        .kernels
-        .first()
-        .ok_or_else(|| Error::Internal("calibration probe has no pass".into()))?;
-    let columns = kernel
-        .inputs
-        .iter()
-        .map(|n| frame.column(n))
-        .collect::<Result<Vec<_>>>()?;
+    let kernel = &frame.kernel(expr)?;
+    let columns: Vec<&Column> = kernel.inputs.iter().map(|_| &frame.x).collect();
     let schedule = Schedule {
         isa,
         threads,
@@ -218,7 +241,7 @@ const GPU_ROWS: usize = (4 << 20) / SCALE;
 /// Measures the GPU's constants; `None` without a usable GPU.
 ///
 /// ```
-/// match swath::cost::measure_gpu()? {
+/// match swath::calibrate::measure_gpu()? {
 ///     Some(gpu) => {
 ///         assert!(gpu.roundtrip_ns > 0.0);
 ///         // Transfers are timed, never inferred as free: no bus moves 10 TB/s.
@@ -245,7 +268,8 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
         }
         Ok(best)
     };
-    let select = |frame: &Frame, e: Expr| frame.select_with([e], &gpu).map(drop);
+    // Planned inside the timing, as a select plans its pass.
+    let select = |probe: &Probe, e: Expr| probe.on_gpu(e, &gpu).map(drop);
 
     let tiny = probe_frame(1);
     // Back to back, for taking the fixed cost out of the timings below.
@@ -270,7 +294,7 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     // The upload itself, timed on its own: a fresh column every run, until its copy is done.
     // (Timing a pass over host data and subtracting the resident pass left the upload inside
     // the noise where the pass is slow, and read it as free.)
-    let host_values = big.column("x")?.to_vec::<f32>()?;
+    let host_values = big.x.to_vec::<f32>()?;
     let mut upload_ns = f64::INFINITY;
     for _ in 0..5 {
         let fresh = Column::from(host_values.clone());
@@ -285,8 +309,11 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     // device, and reading it is the download.
     let mut download_ns = f64::INFINITY;
     for _ in 0..3 {
-        let out = big.select_with([(col("x") * 2.0).alias("y")], &gpu)?;
-        let y = out.column("y")?;
+        let out = big.on_gpu(col("x") * 2.0, &gpu)?;
+        let y = out
+            .stores
+            .first()
+            .ok_or_else(|| Error::Internal("the map probe stores nothing".into()))?;
         crate::gpu::synchronize()?;
         let start = Instant::now();
         y.as_slice::<f32>()?;

@@ -3,10 +3,10 @@
 
 use std::fmt::Write;
 
-use super::ir::{Instr, Kernel, Program};
-use super::lower::{Plan, Source};
 use crate::error::Result;
 use crate::options::ExecOptions;
+use crate::plan::ir::{Instr, Kernel, Program};
+use crate::plan::{Plan, Source};
 
 /// Describes `plan` as it would run with `options`: per pass, the columns it reads, its
 /// instructions, what it writes and reduces, the cost estimates and the backend chosen; then
@@ -17,7 +17,7 @@ use crate::options::ExecOptions;
 /// let schema = |name: &str| (name == "a").then_some(DType::F32);
 /// let exprs = [(col("a") * lit(2.0)).alias("b"), col("a").sum().alias("s")];
 /// let plan = swath::plan::lower(&exprs, 4, &schema, &|| "a".into())?;
-/// let text = swath::plan::explain(&plan, &ExecOptions::new().backend(Backend::Cpu1))?;
+/// let text = swath::exec::explain(&plan, &ExecOptions::new().backend(Backend::Cpu1))?;
 /// let lines: Vec<&str> = text.lines().collect();
 /// assert_eq!(lines[0], "plan: 1 pass(es) over 4 rows");
 /// assert_eq!(lines[2], "  reads:  a");
@@ -86,7 +86,8 @@ pub fn explain_placed(
                 kernel.params.len()
             );
         }
-        let choice = crate::cost::choose_explained(kernel, resident(kernel)?, options)?;
+        let costs = crate::calibrate::costs()?;
+        let choice = crate::cost::choose_explained(kernel, resident(kernel)?, options, &costs)?;
         // A column can be loaded again after a loop; it is read from memory once.
         let mut loads: Vec<(usize, usize)> = (kernel.program.instrs().iter().enumerate())
             .filter_map(|(id, i)| match i {

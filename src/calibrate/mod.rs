@@ -1,3 +1,8 @@
+//! The calibration: the cost model's constants measured on this machine by short probes
+//! (`measure.rs`) that run swath's own kernels on each backend directly. Above the backends
+//! and the pure cost model, below the execution layer that reads it (ARCHITECTURE.md,
+//! "Layers").
+//!
 //! The calibration is measured once per machine and kept on disk, under
 //! `$SWATH_CACHE_DIR`, else `$XDG_CACHE_HOME/swath`, else `~/.cache/swath`. A file that does
 //! not parse or was measured on other hardware (another fingerprint) is measured again and
@@ -6,8 +11,27 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::{Calibration, GpuCosts, fingerprint, measure};
+mod measure;
+
+pub use measure::{gpu_identity, measure, measure_gpu};
+
+use crate::cost::{Calibration, Costs, GpuCosts, fingerprint};
 use crate::error::Result;
+
+/// This machine's calibrated constants, as the chooser reads them (the GPU's measured when
+/// first asked for).
+///
+/// ```
+/// let costs = swath::calibrate::costs()?;
+/// assert!(std::ptr::eq(costs.cpu, &swath::calibrate::calibration()?.cpu));
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn costs() -> Result<Costs> {
+    Ok(Costs {
+        cpu: &calibration()?.cpu,
+        gpu: gpu_costs,
+    })
+}
 
 const FILE_NAME: &str = "calibration.json";
 
@@ -15,7 +39,7 @@ const FILE_NAME: &str = "calibration.json";
 /// `$SWATH_CACHE_DIR`, else `$XDG_CACHE_HOME/swath`, else `~/.cache/swath`.
 ///
 /// ```
-/// if let Some(path) = swath::cost::cache_path() {
+/// if let Some(path) = swath::calibrate::cache_path() {
 ///     assert!(path.ends_with("calibration.json"));
 /// }
 /// ```
@@ -43,7 +67,7 @@ pub fn cache_path() -> Option<PathBuf> {
 /// Errors: as [`calibration`], or a GPU measurement that fails.
 ///
 /// ```
-/// if let Some(gpu) = swath::cost::gpu_costs()? {
+/// if let Some(gpu) = swath::calibrate::gpu_costs()? {
 ///     assert!(gpu.roundtrip_ns > 0.0);
 ///     println!("{}: software adapter: {}", gpu.adapter, gpu.software);
 /// }
@@ -60,7 +84,7 @@ pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
             remember_gpu(None);
             return Ok(None);
         };
-        let identity = super::calibrate::gpu_identity(&info);
+        let identity = gpu_identity(&info);
         if let Some(g) = cached.gpu.clone().filter(|g| g.adapter == identity) {
             if !cached.gpu_probed {
                 remember_gpu(Some(g.clone()));
@@ -68,7 +92,7 @@ pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
             return Ok(Some(g));
         }
         log::info!("measuring the GPU ({identity})");
-        let measured = super::measure_gpu()?;
+        let measured = measure_gpu()?;
         remember_gpu(measured.clone());
         Ok(measured)
     })
@@ -94,10 +118,10 @@ fn remember_gpu(gpu: Option<GpuCosts>) {
 /// Errors: a measurement that fails (an invalid `SWATH_THREADS` or `SWATH_ISA`, say).
 ///
 /// ```
-/// let c = swath::cost::calibration()?;
+/// let c = swath::calibrate::calibration()?;
 /// assert_eq!(c.fingerprint, swath::cost::fingerprint()); // never another machine's figures
 /// assert!(c.cpu.read_bytes_per_ns > 0.0);
-/// assert!(std::ptr::eq(c, swath::cost::calibration()?)); // the same one every time
+/// assert!(std::ptr::eq(c, swath::calibrate::calibration()?)); // the same one every time
 /// # Ok::<(), swath::Error>(())
 /// ```
 pub fn calibration() -> Result<&'static Calibration> {
@@ -115,7 +139,7 @@ pub fn calibration() -> Result<&'static Calibration> {
 /// measurement, written to `path`.
 ///
 /// ```
-/// use swath::cost::load_or_measure;
+/// use swath::calibrate::load_or_measure;
 /// let dir = tempfile::tempdir().expect("a temporary directory");
 /// let path = dir.path().join("calibration.json");
 /// let fresh = load_or_measure(&path)?; // nothing there yet: measures, then writes it
@@ -148,7 +172,7 @@ pub fn load_or_measure(path: &Path) -> Result<Calibration> {
 /// let dir = tempfile::tempdir().expect("a temporary directory");
 /// // SAFETY: no other thread is running yet.
 /// unsafe { std::env::set_var("SWATH_CACHE_DIR", dir.path()) };
-/// let c = swath::cost::recalibrate()?;
+/// let c = swath::calibrate::recalibrate()?;
 /// assert!(c.gpu_probed);
 /// assert_eq!(c.gpu.is_some(), swath::gpu::adapter_info().is_some());
 /// assert!(dir.path().join("calibration.json").exists());
@@ -156,7 +180,7 @@ pub fn load_or_measure(path: &Path) -> Result<Calibration> {
 /// ```
 pub fn recalibrate() -> Result<Calibration> {
     let mut c = measure()?;
-    c.gpu = super::measure_gpu()?;
+    c.gpu = measure_gpu()?;
     c.gpu_probed = true;
     if let Some(path) = cache_path() {
         save(&c, &path);
