@@ -1,4 +1,4 @@
-//! What the bench targets share: random data (never zeros or constants, BENCHMARKING.md) and
+//! What the bench targets share: random data (never zeros or constants: BENCHMARKS.md, top) and
 //! the hand-written loops swath is measured against.
 
 #![allow(dead_code)] // each bench target uses part of this file

@@ -1,4 +1,4 @@
-//! The core benchmark figures as ratios measured in one run (BENCHMARKING.md): swath beside
+//! The core benchmark figures as ratios measured in one run (BENCHMARKS.md, top): swath beside
 //! the hand-written Rust loop that is its practical limit, on the same random data.
 //!
 //!     cargo bench --bench ratios              # table
