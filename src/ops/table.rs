@@ -69,6 +69,8 @@ macro_rules! unary_table {
                 Asinh asinh ["arcsinh"] Libm (libm::asinhf) (libm::asinh) "asinh_f32" "" "Inverse hyperbolic sine.",
                 Acosh acosh ["arccosh"] Libm ($crate::ops::elem::acosh_f32) ($crate::ops::elem::acosh_f64) "acosh_f32" "" "Inverse hyperbolic cosine (NaN below 1).",
                 Atanh atanh ["arctanh"] Libm (libm::atanhf) (libm::atanh) "atanh_f32" "" "Inverse hyperbolic tangent (±inf at ±1, NaN beyond).",
+                Degrees degrees ["rad2deg"] Cheap (f32::to_degrees) (f64::to_degrees) "degrees" "" "Radians to degrees.",
+                Radians radians ["deg2rad"] Cheap (f32::to_radians) (f64::to_radians) "radians" "" "Degrees to radians.",
                 Erf erf [] Libm (libm::erff) (libm::erf) "erf_f32" "" "The error function, `2/sqrt(pi)` times the integral of `e^(-t^2)` from 0 to `x`.",
             }
         }

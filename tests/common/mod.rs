@@ -635,7 +635,9 @@ fn ukind(op: UnaryOp) -> UKind {
         IsNan | IsFinite | IsInf | Signbit => UKind::Predicate,
         Uniform => UKind::Random,
         Sqrt | Cbrt | Exp | Exp2 | Ln | Log2 | Log10 | Log1p | Expm1 | Sin | Cos | Tan | Asin
-        | Acos | Atan | Sinh | Cosh | Tanh | Asinh | Acosh | Atanh | Erf => UKind::Float,
+        | Acos | Atan | Sinh | Cosh | Tanh | Asinh | Acosh | Atanh | Erf | Degrees | Radians => {
+            UKind::Float
+        }
     }
 }
 
@@ -798,6 +800,8 @@ fn math_fn(op: UnaryOp) -> fn(f64) -> f64 {
         Acosh => |x| if x < 1.0 { f64::NAN } else { libm::acosh(x) },
         Atanh => libm::atanh,
         Erf => libm::erf,
+        Degrees => |x| x * (180.0 / std::f64::consts::PI),
+        Radians => |x| x * (std::f64::consts::PI / 180.0),
         _ => unreachable!("{op:?} is not a math function"),
     }
 }
