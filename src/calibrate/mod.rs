@@ -92,9 +92,18 @@ pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
             return Ok(Some(g));
         }
         log::info!("measuring the GPU ({identity})");
-        let measured = measure_gpu()?;
-        remember_gpu(measured.clone());
-        Ok(measured)
+        // A GPU that fails its probes (lost, out of memory) is left out of `auto`'s choices
+        // for this process, not cached, and not an error for every later select.
+        match measure_gpu() {
+            Ok(measured) => {
+                remember_gpu(measured.clone());
+                Ok(measured)
+            }
+            Err(e) => {
+                log::warn!("the GPU failed its calibration, so auto leaves it out: {e}");
+                Ok(None)
+            }
+        }
     })
     .as_ref()
     .map(Option::as_ref)

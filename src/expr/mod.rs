@@ -270,7 +270,8 @@ impl Expr {
         /// # Ok::<(), swath::Error>(())
         /// ```
         trunc => Trunc,
-        /// Logical not of a bool expression (also written `!expr`).
+        /// Logical not of a bool expression, bitwise not of an integer one (also written `!expr`;
+        /// `~` in the parser).
         ///
         /// ```
         /// use swath::prelude::*;
@@ -470,7 +471,7 @@ impl Expr {
         /// # Ok::<(), swath::Error>(())
         /// ```
         gt_eq => Ge,
-        /// Logical and of two bool expressions.
+        /// Logical and of two bool expressions, bitwise and of integers (also `a & b`).
         ///
         /// ```
         /// use swath::prelude::*;
@@ -483,7 +484,7 @@ impl Expr {
         /// # Ok::<(), swath::Error>(())
         /// ```
         and => And,
-        /// Logical or of two bool expressions.
+        /// Logical or of two bool expressions, bitwise or of integers (also `a | b`).
         ///
         /// ```
         /// use swath::prelude::*;
@@ -496,7 +497,7 @@ impl Expr {
         /// # Ok::<(), swath::Error>(())
         /// ```
         or => Or,
-        /// Logical exclusive or of two bool expressions.
+        /// Logical exclusive or of two bool expressions, bitwise of integers (also `a ^ b`).
         ///
         /// ```
         /// use swath::prelude::*;

@@ -202,7 +202,7 @@ impl Parser<'_> {
     /// or a unary expression below products.
     fn operand(&mut self, level: Level) -> Result<Expr> {
         match level {
-            Level::Xor => self.not(),
+            Level::And => self.not(),
             Level::Product => self.unary(),
             _ => self.binary(Level::ALL[level as usize + 1]),
         }

@@ -244,16 +244,17 @@ pub enum BinaryKind {
 }
 
 /// An infix operator's precedence level in the parser, loosest first (see
-/// [`BinaryOp::level`]). `&`, `|` and `^` sit below comparisons, so `a < b & b < c` is
-/// `(a < b) & (b < c)`; shifts sit between comparisons and `+ -`, as in Python.
+/// [`BinaryOp::level`]). Python's order, except that `| ^ &` sit below comparisons (as in
+/// numexpr's and pandas' query strings), so `a < b & b < c` is `(a < b) & (b < c)`; shifts sit
+/// between comparisons and `+ -`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     /// `|` (and the keyword `or`).
     Or,
-    /// `&` (and the keyword `and`).
-    And,
     /// `^`.
     Xor,
+    /// `&` (and the keyword `and`).
+    And,
     /// `== != < <= > >=` (not chained).
     Compare,
     /// `<< >>`.
@@ -268,8 +269,8 @@ impl Level {
     /// Every level, loosest first.
     pub const ALL: [Level; 7] = [
         Level::Or,
-        Level::And,
         Level::Xor,
+        Level::And,
         Level::Compare,
         Level::Shift,
         Level::Sum,
@@ -413,9 +414,23 @@ macro_rules! define_binary {
                 }
             }
 
-            /// What the op costs per element when computed in `dtype`.
+            /// What the op costs per element when computed in `dtype`: float `//`, `%` and
+            /// `fmod` call the library's fmod per element.
+            ///
+            /// ```
+            /// use swath::DType;
+            /// use swath::ops::{BinaryOp, CostClass};
+            /// assert_eq!(BinaryOp::Rem.cost_class(DType::I32), CostClass::Cheap);
+            /// assert_eq!(BinaryOp::Rem.cost_class(DType::F64), CostClass::Libm);
+            /// assert_eq!(BinaryOp::Hypot.cost_class(DType::F32), CostClass::Libm);
+            /// ```
             pub const fn cost_class(self, dtype: DType) -> CostClass {
                 match self {
+                    BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod
+                        if matches!(dtype, DType::F32 | DType::F64) =>
+                    {
+                        CostClass::Libm
+                    }
                     $(BinaryOp::$sv => CostClass::Cheap,)*
                     $(BinaryOp::$mv => MathCost::$mc.class(dtype),)*
                 }

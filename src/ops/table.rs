@@ -85,7 +85,8 @@ pub(crate) use unary_table;
 /// Rust writes between their operands too (`a + b`), `Method` for ops Rust writes as a method
 /// (`a.floor_div(b)`, parsed as `a // b`), `Call` for ops that are calls everywhere
 /// (`maximum(a, b)`); `Level` is the operator's precedence level in the parser (loosest first:
-/// `Or`, `And`, `Xor`, then `not`, `Compare`, `Shift`, `Sum`, `Product`; `None` for calls). Aliases are names the parser also accepts as calls (`remainder(a, b)`).
+/// `Or`, `Xor`, `And`, then `not`, `Compare`, `Shift`, `Sum`, `Product`, as Python orders `| ^ &`;
+/// `None` for calls). Aliases are names the parser also accepts as calls (`remainder(a, b)`).
 ///
 /// `math` rows (`Variant method [aliases] Cost (f32 fn) (f64 fn) "wgsl f32" "wgsl f64" "doc"`):
 /// float functions of two operands, as for unary ops.
@@ -109,16 +110,16 @@ macro_rules! binary_table {
                 Le lt_eq "<=" ["less_equal"] Comparison Infix Compare "`a <= b`.",
                 Gt gt ">" ["greater"] Comparison Infix Compare "`a > b`.",
                 Ge gt_eq ">=" ["greater_equal"] Comparison Infix Compare "`a >= b`.",
-                And and "&" ["bitwise_and", "logical_and"] Bitwise Infix And "Logical and of bools; bitwise and of integers.",
-                Or or "|" ["bitwise_or", "logical_or"] Bitwise Infix Or "Logical or of bools; bitwise or of integers.",
-                Xor xor "^" ["bitwise_xor", "logical_xor"] Bitwise Infix Xor "Logical exclusive or of bools; bitwise exclusive or of integers.",
+                And and "&" ["bitwise_and"] Bitwise Infix And "Logical and of bools; bitwise and of integers.",
+                Or or "|" ["bitwise_or"] Bitwise Infix Or "Logical or of bools; bitwise or of integers.",
+                Xor xor "^" ["bitwise_xor"] Bitwise Infix Xor "Logical exclusive or of bools; bitwise exclusive or of integers.",
                 Shl left_shift "<<" ["left_shift"] Shift Infix Shift "`a << b` on integers; a shift by a negative amount or by the width or more gives 0 (numpy).",
                 Shr right_shift ">>" ["right_shift"] Shift Infix Shift "`a >> b` on integers (arithmetic for signed ones); a shift by a negative amount or by the width or more gives 0, or -1 for a negative signed `a` (numpy).",
             }
             math {
-                Pow pow ["power"] Libm (f32::powf) (f64::powf) "pow_f32" "" "`a` to the power `b`.",
+                Pow pow ["power"] Libm (f32::powf) (f64::powf) "pow_f32" "" "`a` to the power `b` (`a ** b` in the parser). A literal exponent 0.5 is computed as `sqrt(a)`, as numpy computes `a ** 0.5` (NaN at -inf, where C's pow gives +inf), whether written `**`, `pow` or `power`.",
                 Atan2 atan2 ["arctan2"] Libm (f32::atan2) (f64::atan2) "atan2_f32" "" "The four-quadrant arctangent of `a / b`.",
-                Hypot hypot [] Sqrt (libm::hypotf) (libm::hypot) "hypot_f32" "" "`sqrt(a^2 + b^2)` without overflow or underflow in between (inf if either is infinite, even with a NaN).",
+                Hypot hypot [] Libm (libm::hypotf) (libm::hypot) "hypot_f32" "" "`sqrt(a^2 + b^2)` without overflow or underflow in between (inf if either is infinite, even with a NaN).",
                 Copysign copysign [] Cheap (f32::copysign) (f64::copysign) "copysign_f32" "copysign_f64" "`|a|` with the sign bit of `b`.",
                 Nextafter nextafter [] Cheap ($crate::ops::elem::next_after_f32) ($crate::ops::elem::next_after_f64) "nextafter_f32" "nextafter_f64" "The next representable value after `a` toward `b` (`b` if they are equal).",
             }

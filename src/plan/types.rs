@@ -62,12 +62,21 @@ pub fn binary_common_type(op: BinaryOp, a: Info, b: Info) -> Option<DType> {
         op.kind(),
         BinaryKind::Arithmetic | BinaryKind::Float | BinaryKind::Shift
     );
-    match (a.dtype, b.dtype) {
-        (DType::Bool, other) | (other, DType::Bool) if numeric_op && other.is_numeric() => {
-            Some(other)
-        }
-        _ => common_type(a, b),
+    let (flag, other) = match (a.dtype, b.dtype) {
+        (DType::Bool, d) if d != DType::Bool => (a, b),
+        (d, DType::Bool) if d != DType::Bool => (b, a),
+        _ => return common_type(a, b),
+    };
+    if !numeric_op || !other.dtype.is_numeric() {
+        return common_type(a, b);
     }
+    // A weak integer literal (`flag * 2`) gives i64, as numpy's default integer, whatever its
+    // own size; a bool that is itself a literal adopts the other side's type.
+    Some(if other.weak && other.dtype.is_integer() && !flag.weak {
+        DType::I64
+    } else {
+        other.dtype
+    })
 }
 
 fn adopt(weak: DType, strong: DType) -> Option<DType> {

@@ -889,8 +889,10 @@ fn unary_v(op: UnaryOp, d: DType, v: V, tol: &Tol) -> V {
             IsNan => V::B(x.is_nan()),
             IsFinite => V::B(x.is_finite()),
             IsInf => V::B(x.is_infinite()),
-            // The sign bit: an inexact value whose interval holds 0 may have either.
+            // The sign bit: an inexact value whose interval holds 0 may have either, and a
+            // NaN's sign is not specified (x86 makes invalid results negative NaNs).
             _ if e > 0.0 && x.abs() <= e => V::Unknown,
+            _ if x.is_nan() => V::Unknown,
             _ => V::B(x.is_sign_negative()),
         },
         (UKind::Numeric, V::I(x)) => V::I(match op {
@@ -1112,6 +1114,10 @@ fn next_after(d: DType, x: f64, y: f64) -> f64 {
 
 fn float_binary(op: BinaryOp, d: DType, x: f64, ex: f64, y: f64, ey: f64, tol: &Tol) -> V {
     use BinaryOp::*;
+    // A NaN's sign is not specified, so the sign it lends is not either.
+    if op == Copysign && y.is_nan() && !x.is_nan() {
+        return V::Unknown;
+    }
     if matches!(op, FloorDiv | Nextafter) {
         if ex > 0.0 || ey > 0.0 {
             return V::Unknown; // steps: an inexact operand may land on either side
@@ -1828,7 +1834,20 @@ impl Oracle {
                 // numpy: a bool in arithmetic with a number is 0 or 1 of the number's type.
                 let numeric_op = matches!(kind, BKind::Arith | BKind::FloatMath | BKind::Shift);
                 let common = match (a.dtype, b.dtype) {
-                    (DType::Bool, o) | (o, DType::Bool) if numeric_op && is_num(o) => Some(o),
+                    (DType::Bool, o) if numeric_op && is_num(o) => {
+                        Some(if b.weak && is_int(o) && !a.weak {
+                            DType::I64
+                        } else {
+                            o
+                        })
+                    }
+                    (o, DType::Bool) if numeric_op && is_num(o) => {
+                        Some(if a.weak && is_int(o) && !b.weak {
+                            DType::I64
+                        } else {
+                            o
+                        })
+                    }
                     _ => common_type(a.dtype, a.weak, b.dtype, b.weak),
                 }
                 .ok_or_else(|| format!("{op:?} cannot mix {} and {}", a.dtype, b.dtype))?;
