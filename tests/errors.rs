@@ -313,3 +313,76 @@ fn integer_edges_give_numpy_values() {
         assert_eq!(div0[..2], [f64::INFINITY, f64::NEG_INFINITY], "[{b}] / 0");
     }
 }
+
+/// Kernels built by hand (the IR is public) that the planner would never make are errors on
+/// both backends, never a panic: an operand that does not precede its user, a load or param
+/// past its slots, a store past the program, a loop end without its start, a wrong schedule.
+#[test]
+fn malformed_kernels_are_errors_not_panics() {
+    use swath::cpu::{CHUNK, Schedule, run_scheduled};
+    use swath::ops::UnaryOp;
+    use swath::plan::ir::{Instr, Kernel};
+
+    let x = Column::from(vec![1.0f32, 4.0, 9.0]);
+    let base = || {
+        let mut k = Kernel {
+            rows: 3,
+            inputs: vec!["x".into()],
+            ..Kernel::default()
+        };
+        let v = k.program.push(Instr::Load(0), DType::F32);
+        (k, v)
+    };
+    let mut cases: Vec<(&str, Kernel)> = Vec::new();
+    let (mut k, _) = base();
+    let s = k.program.push(Instr::Unary(UnaryOp::Sqrt, 7), DType::F32);
+    k.stores.push(s);
+    cases.push(("an operand after its user", k));
+    let (mut k, _) = base();
+    let s = k.program.push(Instr::Load(3), DType::F32);
+    k.stores.push(s);
+    cases.push(("a load past the inputs", k));
+    let (mut k, _) = base();
+    let s = k.program.push(Instr::Param(0), DType::F32);
+    k.stores.push(s);
+    cases.push(("a param past the params", k));
+    let (mut k, _) = base();
+    k.stores.push(42);
+    cases.push(("a store past the program", k));
+    let (mut k, v) = base();
+    let t = k
+        .program
+        .push(Instr::Const(Scalar::Bool(true)), DType::Bool);
+    let end = k.program.push(
+        Instr::LoopEnd {
+            begin: v,
+            max_iter: 3,
+            cond: t,
+            updates: vec![],
+        },
+        DType::U32,
+    );
+    k.stores.push(end);
+    cases.push(("a loop end without its start", k));
+
+    let schedule = Schedule {
+        isa: Isa::Base,
+        threads: 1,
+        chunks: 3usize.div_ceil(CHUNK),
+    };
+    for (what, kernel) in cases {
+        let cpu = no_panic(|| run_scheduled(&kernel, &[&x], &[], &schedule))
+            .unwrap_or_else(|p| panic!("cpu, {what}: panicked: {p}"));
+        assert!(cpu.is_err(), "cpu, {what}: {cpu:?}");
+        let gpu = no_panic(|| {
+            swath::gpu::run_kernel(
+                &kernel,
+                &[&x],
+                &[],
+                &ExecOptions::new().backend(Backend::Gpu),
+            )
+        })
+        .unwrap_or_else(|p| panic!("gpu, {what}: panicked: {p}"));
+        assert!(gpu.is_err(), "gpu, {what}: {gpu:?}");
+    }
+}

@@ -86,6 +86,7 @@ pub fn run_scheduled(
     if data.iter().any(|d| d.len() != kernel.rows) {
         return Err(Error::Internal("kernel input of the wrong length".into()));
     }
+    kernel.validate()?;
     // A hand-built schedule must cut the rows into exactly the chunks the kernel has.
     if plan.chunks != kernel.rows.div_ceil(CHUNK) {
         return Err(Error::InvalidSetting {

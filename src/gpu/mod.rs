@@ -189,6 +189,9 @@ pub enum Attempt {
 /// # Ok::<(), swath::Error>(())
 /// ```
 pub fn attempt(kernel: &Kernel, columns: &[&Column], params: &[Scalar]) -> Attempt {
+    if let Err(e) = kernel.validate() {
+        return Attempt::Failed(e);
+    }
     let gpu = match context::get() {
         Ok(g) if !g.is_lost() => g,
         Ok(_) => {

@@ -437,4 +437,97 @@ impl Kernel {
     pub fn is_empty(&self) -> bool {
         self.stores.is_empty() && self.reductions.is_empty()
     }
+
+    /// Checks that the kernel is well formed, as the planner builds them: every operand
+    /// precedes its user, loads and params name existing slots, stores and reductions name
+    /// existing values, loop states and ends name a loop start, each loop ends once with one
+    /// update per state, and no scalar-program instruction is inside. The backends call it
+    /// before running a kernel, so a hand-built one gives an error, never a panic.
+    ///
+    /// ```
+    /// use swath::DType;
+    /// use swath::ops::UnaryOp;
+    /// use swath::plan::ir::{Instr, Kernel};
+    /// let mut kernel = Kernel { rows: 4, inputs: vec!["x".into()], ..Kernel::default() };
+    /// let x = kernel.program.push(Instr::Load(0), DType::F32);
+    /// let y = kernel.program.push(Instr::Unary(UnaryOp::Sqrt, x), DType::F32);
+    /// kernel.stores.push(y);
+    /// assert!(kernel.validate().is_ok());
+    /// kernel.program.push(Instr::Unary(UnaryOp::Sqrt, 99), DType::F32); // no value 99
+    /// assert!(kernel.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> crate::error::Result<()> {
+        let bad = |what: String| {
+            Err(crate::error::Error::Internal(format!(
+                "malformed kernel: {what}"
+            )))
+        };
+        let instrs = self.program.instrs();
+        let n = instrs.len();
+        if self.program.dtypes().len() != n {
+            return bad("dtypes and instructions differ in number".into());
+        }
+        let is_begin = |id: Id| matches!(instrs.get(id), Some(Instr::LoopBegin));
+        // Loops nest: the starts not yet ended, innermost last (no allocation for a kernel
+        // without loops, which is most of them: this runs before every pass).
+        let mut open: Vec<Id> = Vec::new();
+        for (id, instr) in instrs.iter().enumerate() {
+            let precedes = |a: &Id| *a < id;
+            let ok = match instr {
+                Instr::Load(k) if *k >= self.inputs.len() => {
+                    return bad(format!("%{id} loads input {k} of {}", self.inputs.len()));
+                }
+                Instr::Param(k) if *k >= self.params.len() => {
+                    return bad(format!("%{id} reads param {k} of {}", self.params.len()));
+                }
+                Instr::Load(_) | Instr::Param(_) | Instr::Const(_) | Instr::RowIndex => true,
+                Instr::Unary(_, a) | Instr::Cast(_, a) => precedes(a),
+                Instr::Binary(_, a, b) => precedes(a) && precedes(b),
+                Instr::Select(c, a, b) => precedes(c) && precedes(a) && precedes(b),
+                Instr::KernelResult { .. } | Instr::ReduceScalar(..) => {
+                    return bad(format!("%{id} is a scalar-program instruction"));
+                }
+                Instr::LoopBegin => {
+                    open.push(id);
+                    true
+                }
+                Instr::LoopState { begin, init } => {
+                    if !is_begin(*begin) || !self.program.loop_states(*begin).contains(&id) {
+                        return bad(format!("%{id} is a state of no loop starting at %{begin}"));
+                    }
+                    precedes(init)
+                }
+                Instr::LoopEnd {
+                    begin,
+                    cond,
+                    updates,
+                    ..
+                } => {
+                    if open.pop() != Some(*begin) {
+                        return bad(format!("%{id} ends a loop that %{begin} does not start"));
+                    }
+                    if updates.len() != self.program.loop_states(*begin).len() {
+                        return bad(format!("%{id} has {} updates", updates.len()));
+                    }
+                    precedes(cond) && updates.iter().all(precedes)
+                }
+            };
+            if !ok {
+                return bad(format!("%{id} reads a value that does not precede it"));
+            }
+        }
+        if let Some(begin) = open.pop() {
+            return bad(format!("the loop at %{begin} never ends"));
+        }
+        if let Some(s) = self.stores.iter().find(|&&s| s >= n) {
+            return bad(format!("store of %{s}, past the program's {n} values"));
+        }
+        if let Some(r) = self.reductions.iter().find(|r| r.value >= n) {
+            return bad(format!(
+                "reduction of %{}, past the program's {n} values",
+                r.value
+            ));
+        }
+        Ok(())
+    }
 }
