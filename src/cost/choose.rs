@@ -243,9 +243,9 @@ fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> St
     }
 }
 
-/// The choice for `kernel` on this machine, with `resident` bytes per row of its inputs
-/// already on the GPU: the options and this machine's [`calibration`](super::calibration)
-/// fed to [`decide`]. The estimates and the reason are left empty unless debug logging is on
+/// The choice for `kernel`, with `resident` bytes per row of its inputs already on the GPU:
+/// the options and the constants in `costs` (this machine's are
+/// [`calibrate::costs`](crate::calibrate::costs)) fed to [`decide`]. The estimates and the reason are left empty unless debug logging is on
 /// (see [`choose_explained`]).
 ///
 /// Errors: [`Error::InvalidSetting`](crate::Error::InvalidSetting) for options (or

@@ -1,6 +1,6 @@
 //! Every elementwise op and reduction swath knows, with its names, the dtypes it takes and the
-//! dtype it gives. The elementwise ops are declared once, in the table of [`table`]; this
-//! module generates the enums and their lookups from it. The scalar Rust function of each op
+//! dtype it gives. The elementwise ops are declared once, in the op table
+//! (`src/ops/table.rs`); this module generates the enums and their lookups from it. The scalar Rust function of each op
 //! lives in [`elem`]; the backends call those and nothing else, so an op's meaning is written
 //! once.
 
@@ -84,7 +84,7 @@ macro_rules! define_unary {
         math { $($mv:ident $mm:ident [$($ma:literal),*] $mc:ident ($f32:expr) ($f64:expr)
                $g32:literal $g64:literal $mdoc:literal,)* }
     ) => {
-        /// Elementwise ops of one operand, declared in the op table ([`table`](self)).
+        /// Elementwise ops of one operand, declared in the op table (`src/ops/table.rs`).
         /// Expressions build them with methods of the same name ([`Expr::sqrt`](crate::Expr::sqrt)
         /// ...); the backends evaluate them with [`Elem::unary`](elem::Elem::unary).
         ///
@@ -304,7 +304,7 @@ macro_rules! define_binary {
         math { $($mv:ident $mm:ident [$($ma:literal),*] $mc:ident ($f32:expr) ($f64:expr)
                $g32:literal $g64:literal $mdoc:literal,)* }
     ) => {
-        /// Elementwise ops of two operands, declared in the op table ([`table`](self)).
+        /// Elementwise ops of two operands, declared in the op table (`src/ops/table.rs`).
         /// Expressions build them with operators (`a + b`) and methods
         /// ([`Expr::pow`](crate::Expr::pow), [`Expr::gt`](crate::Expr::gt) ...); the backends
         /// evaluate them with [`Elem::binary`](elem::Elem::binary) and
