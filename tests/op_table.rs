@@ -1,15 +1,16 @@
 //! Walks the op table (`src/ops/table.rs`): every elementwise op must parse by every one of its
 //! names, print as its method, fold a constant to what a kernel computes, and agree with the
 //! oracle on every dtype, with the special values of `common` (NaN, infinities, zeros,
-//! subnormals, integer extremes), on every CPU ISA and every backend. An op added to the table
-//! but not to the parser, the printer, a backend or the oracle fails here.
+//! subnormals, integer extremes), on every CPU ISA and every backend; every reduction must
+//! parse by its names. An op added to the table but not to the parser, the printer, a backend
+//! or the oracle fails here.
 
 mod common;
 
 use std::sync::Arc;
 
 use common::*;
-use swath::ops::{BinaryOp, UnaryOp};
+use swath::ops::{BinaryOp, ReduceOp, UnaryOp};
 use swath::prelude::*;
 
 /// Lengths that cross the 8-row groups and a 4096-row block.
@@ -44,6 +45,24 @@ fn every_op_parses_by_every_name() {
         for text in spellings {
             let parsed = swath::parse(&text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
             assert_eq!(parsed, bin(op, col("x"), col("y")), "`{text}`");
+        }
+    }
+    for op in ReduceOp::ALL {
+        for name in std::iter::once(op.name()).chain(op.aliases().iter().copied()) {
+            let text = format!("{name}(x)");
+            let parsed = swath::parse(&text).unwrap_or_else(|e| panic!("`{text}`: {e}"));
+            assert_eq!(parsed, Expr::Reduce(op, Arc::new(col("x"))), "`{text}`");
+            // One argument only (min and max of two are minimum and maximum; var and std
+            // take a ddof).
+            if !matches!(
+                op,
+                ReduceOp::Min | ReduceOp::Max | ReduceOp::Var(_) | ReduceOp::Std(_)
+            ) {
+                assert!(
+                    swath::parse(&format!("{name}(x, y)")).is_err(),
+                    "{name}(x, y)"
+                );
+            }
         }
     }
     // Python's precedence: shifts below + and -, `//` with `*`, `~` as tight as unary minus.

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use super::{Expr, col, lit, when};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
-use crate::ops::{BinaryOp, Level, UnaryOp};
+use crate::ops::{BinaryOp, Level, ReduceOp, UnaryOp};
 
 /// Parses `text` into an expression.
 ///
@@ -329,21 +329,14 @@ fn call(name: &str, mut args: Vec<Expr>) -> std::result::Result<Expr, String> {
             _ => Err(format!("`{name}` takes 2 argument(s), got {n}")),
         };
     }
-    let unary: Option<fn(Expr) -> Expr> = match name {
-        "sum" => Some(Expr::sum),
-        "prod" | "product" => Some(Expr::product),
-        "mean" => Some(Expr::mean),
-        "count" => Some(Expr::count),
-        "argmin" | "arg_min" => Some(Expr::arg_min),
-        "argmax" | "arg_max" => Some(Expr::arg_max),
-        "any" => Some(Expr::any),
-        "all" => Some(Expr::all),
-        "min" | "max" if n == 1 => Some(if name == "min" { Expr::min } else { Expr::max }),
-        _ => None,
-    };
-    if let Some(f) = unary {
-        arity(1)?;
-        return Ok(f(args.remove(0)));
+    // Reductions of one argument by their names in `ReduceOp` (`min`/`max` of two are the
+    // elementwise `minimum`/`maximum`, below; `var`/`std` may take a ddof, below).
+    if let Some(op) = ReduceOp::from_name(name) {
+        match op {
+            _ if n == 1 => return Ok(Expr::Reduce(op, Arc::new(args.remove(0)))),
+            ReduceOp::Min | ReduceOp::Max | ReduceOp::Var(_) | ReduceOp::Std(_) => {}
+            _ => return Err(format!("`{name}` takes 1 argument(s), got {n}")),
+        }
     }
     match name {
         "var" | "std" => {

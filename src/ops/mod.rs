@@ -712,6 +712,55 @@ impl ReduceOp {
         }
     }
 
+    /// Every reduction of one argument, by the name the parser reads (`var` and `std` also
+    /// take a ddof; as one-argument calls they are `Var(1)` and `Std(1)`, Polars' default).
+    pub const ALL: [ReduceOp; 12] = {
+        use ReduceOp::*;
+        [
+            Sum,
+            Prod,
+            Mean,
+            Min,
+            Max,
+            Count,
+            Var(1),
+            Std(1),
+            ArgMin,
+            ArgMax,
+            Any,
+            All,
+        ]
+    };
+
+    /// The other names the parser accepts.
+    ///
+    /// ```
+    /// use swath::ops::ReduceOp;
+    /// assert_eq!(ReduceOp::Prod.aliases(), ["product"]);
+    /// ```
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            ReduceOp::Prod => &["product"],
+            ReduceOp::ArgMin => &["arg_min"],
+            ReduceOp::ArgMax => &["arg_max"],
+            _ => &[],
+        }
+    }
+
+    /// The reduction called `name` (its name or an alias) as a one-argument call.
+    ///
+    /// ```
+    /// use swath::ops::ReduceOp;
+    /// assert_eq!(ReduceOp::from_name("product"), Some(ReduceOp::Prod));
+    /// assert_eq!(ReduceOp::from_name("std"), Some(ReduceOp::Std(1)));
+    /// assert_eq!(ReduceOp::from_name("median"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<ReduceOp> {
+        ReduceOp::ALL
+            .into_iter()
+            .find(|op| op.name() == name || op.aliases().contains(&name))
+    }
+
     /// (dtype the input is cast to before accumulating, dtype of the result), or an error.
     /// Sums of integers accumulate in i64; variance in f64 whatever the input.
     ///
