@@ -39,7 +39,7 @@ pub fn measure() -> Result<Calibration> {
     let threads = options.resolved_threads()?;
     let isa = options.resolved_isa()?;
 
-    let tiny = probe_frame(1);
+    let tiny = probe(1);
     let call_ns = time_pass(&tiny, col("x").sum(), isa, 1, 301)?.1;
 
     // The pool's compute speedup, on a compute-bound pass of eight chunks per thread (one in
@@ -49,7 +49,7 @@ pub fn measure() -> Result<Calibration> {
     // hand-off probe, whose pauses left the 2-vCPU dev VM running both threads on one core
     // for the next milliseconds in most processes; the best of three tries.
     let per_thread = if cfg!(debug_assertions) { 1 } else { 8 };
-    let wide = probe_frame((per_thread * threads * CHUNK).min(16 << 20));
+    let wide = probe((per_thread * threads * CHUNK).min(16 << 20));
     let heavy = || col("x").sin().sum();
     let mut compute_times = Vec::new();
     for _ in 0..3 {
@@ -62,7 +62,7 @@ pub fn measure() -> Result<Calibration> {
     // 24.7 GB/s where it streams 36-38). A plain sum is memory-bound: its time is the
     // streaming rate (the model takes the larger of memory and arithmetic, so nothing is
     // subtracted).
-    let stream = probe_frame(STREAM_ROWS);
+    let stream = probe(STREAM_ROWS);
     let bytes = (STREAM_ROWS * 4) as f64;
     let (_, t1) = time_pass(&stream, col("x").sum(), isa, 1, 5)?;
     let (_, tp) = time_pass(&stream, col("x").sum(), isa, threads, 5)?;
@@ -74,7 +74,7 @@ pub fn measure() -> Result<Calibration> {
     // The probe has two chunks, so two threads run it, each one chunk: what is left of the
     // pooled time after half the serial work is the hand-off. (Subtracting 1/threads of it, as
     // until session 6, charged a 16-thread host's hand-off with 7/16 of the pass.)
-    let small = probe_frame(2 * CHUNK);
+    let small = probe(2 * CHUNK);
     let (_, small_serial) = time_pass(&small, col("x").sum(), isa, 1, 51)?;
     let (_, small_pool) = time_pass_after(&small, col("x").sum(), isa, threads, 31, PAUSE)?;
     let busy = threads.min(2) as f64;
@@ -87,7 +87,7 @@ pub fn measure() -> Result<Calibration> {
         })
         .fold(1.0, f64::max);
 
-    let compute = probe_frame(COMPUTE_ROWS);
+    let compute = probe(COMPUTE_ROWS);
     let (w, t) = time_pass(&compute, (col("x") * col("x") + col("x")).sum(), isa, 1, 21)?;
     let cheap_op_ns = ((t - call_ns) / w.rows / w.cheap_ops).max(1e-3);
     let (w, t) = time_pass(&compute, col("x").sin().sum(), isa, 1, 11)?;
@@ -104,7 +104,7 @@ pub fn measure() -> Result<Calibration> {
 
     // The calling core's cache: a sum over half of it, repeated, reads from cache.
     let cache_bytes = l2_bytes();
-    let cached = probe_frame((cache_bytes / 8.0) as usize);
+    let cached = probe((cache_bytes / 8.0) as usize);
     let (w, tc) = time_pass(&cached, col("x").sum(), isa, 1, 51)?;
     let cached_read_bytes_per_ns =
         (w.rows * w.bytes_in / (tc - call_ns).max(1.0)).max(read_bytes_per_ns);
@@ -173,7 +173,7 @@ impl Probe {
 }
 
 /// A probe of `rows` rows.
-fn probe_frame(rows: usize) -> Probe {
+fn probe(rows: usize) -> Probe {
     let mut state = 0x5EED_u64;
     let values: Vec<f32> = (0..rows)
         .map(|_| {
@@ -192,13 +192,13 @@ fn probe_frame(rows: usize) -> Probe {
 /// The work of `expr`'s single pass over the probe and its fastest time in ns: the minimum,
 /// not the median, because other work on the machine only ever adds time.
 fn time_pass(
-    frame: &Probe,
+    probe: &Probe,
     expr: Expr,
     isa: crate::Isa,
     threads: usize,
     reps: usize,
 ) -> Result<(Work, f64)> {
-    time_pass_after(frame, expr, isa, threads, reps, Duration::ZERO)
+    time_pass_after(probe, expr, isa, threads, reps, Duration::ZERO)
 }
 
 /// How long the pool's workers are left idle before a hand-off is timed: long enough for
@@ -207,15 +207,15 @@ const PAUSE: Duration = Duration::from_millis(1);
 
 /// [`time_pass`], sleeping `pause` before each run.
 fn time_pass_after(
-    frame: &Probe,
+    probe: &Probe,
     expr: Expr,
     isa: crate::Isa,
     threads: usize,
     reps: usize,
     pause: Duration,
 ) -> Result<(Work, f64)> {
-    let kernel = &frame.kernel(expr)?;
-    let columns: Vec<&Column> = kernel.inputs.iter().map(|_| &frame.x).collect();
+    let kernel = &probe.kernel(expr)?;
+    let columns: Vec<&Column> = kernel.inputs.iter().map(|_| &probe.x).collect();
     let schedule = Schedule {
         isa,
         threads,
@@ -271,7 +271,7 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     // Planned inside the timing, as a select plans its pass.
     let select = |probe: &Probe, e: Expr| probe.on_gpu(e, &gpu).map(drop);
 
-    let tiny = probe_frame(1);
+    let tiny = probe(1);
     // Back to back, for taking the fixed cost out of the timings below.
     let warm_roundtrip = fastest(11, &mut || select(&tiny, col("x").sum()))?;
     // The model's fixed cost: the median after a pause, as a pass that follows other work
@@ -286,7 +286,7 @@ pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     }
     cold.sort_by(f64::total_cmp);
     let roundtrip_ns = cold[cold.len() / 2].max(warm_roundtrip);
-    let big = probe_frame(GPU_ROWS);
+    let big = probe(GPU_ROWS);
     let rows = GPU_ROWS as f64;
     let bytes = rows * 4.0;
     // Resident: the same columns again (a GPU that keeps inputs moves nothing the second time).

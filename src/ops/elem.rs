@@ -439,7 +439,7 @@ macro_rules! float_ops {
 float_ops!(f32, f64);
 
 macro_rules! float_elem {
-    ($t:ident, $variant:ident, $exp:path, $ln:path, $sin:path, $cos:path, $block:expr) => {
+    ($t:ident, $variant:ident, $block:expr) => {
         impl Elem for $t {
             const DTYPE: DType = DType::$variant;
             const ZERO: Self = 0.0;
@@ -546,24 +546,8 @@ macro_rules! float_elem {
     };
 }
 // f32 exp, ln, sin and cos use the vectorizable polynomials of `fastmath`; f64 uses libm.
-float_elem!(
-    f32,
-    F32,
-    super::fastmath::exp,
-    super::fastmath::ln,
-    super::fastmath::sin,
-    super::fastmath::cos,
-    super::fastmath::unary_block_f32
-);
-float_elem!(
-    f64,
-    F64,
-    f64::exp,
-    f64::ln,
-    f64::sin,
-    f64::cos,
-    |_, _, _| false
-);
+float_elem!(f32, F32, super::fastmath::unary_block_f32);
+float_elem!(f64, F64, |_, _, _| false);
 
 macro_rules! int_elem {
     ($t:ident, $variant:ident, $signed:expr) => {
