@@ -45,6 +45,20 @@ pub enum Error {
         /// What is wrong with its types.
         message: String,
     },
+    /// An expression nests deeper than the planner walks ([`MAX_DEPTH`](crate::expr::MAX_DEPTH)):
+    /// planning or printing it would overflow the stack.
+    #[error(
+        "expression {index} of the call (counting from 0) nests {depth} levels deep, past the \
+         limit of {limit}; build it as a balanced tree or in several selects"
+    )]
+    TooDeep {
+        /// Its position among the expressions passed.
+        index: usize,
+        /// How deep it nests ([`Expr::depth`](crate::Expr::depth)).
+        depth: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A typed accessor asked for the wrong dtype.
     #[error("column `{name}` has dtype {found}, not {requested}")]
     DTypeMismatch {

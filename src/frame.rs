@@ -306,12 +306,12 @@ impl Frame {
     /// # Ok::<(), swath::Error>(())
     /// ```
     pub fn filter_with(&self, predicate: Expr, options: &ExecOptions) -> Result<Frame> {
-        let text = predicate.to_string();
-        let mask_frame = self.select_with([predicate.alias("__mask")], options)?;
+        let mask_frame = self.select_with([predicate.clone().alias("__mask")], options)?;
         let mask = mask_frame.column("__mask")?;
         if mask.dtype() != DType::Bool {
             return Err(Error::InvalidType {
-                expr: text,
+                // Printed only here: a shared subexpression prints once per use.
+                expr: predicate.to_string(),
                 message: format!("a filter needs a bool expression, not {}", mask.dtype()),
             });
         }

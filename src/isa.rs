@@ -58,9 +58,14 @@ impl Isa {
             Isa::Base => true,
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => {
+                // Every feature the AVX2 evaluator is compiled with (src/cpu/isa.rs): a virtual
+                // machine may hide one of them, and running it anyway is undefined behaviour.
                 std::arch::is_x86_feature_detected!("avx2")
                     && std::arch::is_x86_feature_detected!("fma")
+                    && std::arch::is_x86_feature_detected!("bmi1")
                     && std::arch::is_x86_feature_detected!("bmi2")
+                    && std::arch::is_x86_feature_detected!("lzcnt")
+                    && std::arch::is_x86_feature_detected!("popcnt")
             }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {

@@ -29,23 +29,30 @@
 //! }
 //! ```
 
-pub mod backend;
-pub mod calibrate;
+// The user's API: columns, expressions, frames, options, errors, io, the op table, and the
+// GPU's status and synchronisation.
 pub mod column;
-pub mod cost;
-pub mod cpu;
 pub mod dtype;
 pub mod error;
-pub mod exec;
 pub mod expr;
 pub mod frame;
 pub mod gpu;
-mod hugepages;
 pub mod io;
 pub mod isa;
 pub mod ops;
 pub mod options;
-pub mod plan;
+pub mod unstable;
+
+// The engine (ARCHITECTURE.md, "Layers"): the planner and its IR, the backends, the cost
+// model, the calibration and the execution layer are crate-private, so a user cannot hand
+// the engine a malformed plan; `unstable` lends the CLI, benches and tests what they need.
+mod backend;
+mod calibrate;
+mod cost;
+mod cpu;
+mod exec;
+mod hugepages;
+mod plan;
 
 pub use column::Column;
 pub use dtype::{DType, Scalar};

@@ -190,13 +190,14 @@ impl ExecOptions {
 
     /// The pool size: the option, else `SWATH_THREADS`, else the available cores.
     ///
-    /// Errors: [`Error::InvalidSetting`] for 0 threads (or a `SWATH_THREADS` that is not a
-    /// number).
+    /// Errors: [`Error::InvalidSetting`] for 0 threads or more than [`MAX_THREADS`] (or a
+    /// `SWATH_THREADS` that is not a number).
     ///
     /// ```
     /// use swath::ExecOptions;
     /// assert_eq!(ExecOptions::new().threads(3).resolved_threads()?, 3);
     /// assert!(ExecOptions::new().threads(0).resolved_threads().is_err());
+    /// assert!(ExecOptions::new().threads(60_000).resolved_threads().is_err());
     /// # Ok::<(), swath::Error>(())
     /// ```
     pub fn resolved_threads(&self) -> Result<usize> {
@@ -204,15 +205,19 @@ impl ExecOptions {
             Some(t) => t,
             None => env().threads.clone()?.unwrap_or(env().cores),
         };
-        if threads == 0 {
+        if threads == 0 || threads > MAX_THREADS {
             return Err(Error::InvalidSetting {
                 setting: "threads".into(),
-                message: "must be at least 1".into(),
+                message: format!("must be from 1 to {MAX_THREADS}, not {threads}"),
             });
         }
         Ok(threads)
     }
 }
+
+/// The most threads a pool may have: more than the largest machines' hardware threads, and
+/// far below what would exhaust a process's threads (each pool is kept for reuse).
+pub const MAX_THREADS: usize = 1024;
 
 struct Env {
     isa: Result<Option<Isa>>,

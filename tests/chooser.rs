@@ -3,9 +3,9 @@
 
 mod common;
 
-use swath::cost::{CpuCosts, GpuCosts, Situation, Way, Work, decide};
 use swath::options::Backend;
 use swath::prelude::{DType, Expr, col};
+use swath::unstable::{CpuCosts, GpuCosts, Situation, Way, Work, decide};
 
 /// Figures like the 2-core dev machine's.
 fn cpu() -> CpuCosts {
@@ -79,7 +79,7 @@ fn way(work: Work, resident: f64, gpu: Option<&GpuCosts>, backend: Backend) -> W
     let situation = Situation {
         work,
         resident,
-        chunks: (work.rows as usize).div_ceil(swath::cpu::CHUNK),
+        chunks: (work.rows as usize).div_ceil(swath::unstable::CHUNK),
         threads: 2,
         backend,
         cpu: &cpu,
@@ -248,10 +248,19 @@ fn a_software_gpu_is_judged_by_its_figures_like_any_other() {
 }
 
 /// The real adapter, measured: where it is a software one (lavapipe in CI), `auto` keeps every
-/// shape of the regret benchmark on the CPU at every size from 100 to 64M rows.
+/// shape of the regret benchmark on the CPU at every size from 100 to 64M rows, in a release
+/// build (`cargo test --release --test chooser`). A debug build's CPU kernels are unoptimized
+/// (its calibration measures ~13 ns per cheap op on an EPYC Zen 3) while lavapipe's shaders
+/// are compiled by LLVM either way: there its measured estimate for the sin/cos shape can
+/// honestly beat the CPU's (288 ms vs 291 ms at 1.6M rows, session 8), so the claim holds
+/// only for release.
 #[test]
 fn the_measured_software_adapter_is_never_chosen_by_auto() {
     use swath::prelude::*;
+    if cfg!(debug_assertions) {
+        eprintln!("skipping: a debug build's CPU kernels are not what auto is tuned for");
+        return;
+    }
     if !common::gpu_present() {
         return;
     }
@@ -261,7 +270,6 @@ fn the_measured_software_adapter_is_never_chosen_by_auto() {
         return;
     }
     let schema = |name: &str| matches!(name, "a" | "b" | "c").then_some(DType::F32);
-    let names = || "a, b, c".to_string();
     let (a, b, c) = (col("a"), col("b"), col("c"));
     let shapes = [
         vec![a.clone().sum()],
@@ -278,16 +286,10 @@ fn the_measured_software_adapter_is_never_chosen_by_auto() {
     let mut rows = 100;
     while rows <= 64 << 20 {
         for exprs in &shapes {
-            let plan = swath::plan::lower(exprs, rows, &schema, &names).expect("lowers");
-            for kernel in &plan.kernels {
-                let choice = swath::cost::choose_explained(
-                    kernel,
-                    0.0,
-                    &auto,
-                    &swath::calibrate::costs().expect("costs"),
-                )
-                .expect("chooses");
-                assert_ne!(choice.way, Way::Gpu, "{rows} rows: {}", choice.reason);
+            let choices =
+                swath::unstable::pass_choices(exprs, rows, &schema, &auto).expect("chooses");
+            for (way, reason) in choices {
+                assert_ne!(way, Way::Gpu, "{rows} rows: {reason}");
             }
         }
         rows *= 4;
@@ -339,8 +341,8 @@ fn estimates_and_reason_name_every_way_considered() {
 mod cache {
     use std::fs;
 
-    use swath::calibrate::load_or_measure;
-    use swath::cost::fingerprint;
+    use swath::unstable::fingerprint;
+    use swath::unstable::load_or_measure;
 
     fn temp_cache(content: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -353,13 +355,13 @@ mod cache {
     fn a_corrupt_or_foreign_cache_is_measured_again_and_replaced() {
         let good = load_or_measure(&std::env::temp_dir().join("swath-test-none/calibration.json"))
             .expect("measuring works");
-        let foreign = serde_json::to_string(&swath::cost::Calibration {
+        let foreign = serde_json::to_string(&swath::unstable::Calibration {
             fingerprint: "swath 0.0.0; cpu Some Other CPU; 64 cores; avx2".into(),
             ..good.clone()
         })
         .expect("serialize");
-        let impossible = serde_json::to_string(&swath::cost::Calibration {
-            cpu: swath::cost::CpuCosts {
+        let impossible = serde_json::to_string(&swath::unstable::Calibration {
+            cpu: swath::unstable::CpuCosts {
                 read_bytes_per_ns: -1.0,
                 ..good.cpu
             },
@@ -391,8 +393,8 @@ mod cache {
         let (_dir, path) = temp_cache("");
         let first = load_or_measure(&path).expect("measure");
         // Mark the cached figures so a re-measurement would show.
-        let marked = swath::cost::Calibration {
-            cpu: swath::cost::CpuCosts {
+        let marked = swath::unstable::Calibration {
+            cpu: swath::unstable::CpuCosts {
                 call_ns: 123_456.0,
                 ..first.cpu
             },
@@ -411,8 +413,7 @@ mod cache {
 fn library_call_transcendentals_cost_their_own_rate() {
     let work = |e: Expr, dtype: DType| {
         let schema = move |name: &str| (name == "x").then_some(dtype);
-        let plan = swath::plan::lower(&[e], 100_000, &schema, &|| "x".into()).expect("plan");
-        Work::of(&plan.kernels[0])
+        swath::unstable::pass_work(&[e], 100_000, &schema).expect("plan")[0]
     };
     let sin32 = work(col("x").sin(), DType::F32);
     let sin64 = work(col("x").sin(), DType::F64);

@@ -314,75 +314,113 @@ fn integer_edges_give_numpy_values() {
     }
 }
 
-/// Kernels built by hand (the IR is public) that the planner would never make are errors on
-/// both backends, never a panic: an operand that does not precede its user, a load or param
-/// past its slots, a store past the program, a loop end without its start, a wrong schedule.
+/// Expressions nested past `MAX_DEPTH` are refused with `Error::TooDeep` (the planner and the
+/// printer recurse once per level, about 8 KiB each in a debug build), while `MAX_DEPTH`
+/// itself plans and runs, here on a test thread's 2 MiB stack (the walks grow it as needed).
+/// Built, printed and dropped, a chain of any length neither panics nor overflows the
+/// stack.
 #[test]
-fn malformed_kernels_are_errors_not_panics() {
-    use swath::cpu::{CHUNK, Schedule, run_scheduled};
-    use swath::ops::UnaryOp;
-    use swath::plan::ir::{Instr, Kernel};
-
-    let x = Column::from(vec![1.0f32, 4.0, 9.0]);
-    let base = || {
-        let mut k = Kernel {
-            rows: 3,
-            inputs: vec!["x".into()],
-            ..Kernel::default()
-        };
-        let v = k.program.push(Instr::Load(0), DType::F32);
-        (k, v)
+fn deep_expressions_are_errors_not_stack_overflows() {
+    use swath::expr::MAX_DEPTH;
+    let df = frame();
+    let chain = |levels: usize| {
+        let mut e = col("x");
+        for _ in 1..levels {
+            e = e + lit(1.0);
+        }
+        e
     };
-    let mut cases: Vec<(&str, Kernel)> = Vec::new();
-    let (mut k, _) = base();
-    let s = k.program.push(Instr::Unary(UnaryOp::Sqrt, 7), DType::F32);
-    k.stores.push(s);
-    cases.push(("an operand after its user", k));
-    let (mut k, _) = base();
-    let s = k.program.push(Instr::Load(3), DType::F32);
-    k.stores.push(s);
-    cases.push(("a load past the inputs", k));
-    let (mut k, _) = base();
-    let s = k.program.push(Instr::Param(0), DType::F32);
-    k.stores.push(s);
-    cases.push(("a param past the params", k));
-    let (mut k, _) = base();
-    k.stores.push(42);
-    cases.push(("a store past the program", k));
-    let (mut k, v) = base();
-    let t = k
-        .program
-        .push(Instr::Const(Scalar::Bool(true)), DType::Bool);
-    let end = k.program.push(
-        Instr::LoopEnd {
-            begin: v,
-            max_iter: 3,
-            cond: t,
-            updates: vec![],
-        },
-        DType::U32,
+    // `chain(n)` is n deep; the sum and the alias add two levels. At the limit it runs, and
+    // agrees with the f64 reference: x = 1, 2, 3, each plus n - 1.
+    let at_limit = chain(MAX_DEPTH - 1).sum().alias("s");
+    assert_eq!(at_limit.depth(), MAX_DEPTH + 1);
+    let ok = chain(MAX_DEPTH - 2).sum().alias("s");
+    assert_eq!(ok.depth(), MAX_DEPTH);
+    let want = 6.0 + 3.0 * (MAX_DEPTH - 3) as f64;
+    assert_eq!(
+        df.select([ok])
+            .expect("at the limit")
+            .values::<f64>("s")
+            .unwrap(),
+        [want]
     );
-    k.stores.push(end);
-    cases.push(("a loop end without its start", k));
+    match select_error(&df, at_limit) {
+        Error::TooDeep {
+            index,
+            depth,
+            limit,
+        } => {
+            assert_eq!((index, depth, limit), (0, MAX_DEPTH + 1, MAX_DEPTH))
+        }
+        other => panic!("expected TooDeep, got {other:?}"),
+    }
+    // Far past it: refused by select, filter and explain; printed as a placeholder; dropped.
+    let deep = chain(200_000);
+    assert_eq!(deep.depth(), 200_000);
+    let err = error_of("select", || df.select([col("k"), deep.clone()]));
+    assert!(matches!(err, Error::TooDeep { index: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("200000 levels deep"), "{err}");
+    let err = error_of("filter", || df.filter(deep.clone().gt(lit(0.0))));
+    assert!(matches!(err, Error::TooDeep { .. }), "{err:?}");
+    let err = error_of("explain", || df.explain([deep.clone()]));
+    assert!(matches!(err, Error::TooDeep { .. }), "{err:?}");
+    assert_eq!(
+        deep.to_string(),
+        "<an expression nested 200000 levels deep>"
+    );
+    drop(deep);
+    // A shared operand counts once: 64 doublings are 65 levels, not 2^64 nodes.
+    let mut shared = col("x");
+    for _ in 0..64 {
+        shared = shared.clone() + shared;
+    }
+    assert_eq!(shared.depth(), 65);
+}
 
-    let schedule = Schedule {
-        isa: Isa::Base,
-        threads: 1,
-        chunks: 3usize.div_ceil(CHUNK),
-    };
-    for (what, kernel) in cases {
-        let cpu = no_panic(|| run_scheduled(&kernel, &[&x], &[], &schedule))
-            .unwrap_or_else(|p| panic!("cpu, {what}: panicked: {p}"));
-        assert!(cpu.is_err(), "cpu, {what}: {cpu:?}");
-        let gpu = no_panic(|| {
-            swath::gpu::run_kernel(
-                &kernel,
-                &[&x],
-                &[],
-                &ExecOptions::new().backend(Backend::Gpu),
-            )
-        })
-        .unwrap_or_else(|p| panic!("gpu, {what}: panicked: {p}"));
-        assert!(gpu.is_err(), "gpu, {what}: {gpu:?}");
+/// `parse` refuses brackets, calls and prefix operators nested past its limit with
+/// `Error::Parse`; a long flat chain parses, and the planner then refuses it as too deep.
+#[test]
+fn deeply_nested_text_is_a_parse_error() {
+    for text in [
+        format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000)),
+        format!("{}a", "-".repeat(100_000)),
+        format!("{}a", "~".repeat(100_000)),
+        format!("{}a", "not ".repeat(100_000)),
+        format!("{}a{}", "sqrt(".repeat(100_000), ")".repeat(100_000)),
+        format!("a{}", "**a".repeat(100_000)),
+    ] {
+        let err = error_of(&text[..20], || swath::parse(&text));
+        assert!(matches!(err, Error::Parse { .. }), "{err:?}");
+        assert!(err.to_string().contains("levels deep"), "{err}");
+    }
+    // Nesting within the limit parses, on a test thread's 2 MiB stack.
+    let e = swath::parse(&format!("{}x{}", "(".repeat(5000), ")".repeat(5000))).expect("parses");
+    assert_eq!(e, col("x"));
+    let e = swath::parse(&format!("{}x", "-".repeat(5000))).expect("parses");
+    assert_eq!(e.depth(), 5001);
+    let e = e.sum();
+    assert!(e.to_string().starts_with("(-(-(-"));
+    let df = Frame::new([("x", Column::from(vec![1i64, 2]))]).unwrap();
+    assert_eq!(df.select([e]).unwrap().values::<i64>("x").unwrap(), [3]);
+    let flat = swath::parse(&format!("x{}", " + x".repeat(100_000))).expect("a flat chain parses");
+    let err = error_of("select", || frame().select([flat]));
+    assert!(matches!(err, Error::TooDeep { .. }), "{err:?}");
+    // An error after a long chain drops the partial tree without overflowing the stack.
+    let err = error_of("trailing +", || {
+        swath::parse(&format!("x{} +", " + x".repeat(100_000)))
+    });
+    assert!(matches!(err, Error::Parse { .. }), "{err:?}");
+}
+
+#[test]
+fn absurd_thread_counts_are_setting_errors() {
+    let df = frame();
+    for threads in [0, swath::options::MAX_THREADS + 1, 60_000] {
+        let options = ExecOptions::new().backend(Backend::Cpu).threads(threads);
+        let err = error_of("threads", || df.select_with([col("x").sum()], &options));
+        assert!(
+            matches!(&err, Error::InvalidSetting { setting, .. } if setting == "threads"),
+            "{threads}: {err:?}"
+        );
     }
 }

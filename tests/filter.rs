@@ -6,8 +6,8 @@ mod common;
 
 use common::{Flavor, Rng, gen_column};
 use swath::Isa;
-use swath::cpu::CHUNK;
 use swath::prelude::*;
+use swath::unstable::CHUNK;
 
 /// Columns of every dtype with special values (NaN, infinities, -0.0, integer extremes), a
 /// percentage per row for the masks, and a column of nulls.

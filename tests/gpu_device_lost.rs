@@ -1,4 +1,4 @@
-//! A lost GPU device (here destroyed on purpose with `gpu::faults::lose_device`, as a driver
+//! A lost GPU device (here destroyed on purpose with `swath::unstable::faults::lose_device`, as a driver
 //! reset would) never panics: later passes run on the CPU (logged), columns with a host copy
 //! stay readable, and a column whose only copy was on the device gives `Error::Gpu`. The loss
 //! is process-wide, so this binary holds one test. Skips visibly without an adapter unless
@@ -29,7 +29,7 @@ fn after_the_device_is_lost_work_runs_on_the_cpu() {
         .expect("gpu");
     fetched.column("z").expect("z").fetch().expect("download");
 
-    assert!(gpu::faults::lose_device());
+    assert!(swath::unstable::faults::lose_device());
     assert!(!gpu::available());
     let reason = gpu::unavailable_reason().unwrap_or_default();
     assert!(reason.contains("lost"), "{reason}");

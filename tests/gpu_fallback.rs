@@ -1,7 +1,7 @@
 //! `Backend::Gpu` with kernels this device cannot run: here f64 and i64 are switched off with
 //! `SWATH_GPU_DISABLE` (read when the GPU context starts, so this binary holds one test). Such
-//! passes run on the CPU, with the same answers; a direct `gpu::run_kernel` call says why it
-//! cannot run them. Skips (visibly) without an adapter unless `SWATH_REQUIRE_GPU=1`.
+//! passes run on the CPU, with the same answers, counted as unsupported (the reason the device
+//! gives is checked in `src/gpu/codegen.rs`'s unit tests). Skips (visibly) without an adapter unless `SWATH_REQUIRE_GPU=1`.
 
 use swath::gpu;
 use swath::prelude::*;
@@ -25,7 +25,7 @@ fn kernels_the_gpu_cannot_run_fall_back_to_the_cpu() {
         "SWATH_GPU_DISABLE was not honoured: {info:?}"
     );
 
-    let n = 1000;
+    let n: usize = 1000;
     let df = Frame::new([
         (
             "x",
@@ -90,23 +90,5 @@ fn kernels_the_gpu_cannot_run_fall_back_to_the_cpu() {
                 "{exprs:?}: {stats:?}"
             );
         }
-    }
-
-    // Called directly, the GPU backend refuses with a reason instead of guessing.
-    let plan = swath::plan::lower(
-        &[col("d").sum()],
-        n,
-        &|name| df.column(name).ok().map(Column::dtype),
-        &|| "d".to_string(),
-    )
-    .expect("plan");
-    let kernel = &plan.kernels[0];
-    assert!(!gpu::supports(kernel));
-    let why = gpu::support(kernel).expect_err("unsupported");
-    assert!(why.contains("SHADER_F64"), "{why}");
-    let column = df.column("d").expect("d").clone();
-    match gpu::run_kernel(kernel, &[&column], &[], &gpu_opts) {
-        Err(Error::Gpu(message)) => assert!(message.contains("SHADER_F64"), "{message}"),
-        other => panic!("expected a GPU error, got {other:?}"),
     }
 }

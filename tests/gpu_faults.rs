@@ -1,6 +1,6 @@
 //! Injected GPU failures end as a logged CPU fallback (for a pass) or a `swath::Error` (for a
 //! download), never a panic, and the GPU keeps working afterwards. Faults are armed per
-//! thread (`swath::gpu::faults`), so these tests run in parallel with each other safely.
+//! thread (`swath::unstable::faults`), so these tests run in parallel with each other safely.
 //! Device loss, which is process-wide, is in `gpu_device_lost.rs`. Skips visibly without an
 //! adapter unless `SWATH_REQUIRE_GPU=1`.
 
@@ -9,8 +9,8 @@ mod common;
 use std::sync::Mutex;
 
 use swath::gpu;
-use swath::gpu::faults::{Fault, inject};
 use swath::prelude::*;
+use swath::unstable::faults::{Fault, inject};
 
 /// Keeps every warning and error swath logs, so tests can check a fallback was logged.
 struct Recorder;

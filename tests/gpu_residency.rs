@@ -57,7 +57,9 @@ fn chained_selects_move_no_input_bytes_the_second_time() {
     assert_eq!(second.to_device, 0, "{second:?}");
     assert_eq!(second.uploads, 0, "{second:?}");
     // One 4-byte partial per workgroup of 256 threads, whatever the column length beyond that.
-    let workgroups = n.div_ceil(256).min(gpu::MAX_WORKGROUPS as usize) as u64;
+    let workgroups = n
+        .div_ceil(256)
+        .min(swath::unstable::GPU_MAX_WORKGROUPS as usize) as u64;
     assert_eq!(second.to_host, workgroups * 4, "{second:?}");
     let s = out.column("s").expect("s").get(0).expect("s");
     let want: f64 = a.iter().map(|&v| 2.0 * v as f64).sum();

@@ -2,7 +2,7 @@
 //! that is a multiple of the device's offset alignment, one dispatch per window, partials
 //! combined in row order.
 //!
-//! `gpu::faults::set_max_binding` lowers the binding limit for this thread's passes, so small
+//! `swath::unstable::faults::set_max_binding` lowers the binding limit for this thread's passes, so small
 //! data crosses many windows; those results are checked against the oracle (every op family
 //! a window can get wrong: maps, every reduction, argmin/argmax rows, bool and 8-byte columns).
 //! One test runs a real 160 MiB f32 column (more than lavapipe's 128 MiB binding limit).
@@ -12,8 +12,8 @@ mod common;
 
 use common::*;
 use swath::gpu;
-use swath::gpu::faults::set_max_binding;
 use swath::prelude::*;
+use swath::unstable::faults::set_max_binding;
 
 fn gpu_opts() -> ExecOptions {
     ExecOptions::new().backend(Backend::Gpu)
@@ -50,7 +50,7 @@ fn small_windows_agree_with_the_oracle() {
         (9_000, Flavor::NearOne),
     ] {
         // 4-byte columns: 1024 rows per window; 8-byte: 512.
-        let window = gpu::window_rows(len, 8).expect("gpu");
+        let window = swath::unstable::gpu_window_rows(len, 8).expect("gpu");
         assert!(
             window < len && window.is_multiple_of(64),
             "{len}: window {window}"
@@ -138,7 +138,7 @@ fn windowed_results_equal_unwindowed_ones() {
     let whole = df.select_with(exprs(), &gpu_opts()).expect("whole");
     let windowed = {
         let _limit = Limit::set(1024);
-        assert!(gpu::window_rows(n, 4).expect("gpu") <= 256);
+        assert!(swath::unstable::gpu_window_rows(n, 4).expect("gpu") <= 256);
         df.select_with(exprs(), &gpu_opts()).expect("windowed")
     };
     // Reductions are broadcast to the height of the map.
@@ -163,7 +163,7 @@ fn a_160_mib_column_runs_in_windows() {
     // device with larger bindings, lower the limit to 128 MiB so this still crosses windows.
     let _limit = Limit::set(128 << 20);
     let n = (160usize << 20) / 4;
-    assert!(gpu::window_rows(n, 4).expect("gpu") < n);
+    assert!(swath::unstable::gpu_window_rows(n, 4).expect("gpu") < n);
     let start = std::time::Instant::now();
     let x: Vec<f32> = (0..n).map(|i| (i % 4096) as f32 * 0.25 - 512.0).collect();
     // Exact in f64: every value is a multiple of 1/4 below 2^10.

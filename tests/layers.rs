@@ -28,6 +28,8 @@ const LAYERS: &[&[&str]] = &[
     // The user's API and what is built on it.
     &["frame"],
     &["io"],
+    // What the CLI, benches and tests borrow of the engine's insides.
+    &["unstable"],
 ];
 
 /// Names the crate root re-exports, and the module each comes from.

@@ -269,7 +269,7 @@ pub fn run(config: &Config) -> Result<Report, Error> {
     bar.finish_and_clear();
     let regret = regret(&points);
     Ok(Report {
-        machine: swath::cost::fingerprint(),
+        machine: swath::unstable::fingerprint(),
         gpu,
         points,
         regret,

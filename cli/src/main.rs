@@ -219,7 +219,7 @@ fn print_report(report: &bench::Report, ways: &[bench::Way]) {
 }
 
 fn info() -> Result<(), Error> {
-    let model = swath::cost::fingerprint();
+    let model = swath::unstable::fingerprint();
     let options = ExecOptions::default();
     println!("machine:  {model}");
     println!(
@@ -264,19 +264,19 @@ fn info() -> Result<(), Error> {
             swath::gpu::unavailable_reason().unwrap_or_else(|| "no adapter".into())
         ),
     }
-    let calibration = swath::calibrate::calibration()?;
-    let gpu = swath::calibrate::gpu_costs()?;
+    let calibration = swath::unstable::calibration()?;
+    let gpu = swath::unstable::gpu_costs()?;
     let mut shown = calibration.clone();
     shown.gpu = gpu.cloned();
     println!(
         "calibration ({}):",
-        swath::calibrate::cache_path().map_or("not cached".into(), |p| p.display().to_string())
+        swath::unstable::cache_path().map_or("not cached".into(), |p| p.display().to_string())
     );
     println!("{}", calibration_table(&shown));
     println!("what auto picks for sum(x) over f32 / sum(sin(x)):");
     for rows in [1_000usize, 100_000, 10_000_000, 100_000_000] {
         let pick = |cheap: f64, heavy: f64| {
-            let work = swath::cost::Work {
+            let work = swath::unstable::Work {
                 rows: rows as f64,
                 bytes_in: 4.0,
                 bytes_out: 0.0,
@@ -284,16 +284,16 @@ fn info() -> Result<(), Error> {
                 heavy_ops: heavy,
                 libm_ops: 0.0,
             };
-            let situation = swath::cost::Situation {
+            let situation = swath::unstable::Situation {
                 work,
                 resident: 0.0,
-                chunks: rows.div_ceil(swath::cpu::CHUNK),
+                chunks: rows.div_ceil(swath::unstable::CHUNK),
                 threads: calibration.cpu.threads,
                 backend: swath::options::Backend::Auto,
                 cpu: &calibration.cpu,
                 gpu,
             };
-            let (way, _, _) = swath::cost::decide(&situation);
+            let (way, _, _) = swath::unstable::decide(&situation);
             format!("{way:?}")
         };
         println!(
@@ -306,16 +306,16 @@ fn info() -> Result<(), Error> {
 }
 
 fn calibrate() -> Result<(), Error> {
-    let c = swath::calibrate::recalibrate()?;
+    let c = swath::unstable::recalibrate()?;
     let path =
-        swath::calibrate::cache_path().map_or("(not cached)".into(), |p| p.display().to_string());
+        swath::unstable::cache_path().map_or("(not cached)".into(), |p| p.display().to_string());
     println!("calibration for {}", c.fingerprint);
     println!("{}", calibration_table(&c));
     println!("saved to {path}");
     Ok(())
 }
 
-fn calibration_table(c: &swath::cost::Calibration) -> String {
+fn calibration_table(c: &swath::unstable::Calibration) -> String {
     let cpu = &c.cpu;
     let mut lines = vec![
         format!(

@@ -26,14 +26,6 @@ const COMPUTE_ROWS: usize = (256 << 10) / SCALE;
 /// [`measure_gpu`]'s). Nothing is cached; [`calibration`](super::calibration) does that. The
 /// probes run the CPU backend directly (`cpu::run_scheduled`), never through the execution
 /// layer, which reads the calibration.
-///
-/// ```
-/// let c = swath::calibrate::measure()?;
-/// assert_eq!(c.fingerprint, swath::cost::fingerprint());
-/// assert!(c.cpu.read_bytes_per_ns > 0.0 && c.cpu.cheap_op_ns > 0.0);
-/// assert!(c.gpu.is_none() && !c.gpu_probed);
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn measure() -> Result<Calibration> {
     let options = ExecOptions::default();
     let threads = options.resolved_threads()?;
@@ -239,19 +231,6 @@ fn time_pass_after(
 const GPU_ROWS: usize = (4 << 20) / SCALE;
 
 /// Measures the GPU's constants; `None` without a usable GPU.
-///
-/// ```
-/// match swath::calibrate::measure_gpu()? {
-///     Some(gpu) => {
-///         assert!(gpu.roundtrip_ns > 0.0);
-///         // Transfers are timed, never inferred as free: no bus moves 10 TB/s.
-///         assert!(gpu.upload_bytes_per_ns < 1e4 && gpu.download_bytes_per_ns < 1e4);
-///         assert_eq!(gpu.software, swath::gpu::adapter_info().unwrap().is_software());
-///     }
-///     None => assert!(swath::gpu::adapter_info().is_none()),
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn measure_gpu() -> Result<Option<GpuCosts>> {
     let Some(info) = crate::gpu::adapter_info() else {
         return Ok(None);
@@ -365,4 +344,35 @@ pub fn gpu_identity(info: &crate::gpu::GpuInfo) -> String {
         "{} ({}, {}, {} {})",
         info.name, info.backend, info.device_type, info.driver, info.driver_info
     )
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn measure_example() -> crate::Result<()> {
+        let c = crate::calibrate::measure()?;
+        assert_eq!(c.fingerprint, crate::cost::fingerprint());
+        assert!(c.cpu.read_bytes_per_ns > 0.0 && c.cpu.cheap_op_ns > 0.0);
+        assert!(c.gpu.is_none() && !c.gpu_probed);
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn measure_gpu_example() -> crate::Result<()> {
+        match crate::calibrate::measure_gpu()? {
+            Some(gpu) => {
+                assert!(gpu.roundtrip_ns > 0.0);
+                // Transfers are timed, never inferred as free: no bus moves 10 TB/s.
+                assert!(gpu.upload_bytes_per_ns < 1e4 && gpu.download_bytes_per_ns < 1e4);
+                assert_eq!(
+                    gpu.software,
+                    crate::gpu::adapter_info().unwrap().is_software()
+                );
+            }
+            None => assert!(crate::gpu::adapter_info().is_none()),
+        }
+        Ok::<(), crate::Error>(())
+    }
 }

@@ -20,12 +20,6 @@ use crate::error::Result;
 
 /// This machine's calibrated constants, as the chooser reads them (the GPU's measured when
 /// first asked for).
-///
-/// ```
-/// let costs = swath::calibrate::costs()?;
-/// assert!(std::ptr::eq(costs.cpu, &swath::calibrate::calibration()?.cpu));
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn costs() -> Result<Costs> {
     Ok(Costs {
         cpu: &calibration()?.cpu,
@@ -37,12 +31,6 @@ const FILE_NAME: &str = "calibration.json";
 
 /// Where the calibration is cached, if there is anywhere to cache it: `calibration.json` in
 /// `$SWATH_CACHE_DIR`, else `$XDG_CACHE_HOME/swath`, else `~/.cache/swath`.
-///
-/// ```
-/// if let Some(path) = swath::calibrate::cache_path() {
-///     assert!(path.ends_with("calibration.json"));
-/// }
-/// ```
 pub fn cache_path() -> Option<PathBuf> {
     let var = |name: &str| {
         std::env::var_os(name)
@@ -65,14 +53,6 @@ pub fn cache_path() -> Option<PathBuf> {
 /// `swath calibrate` looks again.
 ///
 /// Errors: as [`calibration`], or a GPU measurement that fails.
-///
-/// ```
-/// if let Some(gpu) = swath::calibrate::gpu_costs()? {
-///     assert!(gpu.roundtrip_ns > 0.0);
-///     println!("{}: software adapter: {}", gpu.adapter, gpu.software);
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn gpu_costs() -> Result<Option<&'static GpuCosts>> {
     static GPU: OnceLock<Result<Option<GpuCosts>>> = OnceLock::new();
     GPU.get_or_init(|| {
@@ -125,14 +105,6 @@ fn remember_gpu(gpu: Option<GpuCosts>) {
 /// Computed once per process.
 ///
 /// Errors: a measurement that fails (an invalid `SWATH_THREADS` or `SWATH_ISA`, say).
-///
-/// ```
-/// let c = swath::calibrate::calibration()?;
-/// assert_eq!(c.fingerprint, swath::cost::fingerprint()); // never another machine's figures
-/// assert!(c.cpu.read_bytes_per_ns > 0.0);
-/// assert!(std::ptr::eq(c, swath::calibrate::calibration()?)); // the same one every time
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn calibration() -> Result<&'static Calibration> {
     static CALIBRATION: OnceLock<Result<Calibration>> = OnceLock::new();
     CALIBRATION
@@ -146,21 +118,6 @@ pub fn calibration() -> Result<&'static Calibration> {
 
 /// The calibration cached at `path` if it parses and matches this machine, else a fresh
 /// measurement, written to `path`.
-///
-/// ```
-/// use swath::calibrate::load_or_measure;
-/// let dir = tempfile::tempdir().expect("a temporary directory");
-/// let path = dir.path().join("calibration.json");
-/// let fresh = load_or_measure(&path)?; // nothing there yet: measures, then writes it
-/// assert!(path.exists());
-/// let cached = load_or_measure(&path)?; // read back
-/// assert_eq!(cached.fingerprint, fresh.fingerprint);
-/// assert_eq!(cached.cpu.threads, fresh.cpu.threads);
-/// std::fs::write(&path, "not json").expect("writable");
-/// let remeasured = load_or_measure(&path)?; // corrupt: measured again, never trusted
-/// assert_eq!(remeasured.fingerprint, fresh.fingerprint);
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn load_or_measure(path: &Path) -> Result<Calibration> {
     match load(path) {
         Ok(c) => Ok(c),
@@ -175,18 +132,6 @@ pub fn load_or_measure(path: &Path) -> Result<Calibration> {
 
 /// Measures again, the GPU too, and replaces the cache (what `swath calibrate` does).
 /// Takes about a second in a release build, longer with a GPU.
-///
-/// ```
-/// // Keep this example away from the real cache: point SWATH_CACHE_DIR elsewhere first.
-/// let dir = tempfile::tempdir().expect("a temporary directory");
-/// // SAFETY: no other thread is running yet.
-/// unsafe { std::env::set_var("SWATH_CACHE_DIR", dir.path()) };
-/// let c = swath::calibrate::recalibrate()?;
-/// assert!(c.gpu_probed);
-/// assert_eq!(c.gpu.is_some(), swath::gpu::adapter_info().is_some());
-/// assert!(dir.path().join("calibration.json").exists());
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn recalibrate() -> Result<Calibration> {
     let mut c = measure()?;
     c.gpu = measure_gpu()?;
@@ -242,5 +187,74 @@ fn save(c: &Calibration, path: &Path) {
     };
     if let Err(e) = write() {
         log::warn!("cannot cache the calibration at {}: {e}", path.display());
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn costs_example() -> crate::Result<()> {
+        let costs = crate::calibrate::costs()?;
+        assert!(std::ptr::eq(
+            costs.cpu,
+            &crate::calibrate::calibration()?.cpu
+        ));
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn cache_path_example() {
+        if let Some(path) = crate::calibrate::cache_path() {
+            assert!(path.ends_with("calibration.json"));
+        }
+    }
+
+    #[test]
+    fn gpu_costs_example() -> crate::Result<()> {
+        if let Some(gpu) = crate::calibrate::gpu_costs()? {
+            assert!(gpu.roundtrip_ns > 0.0);
+            println!("{}: software adapter: {}", gpu.adapter, gpu.software);
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn calibration_example() -> crate::Result<()> {
+        let c = crate::calibrate::calibration()?;
+        assert_eq!(c.fingerprint, crate::cost::fingerprint()); // never another machine's figures
+        assert!(c.cpu.read_bytes_per_ns > 0.0);
+        assert!(std::ptr::eq(c, crate::calibrate::calibration()?)); // the same one every time
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn load_or_measure_example() -> crate::Result<()> {
+        use crate::calibrate::load_or_measure;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("calibration.json");
+        let fresh = load_or_measure(&path)?; // nothing there yet: measures, then writes it
+        assert!(path.exists());
+        let cached = load_or_measure(&path)?; // read back
+        assert_eq!(cached.fingerprint, fresh.fingerprint);
+        assert_eq!(cached.cpu.threads, fresh.cpu.threads);
+        std::fs::write(&path, "not json").expect("writable");
+        let remeasured = load_or_measure(&path)?; // corrupt: measured again, never trusted
+        assert_eq!(remeasured.fingerprint, fresh.fingerprint);
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn recalibrate_example() -> crate::Result<()> {
+        // Keep this example away from the real cache: point SWATH_CACHE_DIR elsewhere first.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        // SAFETY: no other thread is running yet.
+        unsafe { std::env::set_var("SWATH_CACHE_DIR", dir.path()) };
+        let c = crate::calibrate::recalibrate()?;
+        assert!(c.gpu_probed);
+        assert_eq!(c.gpu.is_some(), crate::gpu::adapter_info().is_some());
+        assert!(dir.path().join("calibration.json").exists());
+        Ok::<(), crate::Error>(())
     }
 }

@@ -12,17 +12,6 @@ use crate::options::{Backend, ExecOptions};
 use crate::plan::ir::Kernel;
 
 /// A way to run a pass.
-///
-/// ```
-/// use swath::cost::{Way, choose};
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").sum()], 1_000_000, &schema, &|| "x".to_string())?;
-/// let cpu = |threads| ExecOptions::new().backend(Backend::Cpu).threads(threads);
-/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(1), &swath::calibrate::costs()?)?.way, Way::Cpu1);
-/// assert_eq!(choose(&plan.kernels[0], 0.0, &cpu(2), &swath::calibrate::costs()?)?.way, Way::CpuPool);
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Way {
     /// The CPU, on the calling thread.
@@ -34,20 +23,6 @@ pub enum Way {
 }
 
 /// A decision for one pass: what [`choose`] and [`choose_explained`] return.
-///
-/// ```
-/// use swath::cost::{Way, choose_explained};
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F64);
-/// let plan = swath::plan::lower(&[col("x").max()], 10, &schema, &|| "x".to_string())?;
-/// let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
-/// let choice = choose_explained(&plan.kernels[0], 0.0, &cpu1, &swath::calibrate::costs()?)?;
-/// assert_eq!(choice.way, Way::Cpu1);
-/// assert_eq!((choice.schedule.threads, choice.schedule.chunks), (1, 1));
-/// assert_eq!(choice.estimates[0].0, "cpu1");
-/// assert_eq!(choice.reason, "forced: backend cpu1");
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone)]
 pub struct Choice {
     /// Where the pass runs.
@@ -62,23 +37,6 @@ pub struct Choice {
 }
 
 /// What [`decide`] is given about a pass and the machine.
-///
-/// ```
-/// use swath::cost::{CpuCosts, Situation, Way, Work, decide};
-/// use swath::Backend;
-/// let cpu = CpuCosts {
-///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
-///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
-///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6, pool_compute_speedup: 8.0,
-///     cheap_op_ns: 0.5, heavy_op_ns: 5.0, libm_op_ns: 20.0,
-/// };
-/// let small = Situation {
-///     work: Work { rows: 1_000.0, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() },
-///     resident: 0.0, chunks: 1, threads: 8, backend: Backend::Auto, cpu: &cpu, gpu: None,
-/// };
-/// assert_eq!(decide(&small).0, Way::Cpu1); // one chunk: nothing to share out
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone)]
 pub struct Situation<'a> {
     /// What the pass does per row, and over how many rows.
@@ -148,30 +106,6 @@ fn best_cpu(e: &Estimates) -> (Way, f64) {
 /// thread, the pool, which must win clearly, and the GPU), with its estimates in ns by
 /// name and a sentence saying why, for `explain` and logs. Pure: tests drive it with
 /// synthetic figures.
-///
-/// ```
-/// use swath::cost::{CpuCosts, Situation, Way, Work, decide};
-/// use swath::Backend;
-/// let cpu = CpuCosts {
-///     call_ns: 1_000.0, pool_ns: 20_000.0, threads: 8,
-///     read_bytes_per_ns: 10.0, pool_read_bytes_per_ns: 40.0,
-///     cached_read_bytes_per_ns: 30.0, cache_bytes: 1e6, pool_compute_speedup: 8.0,
-///     cheap_op_ns: 0.5, heavy_op_ns: 5.0, libm_op_ns: 20.0,
-/// };
-/// let big = Situation {
-///     work: Work { rows: 1e8, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() },
-///     resident: 0.0, chunks: 1526, threads: 8, backend: Backend::Auto, cpu: &cpu, gpu: None,
-/// };
-/// let (way, estimates, reason) = decide(&big);
-/// assert_eq!(way, Way::CpuPool);
-/// assert_eq!(estimates[0].0, "cpu1");
-/// assert_eq!(estimates[1].0, "cpu x8");
-/// assert!(estimates[1].1 < estimates[0].1);
-/// assert!(reason.starts_with("pool of 8: est."));
-/// let forced = Situation { backend: Backend::Cpu1, ..big };
-/// assert_eq!(decide(&forced).0, Way::Cpu1);
-/// assert_eq!(decide(&forced).2, "forced: backend cpu1");
-/// ```
 pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
     let (way, e) = rule(s);
     let mut estimates = vec![("cpu1".to_string(), e.serial)];
@@ -250,19 +184,6 @@ fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> St
 ///
 /// Errors: [`Error::InvalidSetting`](crate::Error::InvalidSetting) for options (or
 /// environment settings) that cannot be honoured.
-///
-/// ```
-/// use swath::cost::{Way, choose};
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
-/// let pool = ExecOptions::new().backend(Backend::Cpu).threads(3);
-/// let choice = choose(&plan.kernels[0], 0.0, &pool, &swath::calibrate::costs()?)?;
-/// assert_eq!(choice.way, Way::CpuPool);
-/// assert_eq!((choice.schedule.threads, choice.schedule.chunks), (3, 4));
-/// assert!(choose(&plan.kernels[0], 0.0, &ExecOptions::new().threads(0), &swath::calibrate::costs()?).is_err());
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn choose(
     kernel: &Kernel,
     resident: f64,
@@ -279,19 +200,6 @@ pub fn choose(
 }
 
 /// [`choose`] with the estimates and the reason filled in, for `explain`.
-///
-/// ```
-/// use swath::cost::choose_explained;
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
-/// let options = ExecOptions::new().backend(Backend::Cpu).threads(2);
-/// let choice = choose_explained(&plan.kernels[0], 0.0, &options, &swath::calibrate::costs()?)?;
-/// assert_eq!(choice.reason, "forced: backend cpu (pool of 2)");
-/// let names: Vec<&str> = choice.estimates.iter().map(|(way, _)| way.as_str()).collect();
-/// assert_eq!(names, ["cpu1", "cpu x2"]);
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn choose_explained(
     kernel: &Kernel,
     resident: f64,
@@ -406,16 +314,176 @@ const POOL_MARGIN: f64 = 0.8;
 const GPU_WORTH_ASKING_NS: f64 = 20_000.0;
 
 /// Nanoseconds as a short human figure: microseconds below a millisecond, else milliseconds.
-///
-/// ```
-/// use swath::cost::us;
-/// assert_eq!(us(1_500.0), "1.5 µs");
-/// assert_eq!(us(2_500_000.0), "2.50 ms");
-/// ```
 pub fn us(ns: f64) -> String {
     if ns >= 1e6 {
         format!("{:.2} ms", ns / 1e6)
     } else {
         format!("{:.1} µs", ns / 1e3)
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn way_example() -> crate::Result<()> {
+        use crate::cost::{Way, choose};
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").sum()], 1_000_000, &schema, &|| "x".to_string())?;
+        let cpu = |threads| ExecOptions::new().backend(Backend::Cpu).threads(threads);
+        assert_eq!(
+            choose(&plan.kernels[0], 0.0, &cpu(1), &crate::calibrate::costs()?)?.way,
+            Way::Cpu1
+        );
+        assert_eq!(
+            choose(&plan.kernels[0], 0.0, &cpu(2), &crate::calibrate::costs()?)?.way,
+            Way::CpuPool
+        );
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn choice_example() -> crate::Result<()> {
+        use crate::cost::{Way, choose_explained};
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F64);
+        let plan = crate::plan::lower(&[col("x").max()], 10, &schema, &|| "x".to_string())?;
+        let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
+        let choice = choose_explained(&plan.kernels[0], 0.0, &cpu1, &crate::calibrate::costs()?)?;
+        assert_eq!(choice.way, Way::Cpu1);
+        assert_eq!((choice.schedule.threads, choice.schedule.chunks), (1, 1));
+        assert_eq!(choice.estimates[0].0, "cpu1");
+        assert_eq!(choice.reason, "forced: backend cpu1");
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn situation_example() -> crate::Result<()> {
+        use crate::Backend;
+        use crate::cost::{CpuCosts, Situation, Way, Work, decide};
+        let cpu = CpuCosts {
+            call_ns: 1_000.0,
+            pool_ns: 20_000.0,
+            threads: 8,
+            read_bytes_per_ns: 10.0,
+            pool_read_bytes_per_ns: 40.0,
+            cached_read_bytes_per_ns: 30.0,
+            cache_bytes: 1e6,
+            pool_compute_speedup: 8.0,
+            cheap_op_ns: 0.5,
+            heavy_op_ns: 5.0,
+            libm_op_ns: 20.0,
+        };
+        let small = Situation {
+            work: Work {
+                rows: 1_000.0,
+                bytes_in: 4.0,
+                cheap_ops: 1.0,
+                ..Work::default()
+            },
+            resident: 0.0,
+            chunks: 1,
+            threads: 8,
+            backend: Backend::Auto,
+            cpu: &cpu,
+            gpu: None,
+        };
+        assert_eq!(decide(&small).0, Way::Cpu1); // one chunk: nothing to share out
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn decide_example() {
+        use crate::Backend;
+        use crate::cost::{CpuCosts, Situation, Way, Work, decide};
+        let cpu = CpuCosts {
+            call_ns: 1_000.0,
+            pool_ns: 20_000.0,
+            threads: 8,
+            read_bytes_per_ns: 10.0,
+            pool_read_bytes_per_ns: 40.0,
+            cached_read_bytes_per_ns: 30.0,
+            cache_bytes: 1e6,
+            pool_compute_speedup: 8.0,
+            cheap_op_ns: 0.5,
+            heavy_op_ns: 5.0,
+            libm_op_ns: 20.0,
+        };
+        let big = Situation {
+            work: Work {
+                rows: 1e8,
+                bytes_in: 4.0,
+                cheap_ops: 1.0,
+                ..Work::default()
+            },
+            resident: 0.0,
+            chunks: 1526,
+            threads: 8,
+            backend: Backend::Auto,
+            cpu: &cpu,
+            gpu: None,
+        };
+        let (way, estimates, reason) = decide(&big);
+        assert_eq!(way, Way::CpuPool);
+        assert_eq!(estimates[0].0, "cpu1");
+        assert_eq!(estimates[1].0, "cpu x8");
+        assert!(estimates[1].1 < estimates[0].1);
+        assert!(reason.starts_with("pool of 8: est."));
+        let forced = Situation {
+            backend: Backend::Cpu1,
+            ..big
+        };
+        assert_eq!(decide(&forced).0, Way::Cpu1);
+        assert_eq!(decide(&forced).2, "forced: backend cpu1");
+    }
+
+    #[test]
+    fn choose_example() -> crate::Result<()> {
+        use crate::cost::{Way, choose};
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
+        let pool = ExecOptions::new().backend(Backend::Cpu).threads(3);
+        let choice = choose(&plan.kernels[0], 0.0, &pool, &crate::calibrate::costs()?)?;
+        assert_eq!(choice.way, Way::CpuPool);
+        assert_eq!((choice.schedule.threads, choice.schedule.chunks), (3, 4));
+        assert!(
+            choose(
+                &plan.kernels[0],
+                0.0,
+                &ExecOptions::new().threads(0),
+                &crate::calibrate::costs()?
+            )
+            .is_err()
+        );
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn choose_explained_example() -> crate::Result<()> {
+        use crate::cost::choose_explained;
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").sum()], 200_000, &schema, &|| "x".to_string())?;
+        let options = ExecOptions::new().backend(Backend::Cpu).threads(2);
+        let choice =
+            choose_explained(&plan.kernels[0], 0.0, &options, &crate::calibrate::costs()?)?;
+        assert_eq!(choice.reason, "forced: backend cpu (pool of 2)");
+        let names: Vec<&str> = choice
+            .estimates
+            .iter()
+            .map(|(way, _)| way.as_str())
+            .collect();
+        assert_eq!(names, ["cpu1", "cpu x2"]);
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn us_example() {
+        use crate::cost::us;
+        assert_eq!(us(1_500.0), "1.5 µs");
+        assert_eq!(us(2_500_000.0), "2.50 ms");
     }
 }

@@ -10,7 +10,7 @@ mod choose;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use choose::cpu_threads_for;
-pub use choose::{Choice, Situation, Way, choose, choose_explained, decide, us};
+pub use choose::{Situation, Way, choose, choose_explained, decide, us};
 
 use crate::ops::CostClass;
 use crate::plan::ir::{Instr, Kernel};
@@ -18,17 +18,6 @@ use crate::plan::ir::{Instr, Kernel};
 /// The calibrated constants a choice reads: the CPU's, and the GPU's on demand (asking may
 /// start the GPU and measure it, so the chooser asks only when the GPU's estimate could
 /// matter). `crate::calibrate::costs` gives this machine's; tests may give their own.
-///
-/// ```
-/// use swath::cost::{Costs, choose};
-/// use swath::prelude::*;
-/// let costs: Costs = swath::calibrate::costs()?;
-/// assert!(costs.cpu.read_bytes_per_ns > 0.0);
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").sum()], 10, &schema, &|| "x".to_string())?;
-/// assert!(choose(&plan.kernels[0], 0.0, &ExecOptions::new(), &costs).is_ok());
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Clone, Copy)]
 pub struct Costs {
     /// The CPU's constants.
@@ -38,23 +27,6 @@ pub struct Costs {
 }
 
 /// What one pass does per row, independent of the backend.
-///
-/// ```
-/// use swath::cost::Work;
-/// use swath::prelude::*;
-/// let schema = |name: &str| matches!(name, "a" | "b").then_some(DType::F32);
-/// let names = || "a, b".to_string();
-/// let plan = swath::plan::lower(&[(col("a") * col("b")).sin().sum()], 1000, &schema, &names)?;
-/// let w = Work::of(&plan.kernels[0]);
-/// assert_eq!((w.rows, w.bytes_in, w.bytes_out), (1000.0, 8.0, 0.0));
-/// assert_eq!(w.heavy_ops, 1.0); // the sin: f32 sin is a vectorized polynomial
-/// assert!(w.cheap_ops >= 2.0); // the multiply and the sum's step
-/// let f64s = |name: &str| (name == "x").then_some(DType::F64);
-/// let plan = swath::plan::lower(&[col("x").sin().sum()], 1000, &f64s, &|| "x".into())?;
-/// let w = Work::of(&plan.kernels[0]);
-/// assert_eq!((w.heavy_ops, w.libm_ops), (0.0, 1.0)); // f64 sin: one library call per row
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Work {
     /// Rows the pass runs over.
@@ -87,7 +59,7 @@ impl Work {
     }
 
     /// The work of `kernel`: each column it loads counts once; ops in a loop body count
-    /// `max_iter` times (the worst case). See [`Work`] for an example.
+    /// `max_iter` times (the worst case).
     pub fn of(kernel: &Kernel) -> Work {
         let program = &kernel.program;
         let mut w = Work {
@@ -138,28 +110,6 @@ impl Work {
 }
 
 /// Constants of the CPU backend measured on this machine.
-///
-/// ```
-/// use swath::cost::{CpuCosts, Work};
-/// let cpu = CpuCosts {
-///     call_ns: 300.0,
-///     pool_ns: 10_000.0,
-///     threads: 2,
-///     read_bytes_per_ns: 10.0,
-///     pool_read_bytes_per_ns: 18.0,
-///     cached_read_bytes_per_ns: 30.0,
-///     cache_bytes: 2.0 * 1024.0 * 1024.0,
-///     cheap_op_ns: 0.1,
-///     heavy_op_ns: 0.7,
-///     libm_op_ns: 7.0,
-///     pool_compute_speedup: 2.0,
-/// };
-/// let sum = |rows: f64| Work { rows, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() };
-/// // 1,000 rows: the pool's hand-off costs more than the whole pass.
-/// assert!(cpu.serial_ns(&sum(1e3)) < cpu.pool_ns(&sum(1e3), 2));
-/// // 64M rows: two threads stream faster than one.
-/// assert!(cpu.pool_ns(&sum(64e6), 2) < cpu.serial_ns(&sum(64e6)));
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CpuCosts {
     /// Fixed cost of running a pass on the calling thread, ns.
@@ -206,7 +156,7 @@ impl CpuCosts {
                 + w.libm_ops * libm_op_ns)
     }
 
-    /// Estimated ns on the calling thread (see [`CpuCosts`] for an example).
+    /// Estimated ns on the calling thread.
     pub fn serial_ns(&self, w: &Work) -> f64 {
         // A streaming pass overlaps memory and arithmetic: it takes the longer of the two.
         // Data that fits the calling core's cache (the usual case for mid-sized inputs it has
@@ -220,7 +170,7 @@ impl CpuCosts {
         self.call_ns + (bytes / bw).max(self.compute_ns(w))
     }
 
-    /// Estimated ns on a pool of `threads` threads (see [`CpuCosts`] for an example).
+    /// Estimated ns on a pool of `threads` threads.
     pub fn pool_ns(&self, w: &Work, threads: usize) -> f64 {
         let threads = threads.max(1) as f64;
         let chunks = (w.rows / crate::cpu::CHUNK as f64).ceil().max(1.0);
@@ -253,23 +203,6 @@ impl CpuCosts {
 }
 
 /// Constants of the GPU backend measured on this machine's adapter.
-///
-/// ```
-/// use swath::cost::{GpuCosts, Work};
-/// let gpu = GpuCosts {
-///     adapter: "a discrete GPU".into(),
-///     software: false,
-///     roundtrip_ns: 50_000.0,
-///     upload_bytes_per_ns: 20.0,
-///     download_bytes_per_ns: 20.0,
-///     read_bytes_per_ns: 2000.0,
-///     cheap_op_ns: 0.001,
-///     heavy_op_ns: 0.004,
-/// };
-/// let sum = Work { rows: 64e6, bytes_in: 4.0, cheap_ops: 1.0, ..Work::default() };
-/// // Data already on the device skips the upload, which dominates from the host.
-/// assert!(gpu.ns(&sum, 4.0) * 5.0 < gpu.ns(&sum, 0.0));
-/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GpuCosts {
     /// The adapter and driver measured; figures for another adapter are not used.
@@ -294,7 +227,7 @@ pub struct GpuCosts {
 
 impl GpuCosts {
     /// Estimated ns for a pass whose inputs have `resident` bytes per row already on the
-    /// device (see [`GpuCosts`] for an example). Results stay where their inputs live: a
+    /// device. Results stay where their inputs live: a
     /// pass over inputs that are all on the device leaves its output columns there (the
     /// next pass of a chain reads them), so no read-back is counted; otherwise the output
     /// columns are counted as read back to the host.
@@ -316,20 +249,6 @@ impl GpuCosts {
 
 /// Everything the chooser knows about this machine: loaded from the cache, measured on first
 /// use, or built by hand to see what the chooser would do elsewhere.
-///
-/// ```
-/// use swath::cost::{Calibration, CpuCosts};
-/// let cpu = CpuCosts {
-///     call_ns: 300.0, pool_ns: 10_000.0, threads: 2, read_bytes_per_ns: 10.0,
-///     pool_read_bytes_per_ns: 18.0, cached_read_bytes_per_ns: 30.0,
-///     cache_bytes: 2097152.0, cheap_op_ns: 0.1, heavy_op_ns: 0.7, libm_op_ns: 7.0,
-///     pool_compute_speedup: 2.0,
-/// };
-/// // A machine that was looked at for a GPU and has none.
-/// let cal = Calibration { fingerprint: swath::cost::fingerprint(), cpu, gpu: None, gpu_probed: true };
-/// let json = serde_json::to_string(&cal).unwrap();
-/// assert_eq!(serde_json::from_str::<Calibration>(&json).unwrap(), cal);
-/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     /// What the figures were measured on; a cache with another fingerprint is not used.
@@ -347,11 +266,6 @@ pub struct Calibration {
 
 /// Identifies this machine and build: CPU model, cores, ISA, swath's version and a hash of its
 /// sources (a rebuilt kernel may run at another speed).
-///
-/// ```
-/// let id = swath::cost::fingerprint();
-/// assert!(id.starts_with("swath ") && id.contains(" cores; "));
-/// ```
 pub fn fingerprint() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -377,4 +291,123 @@ pub fn fingerprint() -> String {
         env!("CARGO_PKG_VERSION"),
         env!("SWATH_SOURCE_HASH")
     )
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn costs_example() -> crate::Result<()> {
+        use crate::cost::{Costs, choose};
+        use crate::prelude::*;
+        let costs: Costs = crate::calibrate::costs()?;
+        assert!(costs.cpu.read_bytes_per_ns > 0.0);
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").sum()], 10, &schema, &|| "x".to_string())?;
+        assert!(choose(&plan.kernels[0], 0.0, &ExecOptions::new(), &costs).is_ok());
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn work_example() -> crate::Result<()> {
+        use crate::cost::Work;
+        use crate::prelude::*;
+        let schema = |name: &str| matches!(name, "a" | "b").then_some(DType::F32);
+        let names = || "a, b".to_string();
+        let plan = crate::plan::lower(&[(col("a") * col("b")).sin().sum()], 1000, &schema, &names)?;
+        let w = Work::of(&plan.kernels[0]);
+        assert_eq!((w.rows, w.bytes_in, w.bytes_out), (1000.0, 8.0, 0.0));
+        assert_eq!(w.heavy_ops, 1.0); // the sin: f32 sin is a vectorized polynomial
+        assert!(w.cheap_ops >= 2.0); // the multiply and the sum's step
+        let f64s = |name: &str| (name == "x").then_some(DType::F64);
+        let plan = crate::plan::lower(&[col("x").sin().sum()], 1000, &f64s, &|| "x".into())?;
+        let w = Work::of(&plan.kernels[0]);
+        assert_eq!((w.heavy_ops, w.libm_ops), (0.0, 1.0)); // f64 sin: one library call per row
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn cpu_costs_example() {
+        use crate::cost::{CpuCosts, Work};
+        let cpu = CpuCosts {
+            call_ns: 300.0,
+            pool_ns: 10_000.0,
+            threads: 2,
+            read_bytes_per_ns: 10.0,
+            pool_read_bytes_per_ns: 18.0,
+            cached_read_bytes_per_ns: 30.0,
+            cache_bytes: 2.0 * 1024.0 * 1024.0,
+            cheap_op_ns: 0.1,
+            heavy_op_ns: 0.7,
+            libm_op_ns: 7.0,
+            pool_compute_speedup: 2.0,
+        };
+        let sum = |rows: f64| Work {
+            rows,
+            bytes_in: 4.0,
+            cheap_ops: 1.0,
+            ..Work::default()
+        };
+        // 1,000 rows: the pool's hand-off costs more than the whole pass.
+        assert!(cpu.serial_ns(&sum(1e3)) < cpu.pool_ns(&sum(1e3), 2));
+        // 64M rows: two threads stream faster than one.
+        assert!(cpu.pool_ns(&sum(64e6), 2) < cpu.serial_ns(&sum(64e6)));
+    }
+
+    #[test]
+    fn gpu_costs_example() {
+        use crate::cost::{GpuCosts, Work};
+        let gpu = GpuCosts {
+            adapter: "a discrete GPU".into(),
+            software: false,
+            roundtrip_ns: 50_000.0,
+            upload_bytes_per_ns: 20.0,
+            download_bytes_per_ns: 20.0,
+            read_bytes_per_ns: 2000.0,
+            cheap_op_ns: 0.001,
+            heavy_op_ns: 0.004,
+        };
+        let sum = Work {
+            rows: 64e6,
+            bytes_in: 4.0,
+            cheap_ops: 1.0,
+            ..Work::default()
+        };
+        // Data already on the device skips the upload, which dominates from the host.
+        assert!(gpu.ns(&sum, 4.0) * 5.0 < gpu.ns(&sum, 0.0));
+    }
+
+    #[test]
+    fn calibration_example() {
+        use crate::cost::{Calibration, CpuCosts};
+        let cpu = CpuCosts {
+            call_ns: 300.0,
+            pool_ns: 10_000.0,
+            threads: 2,
+            read_bytes_per_ns: 10.0,
+            pool_read_bytes_per_ns: 18.0,
+            cached_read_bytes_per_ns: 30.0,
+            cache_bytes: 2097152.0,
+            cheap_op_ns: 0.1,
+            heavy_op_ns: 0.7,
+            libm_op_ns: 7.0,
+            pool_compute_speedup: 2.0,
+        };
+        // A machine that was looked at for a GPU and has none.
+        let cal = Calibration {
+            fingerprint: crate::cost::fingerprint(),
+            cpu,
+            gpu: None,
+            gpu_probed: true,
+        };
+        let json = serde_json::to_string(&cal).unwrap();
+        assert_eq!(serde_json::from_str::<Calibration>(&json).unwrap(), cal);
+    }
+
+    #[test]
+    fn fingerprint_example() {
+        let id = crate::cost::fingerprint();
+        assert!(id.starts_with("swath ") && id.contains(" cores; "));
+    }
 }

@@ -18,30 +18,12 @@ use buffers::{Buf, OutSlice};
 
 /// Rows per chunk, the unit of parallel work: large enough that scheduling is noise, small
 /// enough to balance over a few threads. Fixed, because results depend on it.
-///
-/// ```
-/// use swath::cpu::CHUNK;
-/// assert_eq!(CHUNK, 65_536);
-/// assert_eq!(100_000usize.div_ceil(CHUNK), 2); // a pass over 100,000 rows has two chunks
-/// ```
 pub const CHUNK: usize = 64 * 1024;
 
 pub use crate::backend::KernelOutput;
 
 /// How a kernel will run on the CPU: the cost model's choice
 /// ([`Choice::schedule`](crate::cost::Choice::schedule)), or one written by hand.
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").sum()], 100_000, &schema, &|| "x".to_string())?;
-/// let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
-/// let choice = swath::cost::choose(&plan.kernels[0], 0.0, &cpu1, &swath::calibrate::costs()?)?;
-/// assert_eq!(choice.schedule.threads, 1);
-/// assert_eq!(choice.schedule.chunks, 2);
-/// assert_eq!(choice.schedule.isa, cpu1.resolved_isa()?);
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
     /// The instruction set whose kernels run the chunks.
@@ -58,23 +40,6 @@ pub struct Schedule {
 ///
 /// Errors: [`Error::Internal`] for inputs of the wrong length; [`Error::Gpu`] when a
 /// download fails.
-///
-/// ```
-/// use swath::cpu::{CHUNK, Schedule, run_scheduled};
-/// use swath::prelude::*;
-/// let x = Column::from(vec![3i32, 1, 2]);
-/// let schema = |name: &str| (name == "x").then_some(DType::I32);
-/// let plan = swath::plan::lower(&[col("x").sum()], 3, &schema, &|| "x".to_string())?;
-/// let kernel = &plan.kernels[0];
-/// let schedule = Schedule { isa: Isa::detect(), threads: 1, chunks: kernel.rows.div_ceil(CHUNK) };
-/// let out = run_scheduled(kernel, &[&x], &[], &schedule)?;
-/// assert_eq!(out.reductions, [Scalar::I64(6)]); // integer sums are i64
-/// let short = Column::from(vec![1i32]);
-/// assert!(run_scheduled(kernel, &[&short], &[], &schedule).is_err());
-/// let wrong = Schedule { chunks: 0, ..schedule };
-/// assert!(run_scheduled(kernel, &[&x], &[], &wrong).is_err()); // an error, not a panic
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn run_scheduled(
     kernel: &Kernel,
     columns: &[&Column],
@@ -138,4 +103,55 @@ pub fn run_scheduled(
         .map(|b| Column::from_data(b.into_column_data()))
         .collect();
     Ok(KernelOutput { stores, reductions })
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn chunk_example() {
+        use crate::cpu::CHUNK;
+        assert_eq!(CHUNK, 65_536);
+        assert_eq!(100_000usize.div_ceil(CHUNK), 2); // a pass over 100,000 rows has two chunks
+    }
+
+    #[test]
+    fn schedule_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").sum()], 100_000, &schema, &|| "x".to_string())?;
+        let cpu1 = ExecOptions::new().backend(Backend::Cpu1);
+        let choice =
+            crate::cost::choose(&plan.kernels[0], 0.0, &cpu1, &crate::calibrate::costs()?)?;
+        assert_eq!(choice.schedule.threads, 1);
+        assert_eq!(choice.schedule.chunks, 2);
+        assert_eq!(choice.schedule.isa, cpu1.resolved_isa()?);
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn run_scheduled_example() -> crate::Result<()> {
+        use crate::cpu::{CHUNK, Schedule, run_scheduled};
+        use crate::prelude::*;
+        let x = Column::from(vec![3i32, 1, 2]);
+        let schema = |name: &str| (name == "x").then_some(DType::I32);
+        let plan = crate::plan::lower(&[col("x").sum()], 3, &schema, &|| "x".to_string())?;
+        let kernel = &plan.kernels[0];
+        let schedule = Schedule {
+            isa: Isa::detect(),
+            threads: 1,
+            chunks: kernel.rows.div_ceil(CHUNK),
+        };
+        let out = run_scheduled(kernel, &[&x], &[], &schedule)?;
+        assert_eq!(out.reductions, [Scalar::I64(6)]); // integer sums are i64
+        let short = Column::from(vec![1i32]);
+        assert!(run_scheduled(kernel, &[&short], &[], &schedule).is_err());
+        let wrong = Schedule {
+            chunks: 0,
+            ..schedule
+        };
+        assert!(run_scheduled(kernel, &[&x], &[], &wrong).is_err()); // an error, not a panic
+        Ok::<(), crate::Error>(())
+    }
 }

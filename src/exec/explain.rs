@@ -11,30 +11,8 @@ use crate::plan::{Plan, Source};
 /// Describes `plan` as it would run with `options`: per pass, the columns it reads, its
 /// instructions, what it writes and reduces, the cost estimates and the backend chosen; then
 /// the outputs that no pass writes. [`Frame::explain`](crate::Frame::explain) prints this.
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "a").then_some(DType::F32);
-/// let exprs = [(col("a") * lit(2.0)).alias("b"), col("a").sum().alias("s")];
-/// let plan = swath::plan::lower(&exprs, 4, &schema, &|| "a".into())?;
-/// let text = swath::exec::explain(&plan, &ExecOptions::new().backend(Backend::Cpu1))?;
-/// let lines: Vec<&str> = text.lines().collect();
-/// assert_eq!(lines[0], "plan: 1 pass(es) over 4 rows");
-/// assert_eq!(lines[2], "  reads:  a");
-/// assert_eq!(lines[3], "  fuses:  %0 = load #0; %1 = 2.0; %2 = %0 * %1");
-/// assert_eq!(lines[4], "  writes: column b (f32, %2)");
-/// assert_eq!(lines[5], "  reduce: sum(%0) -> f32");
-/// assert!(lines[7].contains("forced: backend cpu1"));
-/// assert_eq!(lines[8], "output s (f32): computed from pass results");
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub fn explain(plan: &Plan, options: &ExecOptions) -> Result<String> {
-    explain_placed(plan, options, &|_| Ok(0.0))
-}
-
-/// [`explain`] for inputs where they are now: `resident` gives, per pass, the bytes per row
-/// of its inputs already on the GPU (the estimates and the choice depend on it, as they do
-/// when the plan runs). [`explain`] takes every input to be on the host.
+/// `resident` gives, per pass, the bytes per row of its inputs already on the GPU (the
+/// estimates and the choice depend on it, as they do when the plan runs).
 pub fn explain_placed(
     plan: &Plan,
     options: &ExecOptions,
@@ -173,4 +151,31 @@ fn fused_ops(program: &Program) -> String {
         items.push(format!("%{id} = {text}"));
     }
     items.join("; ")
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn explain_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "a").then_some(DType::F32);
+        let exprs = [(col("a") * lit(2.0)).alias("b"), col("a").sum().alias("s")];
+        let plan = crate::plan::lower(&exprs, 4, &schema, &|| "a".into())?;
+        let text = crate::exec::explain_placed(
+            &plan,
+            &ExecOptions::new().backend(Backend::Cpu1),
+            &|_| Ok(0.0),
+        )?;
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "plan: 1 pass(es) over 4 rows");
+        assert_eq!(lines[2], "  reads:  a");
+        assert_eq!(lines[3], "  fuses:  %0 = load #0; %1 = 2.0; %2 = %0 * %1");
+        assert_eq!(lines[4], "  writes: column b (f32, %2)");
+        assert_eq!(lines[5], "  reduce: sum(%0) -> f32");
+        assert!(lines[7].contains("forced: backend cpu1"));
+        assert_eq!(lines[8], "output s (f32): computed from pass results");
+        Ok::<(), crate::Error>(())
+    }
 }

@@ -7,7 +7,7 @@
 
 mod explain;
 
-pub use explain::{explain, explain_placed};
+pub use explain::explain_placed;
 
 use crate::column::Column;
 use crate::dtype::Scalar;
@@ -17,21 +17,6 @@ use crate::plan::ir::{self, Instr, Program};
 use crate::plan::{Plan, Source, scalar};
 
 /// A plan's outputs: (name, column), with single values still of length 1.
-///
-/// ```
-/// use swath::exec::{Outputs, execute};
-/// use swath::plan::lower;
-/// use swath::prelude::*;
-/// let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, 3.0]))])?;
-/// let schema = |name: &str| df.column(name).ok().map(|c| c.dtype());
-/// let exprs = [col("x") * lit(2.0), col("x").sum().alias("s")];
-/// let plan = lower(&exprs, 3, &schema, &|| "x".into())?;
-/// let out: Outputs = execute(&plan, &|name| df.column(name).cloned(), &ExecOptions::new())?;
-/// assert_eq!(out[0].0, "x");
-/// assert_eq!(out[0].1.to_vec::<f64>()?, [2.0, 4.0, 6.0]);
-/// assert_eq!((out[1].0.as_str(), out[1].1.len()), ("s", 1)); // not broadcast
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub type Outputs = Vec<(String, Column)>;
 
 /// Runs `plan`, reading input columns through `column`: each pass where the cost model
@@ -39,24 +24,6 @@ pub type Outputs = Vec<(String, Column)>;
 /// the CPU instead (forcing the GPU with no adapter is an error). This is what
 /// [`Frame::select_with`](crate::Frame::select_with) does, short of broadcasting single
 /// values to the frame's height.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use swath::exec::execute;
-/// use swath::plan::lower;
-/// use swath::prelude::*;
-/// let columns = HashMap::from([("x", Column::from(vec![1.0f32, 2.0, 3.0, 6.0]))]);
-/// let read = |name: &str| {
-///     columns.get(name).cloned().ok_or_else(|| Error::Internal(format!("no column {name}")))
-/// };
-/// let schema = |name: &str| columns.get(name).map(|c| c.dtype());
-/// let exprs = [(col("x") - col("x").mean()).alias("centered"), col("x").max()];
-/// let plan = lower(&exprs, 4, &schema, &|| "x".into())?;
-/// let out = execute(&plan, &read, &ExecOptions::new().backend(Backend::Cpu))?;
-/// assert_eq!(out[0].1.to_vec::<f32>()?, [-2.0, -1.0, 0.0, 3.0]);
-/// assert_eq!(out[1].1.to_vec::<f32>()?, [6.0]);
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn execute(
     plan: &Plan,
     column: &dyn Fn(&str) -> Result<Column>,
@@ -250,5 +217,134 @@ impl ScalarState {
             self.values[id] = Some(value);
         }
         Ok(())
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn outputs_example() -> crate::Result<()> {
+        use crate::exec::{Outputs, execute};
+        use crate::plan::lower;
+        use crate::prelude::*;
+        let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0, 3.0]))])?;
+        let schema = |name: &str| df.column(name).ok().map(|c| c.dtype());
+        let exprs = [col("x") * lit(2.0), col("x").sum().alias("s")];
+        let plan = lower(&exprs, 3, &schema, &|| "x".into())?;
+        let out: Outputs = execute(&plan, &|name| df.column(name).cloned(), &ExecOptions::new())?;
+        assert_eq!(out[0].0, "x");
+        assert_eq!(out[0].1.to_vec::<f64>()?, [2.0, 4.0, 6.0]);
+        assert_eq!((out[1].0.as_str(), out[1].1.len()), ("s", 1)); // not broadcast
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn execute_example() -> crate::Result<()> {
+        use crate::exec::execute;
+        use crate::plan::lower;
+        use crate::prelude::*;
+        use std::collections::HashMap;
+        let columns = HashMap::from([("x", Column::from(vec![1.0f32, 2.0, 3.0, 6.0]))]);
+        let read = |name: &str| {
+            columns
+                .get(name)
+                .cloned()
+                .ok_or_else(|| Error::Internal(format!("no column {name}")))
+        };
+        let schema = |name: &str| columns.get(name).map(|c| c.dtype());
+        let exprs = [
+            (col("x") - col("x").mean()).alias("centered"),
+            col("x").max(),
+        ];
+        let plan = lower(&exprs, 4, &schema, &|| "x".into())?;
+        let out = execute(&plan, &read, &ExecOptions::new().backend(Backend::Cpu))?;
+        assert_eq!(out[0].1.to_vec::<f32>()?, [-2.0, -1.0, 0.0, 3.0]);
+        assert_eq!(out[1].1.to_vec::<f32>()?, [6.0]);
+        Ok::<(), crate::Error>(())
+    }
+
+    /// Kernels the planner would never make (a planner bug) are errors on both backends, never a
+    /// panic: an operand that does not precede its user, a load or param
+    /// past its slots, a store past the program, a loop end without its start, a wrong schedule.
+    #[test]
+    fn malformed_kernels_are_errors_not_panics() {
+        use crate::cpu::{CHUNK, Schedule, run_scheduled};
+        use crate::ops::UnaryOp;
+        use crate::plan::ir::{Instr, Kernel};
+        use crate::prelude::*;
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        fn no_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, &'static str> {
+            catch_unwind(AssertUnwindSafe(f)).map_err(|_| "a panic")
+        }
+
+        let x = Column::from(vec![1.0f32, 4.0, 9.0]);
+        let base = || {
+            let mut k = Kernel {
+                rows: 3,
+                inputs: vec!["x".into()],
+                ..Kernel::default()
+            };
+            let v = k.program.push(Instr::Load(0), DType::F32);
+            (k, v)
+        };
+        let mut cases: Vec<(&str, Kernel)> = Vec::new();
+        let (mut k, _) = base();
+        let s = k.program.push(Instr::Unary(UnaryOp::Sqrt, 7), DType::F32);
+        k.stores.push(s);
+        cases.push(("an operand after its user", k));
+        let (mut k, _) = base();
+        let s = k.program.push(Instr::Load(3), DType::F32);
+        k.stores.push(s);
+        cases.push(("a load past the inputs", k));
+        let (mut k, _) = base();
+        let s = k.program.push(Instr::Param(0), DType::F32);
+        k.stores.push(s);
+        cases.push(("a param past the params", k));
+        let (mut k, _) = base();
+        k.stores.push(42);
+        cases.push(("a store past the program", k));
+        let (mut k, v) = base();
+        let t = k
+            .program
+            .push(Instr::Const(crate::Scalar::Bool(true)), DType::Bool);
+        let end = k.program.push(
+            Instr::LoopEnd {
+                begin: v,
+                max_iter: 3,
+                cond: t,
+                updates: vec![],
+            },
+            DType::U32,
+        );
+        k.stores.push(end);
+        cases.push(("a loop end without its start", k));
+
+        let schedule = Schedule {
+            isa: Isa::Base,
+            threads: 1,
+            chunks: 3usize.div_ceil(CHUNK),
+        };
+        // An input shorter than the kernel's rows.
+        let (mut k, v) = base();
+        k.rows = 5;
+        k.stores.push(v);
+        cases.push(("an input shorter than the pass", k));
+        for (what, kernel) in cases {
+            let cpu = no_panic(|| run_scheduled(&kernel, &[&x], &[], &schedule))
+                .unwrap_or_else(|p| panic!("cpu, {what}: panicked: {p}"));
+            assert!(cpu.is_err(), "cpu, {what}: {cpu:?}");
+            let gpu = no_panic(|| {
+                crate::gpu::run_kernel(
+                    &kernel,
+                    &[&x],
+                    &[],
+                    &ExecOptions::new().backend(Backend::Gpu),
+                )
+            })
+            .unwrap_or_else(|p| panic!("gpu, {what}: panicked: {p}"));
+            assert!(gpu.is_err(), "gpu, {what}: {gpu:?}");
+        }
     }
 }

@@ -19,51 +19,75 @@ use crate::dtype::Scalar;
 /// assert_eq!((-col("k")).arg_min().to_string(), "(-col(\"k\")).arg_min()");
 /// assert_eq!(swath::row_index().cast(DType::F32).to_string(), "row_index().cast(f32)");
 /// ```
+///
+/// An expression nested deeper than [`MAX_DEPTH`](super::MAX_DEPTH) prints as a placeholder
+/// saying so: printing it would overflow the stack.
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let depth = self.depth();
+        if depth > super::MAX_DEPTH {
+            return write!(f, "<an expression nested {depth} levels deep>");
+        }
+        Shown(self).fmt(f)
+    }
+}
+
+/// The printer itself, recursive: [`Expr`]'s `Display` checks the depth once, then this
+/// prints every level without checking again.
+struct Shown<'a>(&'a Expr);
+
+impl fmt::Display for Shown<'_> {
+    #[recursive::recursive]
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Expr::Column(name) => write!(f, "col(\"{name}\")"),
             Expr::Literal(Scalar::Null) => f.write_str("lit(null)"),
             Expr::Literal(value) => write!(f, "lit({value})"),
             // `-x` is the operator in Rust (a `.neg()` method needs `std::ops::Neg` in scope).
-            Expr::Unary(crate::ops::UnaryOp::Neg, e) => write!(f, "(-{e})"),
-            Expr::Unary(op, e) => write!(f, "{e}.{}()", op.name()),
-            Expr::Binary(op, a, b) if op.is_infix() => write!(f, "({a} {} {b})", op.name()),
-            Expr::Binary(op, a, b) => write!(f, "{a}.{}({b})", op.name()),
+            Expr::Unary(crate::ops::UnaryOp::Neg, e) => write!(f, "(-{})", Shown(e)),
+            Expr::Unary(op, e) => write!(f, "{}.{}()", Shown(e), op.name()),
+            Expr::Binary(op, a, b) if op.is_infix() => {
+                write!(f, "({} {} {})", Shown(a), op.name(), Shown(b))
+            }
+            Expr::Binary(op, a, b) => write!(f, "{}.{}({})", Shown(a), op.name(), Shown(b)),
             Expr::Select {
                 cond,
                 then,
                 otherwise,
-            } => {
-                write!(f, "when({cond}).then({then}).otherwise({otherwise})")
-            }
-            Expr::Cast(dtype, e) => write!(f, "{e}.cast({dtype})"),
+            } => write!(
+                f,
+                "when({}).then({}).otherwise({})",
+                Shown(cond),
+                Shown(then),
+                Shown(otherwise)
+            ),
+            Expr::Cast(dtype, e) => write!(f, "{}.cast({dtype})", Shown(e)),
             Expr::Reduce(op, e) => match op {
                 crate::ops::ReduceOp::Var(d) | crate::ops::ReduceOp::Std(d) => {
-                    write!(f, "{e}.{}({d})", op.name())
+                    write!(f, "{}.{}({d})", Shown(e), op.name())
                 }
                 // The methods are `arg_min`/`arg_max`; `op.name()` is the parser's spelling.
-                crate::ops::ReduceOp::ArgMin => write!(f, "{e}.arg_min()"),
-                crate::ops::ReduceOp::ArgMax => write!(f, "{e}.arg_max()"),
-                _ => write!(f, "{e}.{}()", op.name()),
+                crate::ops::ReduceOp::ArgMin => write!(f, "{}.arg_min()", Shown(e)),
+                crate::ops::ReduceOp::ArgMax => write!(f, "{}.arg_max()", Shown(e)),
+                _ => write!(f, "{}.{}()", Shown(e), op.name()),
             },
-            Expr::Alias(e, name) => write!(f, "{e}.alias(\"{name}\")"),
+            Expr::Alias(e, name) => write!(f, "{}.alias(\"{name}\")", Shown(e)),
             Expr::RowIndex => f.write_str("row_index()"),
             Expr::LoopState(name) => write!(f, "state(\"{name}\")"),
             Expr::Loop(spec, output) => {
                 write!(f, "iterate({})", spec.max_iter)?;
                 for s in &spec.states {
                     match &s.init {
-                        Some(init) => write!(f, ".state(\"{}\", {init})", s.name)?,
+                        Some(init) => write!(f, ".state(\"{}\", {})", s.name, Shown(init))?,
                         None => write!(f, ".state(\"{}\", ?)", s.name)?,
                     }
                 }
                 if let Some(cond) = &spec.cond {
-                    write!(f, ".while_({cond})")?;
+                    write!(f, ".while_({})", Shown(cond))?;
                 }
                 for s in &spec.states {
                     if let Some(update) = &s.update {
-                        write!(f, ".update(\"{}\", {update})", s.name)?;
+                        write!(f, ".update(\"{}\", {})", s.name, Shown(update))?;
                     }
                 }
                 match output {

@@ -4,6 +4,7 @@
 //! the planner type-checks it, folds constants, shares common subexpressions and fuses it with
 //! the other expressions of the same call into passes over memory.
 
+mod depth;
 mod display;
 mod iterate;
 mod parse;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use crate::dtype::{DType, Scalar};
 use crate::ops::{BinaryOp, ReduceOp, UnaryOp};
 
+pub use depth::MAX_DEPTH;
 pub use iterate::{Iterate, LoopOutput, LoopSpec, LoopState, iterate, state};
 pub use parse::parse;
 
@@ -754,6 +756,7 @@ impl Expr {
     }
 }
 
+#[recursive::recursive]
 fn first_column(e: &Expr) -> Option<String> {
     match e {
         Expr::Literal(_) => None,

@@ -39,6 +39,7 @@ pub fn parse(text: &str) -> Result<Expr> {
         text,
         tokens,
         at: 0,
+        nesting: 0,
     };
     let expr = parser.or()?;
     match parser.peek() {
@@ -150,7 +151,15 @@ struct Parser<'a> {
     text: &'a str,
     tokens: Vec<(Tok, usize)>,
     at: usize,
+    /// Brackets, calls and prefix operators open around the current position.
+    nesting: usize,
 }
+
+/// The deepest nesting of brackets, calls and prefix operators `parse` accepts: the planner's
+/// limit, `MAX_DEPTH` (the parser recurses about a dozen frames per level, on a stack it
+/// grows as needed). A chain such as `a + a + ... + a` is parsed by a loop and not limited
+/// here; the planner refuses it if it is too deep.
+const MAX_NESTING: usize = super::MAX_DEPTH;
 
 impl Parser<'_> {
     fn peek(&self) -> &Tok {
@@ -220,18 +229,32 @@ impl Parser<'_> {
         }
         Ok(e)
     }
+    /// Runs `f` one level of nesting deeper, refusing input nested past [`MAX_NESTING`]
+    /// instead of overflowing the stack.
+    #[recursive::recursive]
+    fn nest(&mut self, f: impl FnOnce(&mut Self) -> Result<Expr>) -> Result<Expr> {
+        if self.nesting >= MAX_NESTING {
+            return Err(self.error(&format!(
+                "the expression nests more than {MAX_NESTING} levels deep"
+            )));
+        }
+        self.nesting += 1;
+        let e = f(self);
+        self.nesting -= 1;
+        e
+    }
     fn or(&mut self) -> Result<Expr> {
-        self.binary(Level::Or)
+        self.nest(|p| p.binary(Level::Or))
     }
     fn not(&mut self) -> Result<Expr> {
         if self.eat("not") {
-            return Ok(self.not()?.not());
+            return Ok(self.nest(Self::not)?.not());
         }
         self.binary(Level::Compare)
     }
     fn unary(&mut self) -> Result<Expr> {
         if self.eat("-") {
-            return Ok(match self.unary()? {
+            return Ok(match self.nest(Self::unary)? {
                 // Fold the sign into a literal, so `-1` is one weak literal.
                 Expr::Literal(crate::Scalar::I64(v)) => lit(v.wrapping_neg()),
                 Expr::Literal(crate::Scalar::I32(v)) => lit(v.wrapping_neg()),
@@ -240,18 +263,18 @@ impl Parser<'_> {
             });
         }
         if self.eat("+") {
-            return self.unary();
+            return self.nest(Self::unary);
         }
         // `~` binds as tightly as unary minus (Python's rule): `~a + 1` is `(~a) + 1`.
         if self.eat("~") {
-            return Ok(self.unary()?.not());
+            return Ok(self.nest(Self::unary)?.not());
         }
         self.power()
     }
     fn power(&mut self) -> Result<Expr> {
         let base = self.atom()?;
         if self.eat("**") {
-            return Ok(base.pow(self.unary()?));
+            return Ok(base.pow(self.nest(Self::unary)?));
         }
         Ok(base)
     }
@@ -360,8 +383,8 @@ fn call(name: &str, mut args: Vec<Expr>) -> std::result::Result<Expr, String> {
         }
         "cast" | "astype" => {
             arity(2)?;
-            let target = match args.pop() {
-                Some(Expr::Column(t)) => t,
+            let target = match args.last() {
+                Some(Expr::Column(t)) => t.clone(),
                 _ => return Err(format!("`{name}`: the second argument is a dtype name")),
             };
             let dtype = DType::ALL

@@ -27,88 +27,15 @@ const FLOAT64: &str = include_str!("../../shaders/float64.wgsl");
 
 /// First word of the constant slots in the constants buffer: slot `s` is words
 /// `SLOT_BASE + 2 * s` (low) and `SLOT_BASE + 2 * s + 1` (high), see [`slot_words`].
-///
-/// ```
-/// use swath::Scalar;
-/// use swath::gpu::codegen::{SLOT_BASE, SlotValue, generate};
-/// use swath::prelude::*;
-/// # use swath::gpu::codegen::Caps;
-/// # let caps = Caps {
-/// #     f64: true,
-/// #     i64: true,
-/// #     max_storage_buffers: 8,
-/// #     max_workgroup_storage: 16384,
-/// #     max_invocations: 256,
-/// #     max_binding_size: 1 << 27,
-/// #     max_buffer_size: 1 << 28,
-/// # };
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x") * lit(2.0) + lit(1.0)], 8, &schema, &|| "x".into())?;
-/// let shader = generate(&plan.kernels[0], &caps).unwrap();
-/// let slots = [SlotValue::Const(Scalar::F32(2.0)), SlotValue::Const(Scalar::F32(1.0))];
-/// assert_eq!(shader.slots, slots);
-/// // Slot 1 (the 1.0) is read from word SLOT_BASE + 2.
-/// assert!(shader.wgsl.contains(&format!("bitcast<f32>(consts[{}])", SLOT_BASE + 2)));
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub const SLOT_BASE: usize = 4;
 /// Largest workgroup tried; smaller ones when the reductions' shared memory does not fit.
 const MAX_WORKGROUP: u32 = 256;
 /// "No row seen" in an argmin/argmax partial: the row word of a workgroup that saw no row.
-///
-/// ```
-/// use swath::gpu::codegen::{NO_ROW, generate};
-/// use swath::prelude::*;
-/// # use swath::gpu::codegen::Caps;
-/// # let caps = Caps {
-/// #     f64: true,
-/// #     i64: true,
-/// #     max_storage_buffers: 8,
-/// #     max_workgroup_storage: 16384,
-/// #     max_invocations: 256,
-/// #     max_binding_size: 1 << 27,
-/// #     max_buffer_size: 1 << 28,
-/// # };
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").arg_max()], 8, &schema, &|| "x".into())?;
-/// let shader = generate(&plan.kernels[0], &caps).unwrap();
-/// assert!(shader.wgsl.contains(&format!("var idx0: u32 = {NO_ROW}u;")));
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub const NO_ROW: u32 = u32::MAX;
 
 /// What the device can do, as far as code generation (and the runner) cares. The shared
 /// context fills it from the device's features and limits
 /// ([`Gpu::caps`](crate::gpu::context::Gpu::caps)); code generation needs no device.
-///
-/// ```
-/// use swath::gpu::codegen::{Caps, generate};
-/// use swath::prelude::*;
-/// let caps = Caps {
-///     f64: false,
-///     i64: false,
-///     max_storage_buffers: 8,
-///     max_workgroup_storage: 16384,
-///     max_invocations: 256,
-///     max_binding_size: 1 << 27,
-///     max_buffer_size: 1 << 28,
-/// };
-/// let schema = |name: &str| match name {
-///     "f" => Some(DType::F32),
-///     "d" => Some(DType::F64),
-///     _ => None,
-/// };
-/// let names = || "f, d".to_string();
-/// let plan = swath::plan::lower(&[col("f").sum()], 8, &schema, &names)?;
-/// assert_eq!(generate(&plan.kernels[0], &caps).unwrap().workgroup_size, 256);
-/// let plan = swath::plan::lower(&[col("d").sum()], 8, &schema, &names)?;
-/// assert!(generate(&plan.kernels[0], &caps).unwrap_err().contains("SHADER_F64"));
-/// // Less workgroup memory: smaller workgroups for the reduction's tree (4 bytes a thread).
-/// let small = Caps { max_workgroup_storage: 256, ..caps };
-/// let plan = swath::plan::lower(&[col("f").sum()], 8, &schema, &names)?;
-/// assert_eq!(generate(&plan.kernels[0], &small).unwrap().workgroup_size, 64);
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caps {
     /// Whether shaders may use f64 (`SHADER_F64`); f64 work also needs [`Caps::i64`].
@@ -133,35 +60,6 @@ pub struct Caps {
 
 /// Where a constant slot's value comes from. The WGSL reads slots, not literals, so one
 /// compiled pipeline serves every value of its constants and params.
-///
-/// ```
-/// use swath::gpu::codegen::{SlotValue, generate};
-/// use swath::prelude::*;
-/// # use swath::gpu::codegen::Caps;
-/// # let caps = Caps {
-/// #     f64: true,
-/// #     i64: true,
-/// #     max_storage_buffers: 8,
-/// #     max_workgroup_storage: 16384,
-/// #     max_invocations: 256,
-/// #     max_binding_size: 1 << 27,
-/// #     max_buffer_size: 1 << 28,
-/// # };
-/// let schema = |name: &str| (name == "x").then_some(DType::F64);
-/// let plan = swath::plan::lower(&[col("x") - col("x").mean()], 8, &schema, &|| "x".into())?;
-/// // Pass 1 subtracts the mean, which pass 0 computed: params[0] of the run.
-/// let shader = generate(&plan.kernels[1], &caps).unwrap();
-/// assert_eq!(shader.slots, [SlotValue::Param(0)]);
-/// // The same shader text for another constant.
-/// let times = |c: f64| {
-///     let plan = swath::plan::lower(&[col("x") * lit(c)], 8, &schema, &|| "x".into())?;
-///     Ok::<_, swath::Error>(generate(&plan.kernels[0], &caps).unwrap())
-/// };
-/// let (two, three) = (times(2.0)?, times(3.0)?);
-/// assert_eq!(two.wgsl, three.wgsl);
-/// assert_eq!(three.slots, [SlotValue::Const(Scalar::F64(3.0))]);
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SlotValue {
     /// A constant of the kernel's program.
@@ -173,39 +71,6 @@ pub enum SlotValue {
 /// One reduction the shader computes: its partials' place in each workgroup's record.
 /// A partial takes [`words`] of its dtype, argmin/argmax one more word (the row, or
 /// [`NO_ROW`]), and var/std six (count, mean and sum of squared deviations, as f64).
-///
-/// ```
-/// use swath::gpu::codegen::generate;
-/// use swath::prelude::*;
-/// # use swath::gpu::codegen::Caps;
-/// # let caps = Caps {
-/// #     f64: true,
-/// #     i64: true,
-/// #     max_storage_buffers: 8,
-/// #     max_workgroup_storage: 16384,
-/// #     max_invocations: 256,
-/// #     max_binding_size: 1 << 27,
-/// #     max_buffer_size: 1 << 28,
-/// # };
-/// let schema = |name: &str| match name {
-///     "x" => Some(DType::F32),
-///     "k" => Some(DType::I32),
-///     _ => None,
-/// };
-/// let exprs = [
-///     col("x").arg_min(),
-///     col("x").count().alias("n"),
-///     col("x").var(1).alias("v"),
-///     col("k").sum(),
-/// ];
-/// let plan = swath::plan::lower(&exprs, 8, &schema, &|| "x, k".into())?;
-/// let shader = generate(&plan.kernels[0], &caps).unwrap();
-/// // (index in kernel.reductions, accumulator dtype, word offset); count needs no device.
-/// let places: Vec<_> = shader.reductions.iter().map(|r| (r.index, r.dtype, r.offset)).collect();
-/// assert_eq!(places, [(0, DType::F32, 0), (2, DType::F64, 2), (3, DType::I64, 8)]);
-/// assert_eq!(shader.partial_words, 10);
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeviceReduction {
     /// Index into `kernel.reductions`.
@@ -219,33 +84,6 @@ pub struct DeviceReduction {
 }
 
 /// A generated shader and what its bindings hold.
-///
-/// ```
-/// use swath::gpu::codegen::generate;
-/// use swath::prelude::*;
-/// # use swath::gpu::codegen::Caps;
-/// # let caps = Caps {
-/// #     f64: true,
-/// #     i64: true,
-/// #     max_storage_buffers: 8,
-/// #     max_workgroup_storage: 16384,
-/// #     max_invocations: 256,
-/// #     max_binding_size: 1 << 27,
-/// #     max_buffer_size: 1 << 28,
-/// # };
-/// let schema = |name: &str| ["a", "b"].contains(&name).then_some(DType::F32);
-/// let exprs = [(col("b") * lit(2.0)).alias("y"), col("b").max().alias("m")];
-/// let plan = swath::plan::lower(&exprs, 8, &schema, &|| "a, b".into())?;
-/// let shader = generate(&plan.kernels[0], &caps).unwrap();
-/// assert_eq!(shader.workgroup_size, 256);
-/// assert_eq!(shader.inputs, [0]); // binds column "b" (kernel input 0)
-/// assert_eq!(shader.stores, 1);
-/// assert_eq!((shader.reductions.len(), shader.partial_words), (1, 1));
-/// assert!(shader.wgsl.contains("@group(0) @binding(2) var<storage, read> in0: array<f32>;"));
-/// assert!(shader.wgsl.contains("@binding(3) var<storage, read_write> out0: array<f32>;"));
-/// assert!(shader.wgsl.contains("@compute @workgroup_size(256)"));
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone)]
 pub struct Shader {
     /// The WGSL source: bindings, the helper functions it calls, and `main`.
@@ -267,59 +105,11 @@ pub struct Shader {
 impl Shader {
     /// Whether some reduction runs on the device, so the shader binds a partials buffer
     /// (binding 1).
-    ///
-    /// ```
-    /// use swath::gpu::codegen::generate;
-    /// use swath::prelude::*;
-    /// # use swath::gpu::codegen::Caps;
-    /// # let caps = Caps {
-    /// #     f64: true,
-    /// #     i64: true,
-    /// #     max_storage_buffers: 8,
-    /// #     max_workgroup_storage: 16384,
-    /// #     max_invocations: 256,
-    /// #     max_binding_size: 1 << 27,
-    /// #     max_buffer_size: 1 << 28,
-    /// # };
-    /// let schema = |name: &str| (name == "x").then_some(DType::F32);
-    /// let names = || "x".to_string();
-    /// let map = swath::plan::lower(&[col("x").sqrt()], 8, &schema, &names)?;
-    /// assert!(!generate(&map.kernels[0], &caps).unwrap().has_partials());
-    /// let sum = swath::plan::lower(&[col("x").sum()], 8, &schema, &names)?;
-    /// assert!(generate(&sum.kernels[0], &caps).unwrap().has_partials());
-    /// let count = swath::plan::lower(&[col("x").count()], 8, &schema, &names)?;
-    /// assert!(!generate(&count.kernels[0], &caps).unwrap().has_partials()); // the host counts
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn has_partials(&self) -> bool {
         !self.reductions.is_empty()
     }
     /// Binding number of the first input column: 1 after the constants, 2 after the
     /// partials too. Inputs, then stores, take the bindings from there in order.
-    ///
-    /// ```
-    /// use swath::gpu::codegen::generate;
-    /// use swath::prelude::*;
-    /// # use swath::gpu::codegen::Caps;
-    /// # let caps = Caps {
-    /// #     f64: true,
-    /// #     i64: true,
-    /// #     max_storage_buffers: 8,
-    /// #     max_workgroup_storage: 16384,
-    /// #     max_invocations: 256,
-    /// #     max_binding_size: 1 << 27,
-    /// #     max_buffer_size: 1 << 28,
-    /// # };
-    /// let schema = |name: &str| (name == "x").then_some(DType::F32);
-    /// let names = || "x".to_string();
-    /// let map = swath::plan::lower(&[col("x").sqrt()], 8, &schema, &names)?;
-    /// let shader = generate(&map.kernels[0], &caps).unwrap();
-    /// assert_eq!(shader.first_input_binding(), 1);
-    /// assert!(shader.wgsl.contains("@binding(1) var<storage, read> in0"));
-    /// let sum = swath::plan::lower(&[col("x").sum()], 8, &schema, &names)?;
-    /// assert_eq!(generate(&sum.kernels[0], &caps).unwrap().first_input_binding(), 2);
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn first_input_binding(&self) -> u32 {
         if self.has_partials() { 2 } else { 1 }
     }
@@ -327,40 +117,9 @@ impl Shader {
 
 /// Why a kernel cannot run on this device: a message for people (the pass then runs on the
 /// CPU).
-///
-/// ```
-/// use swath::gpu::codegen::{Caps, Unsupported, generate};
-/// use swath::prelude::*;
-/// # let caps = Caps {
-/// #     f64: true,
-/// #     i64: true,
-/// #     max_storage_buffers: 8,
-/// #     max_workgroup_storage: 16384,
-/// #     max_invocations: 256,
-/// #     max_binding_size: 1 << 27,
-/// #     max_buffer_size: 1 << 28,
-/// # };
-/// let schema = |name: &str| (name == "k").then_some(DType::I64);
-/// let plan = swath::plan::lower(&[col("k") + lit(1)], 8, &schema, &|| "k".into())?;
-/// let no_i64 = Caps { i64: false, ..caps };
-/// let why: Unsupported = generate(&plan.kernels[0], &no_i64).unwrap_err();
-/// assert_eq!(why, "i64 needs the device feature SHADER_INT64, which this GPU lacks");
-/// let two = Caps { max_storage_buffers: 2, ..caps }; // consts, input, output: 3
-/// let why = generate(&plan.kernels[0], &two).unwrap_err();
-/// assert_eq!(why, "the kernel needs 3 storage buffers; this GPU allows 2 per shader");
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub type Unsupported = String;
 
 /// Whether a reduction needs the device (count does not: it is the row count).
-///
-/// ```
-/// use swath::gpu::codegen::on_device;
-/// use swath::ops::ReduceOp;
-/// assert!(on_device(ReduceOp::Sum));
-/// assert!(on_device(ReduceOp::ArgMin));
-/// assert!(!on_device(ReduceOp::Count));
-/// ```
 pub fn on_device(op: ReduceOp) -> bool {
     op != ReduceOp::Count
 }
@@ -387,15 +146,6 @@ fn buf_type(dtype: DType) -> &'static str {
 
 /// Words (u32) a value of `dtype` takes in the partials buffer: 2 for 8-byte dtypes, else 1
 /// (bools take a word).
-///
-/// ```
-/// use swath::DType;
-/// use swath::gpu::codegen::words;
-/// assert_eq!(words(DType::F64), 2);
-/// assert_eq!(words(DType::I64), 2);
-/// assert_eq!(words(DType::F32), 1);
-/// assert_eq!(words(DType::Bool), 1);
-/// ```
 pub fn words(dtype: DType) -> usize {
     if dtype.size_of() == 8 { 2 } else { 1 }
 }
@@ -456,36 +206,6 @@ fn live_set(kernel: &Kernel) -> Vec<bool> {
 /// Generates the shader for `kernel`, or says why this device cannot run it. Pure: it needs
 /// no GPU, only the device's [`Caps`]. Only the instructions the stores and device
 /// reductions need are emitted, and only the helper functions they call.
-///
-/// ```
-/// use swath::gpu::codegen::generate;
-/// use swath::prelude::*;
-/// # use swath::gpu::codegen::Caps;
-/// # let caps = Caps {
-/// #     f64: true,
-/// #     i64: true,
-/// #     max_storage_buffers: 8,
-/// #     max_workgroup_storage: 16384,
-/// #     max_invocations: 256,
-/// #     max_binding_size: 1 << 27,
-/// #     max_buffer_size: 1 << 28,
-/// # };
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let e = when(col("x").gt(lit(0.0))).then(col("x").sqrt()).otherwise(lit(0.0));
-/// let plan = swath::plan::lower(&[e], 1000, &schema, &|| "x".into())?;
-/// let shader = generate(&plan.kernels[0], &caps).unwrap();
-/// let wgsl = &shader.wgsl;
-/// assert!(wgsl.starts_with("// generated by swath::gpu::codegen\n"));
-/// assert!(wgsl.contains("for (var i: u32 = gid.x; i < rows; i = i + stride)"));
-/// assert!(wgsl.contains("let v0: f32 = in0[i];"));
-/// assert!(wgsl.contains("let v2: bool = (v0 > v1);"));
-/// assert!(wgsl.contains("let v3: f32 = sqrt_f32(v0);"));
-/// assert!(wgsl.contains("let v4: f32 = select(v1, v3, v2);")); // WGSL's select(false, true, cond)
-/// assert!(wgsl.contains("out0[i] = v4;"));
-/// assert!(wgsl.contains("fn sqrt_f32("));
-/// assert!(!wgsl.contains("fn sin_f32(")); // helpers it does not call are left out
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn generate(kernel: &Kernel, caps: &Caps) -> Result<Shader, Unsupported> {
     let program = &kernel.program;
     let live = live_set(kernel);
@@ -1357,16 +1077,6 @@ fn cast(from: DType, to: DType, x: &str) -> Result<String, Unsupported> {
 
 /// Encodes a slot value as two words (low, high): the value's bits, zero-extended to 64
 /// (a bool is 0 or 1, null is 0).
-///
-/// ```
-/// use swath::Scalar;
-/// use swath::gpu::codegen::slot_words;
-/// assert_eq!(slot_words(Scalar::F32(1.0)), [0x3f80_0000, 0]);
-/// assert_eq!(slot_words(Scalar::F64(1.0)), [0, 0x3ff0_0000]);
-/// assert_eq!(slot_words(Scalar::I32(-1)), [u32::MAX, 0]);
-/// assert_eq!(slot_words(Scalar::I64(-1)), [u32::MAX, u32::MAX]);
-/// assert_eq!(slot_words(Scalar::Bool(true)), [1, 0]);
-/// ```
 pub fn slot_words(value: Scalar) -> [u32; 2] {
     let bits: u64 = match value {
         Scalar::Null => 0,
@@ -1378,4 +1088,365 @@ pub fn slot_words(value: Scalar) -> [u32; 2] {
         Scalar::F64(v) => v.to_bits(),
     };
     [bits as u32, (bits >> 32) as u32]
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn slot_base_example() -> crate::Result<()> {
+        use crate::Scalar;
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::{SLOT_BASE, SlotValue, generate};
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x") * lit(2.0) + lit(1.0)], 8, &schema, &|| {
+            "x".into()
+        })?;
+        let shader = generate(&plan.kernels[0], &caps).unwrap();
+        let slots = [
+            SlotValue::Const(Scalar::F32(2.0)),
+            SlotValue::Const(Scalar::F32(1.0)),
+        ];
+        assert_eq!(shader.slots, slots);
+        // Slot 1 (the 1.0) is read from word SLOT_BASE + 2.
+        assert!(
+            shader
+                .wgsl
+                .contains(&format!("bitcast<f32>(consts[{}])", SLOT_BASE + 2))
+        );
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn no_row_example() -> crate::Result<()> {
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::{NO_ROW, generate};
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").arg_max()], 8, &schema, &|| "x".into())?;
+        let shader = generate(&plan.kernels[0], &caps).unwrap();
+        assert!(shader.wgsl.contains(&format!("var idx0: u32 = {NO_ROW}u;")));
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn caps_example() -> crate::Result<()> {
+        use crate::gpu::codegen::{Caps, generate};
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: false,
+            i64: false,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| match name {
+            "f" => Some(DType::F32),
+            "d" => Some(DType::F64),
+            _ => None,
+        };
+        let names = || "f, d".to_string();
+        let plan = crate::plan::lower(&[col("f").sum()], 8, &schema, &names)?;
+        assert_eq!(
+            generate(&plan.kernels[0], &caps).unwrap().workgroup_size,
+            256
+        );
+        let plan = crate::plan::lower(&[col("d").sum()], 8, &schema, &names)?;
+        assert!(
+            generate(&plan.kernels[0], &caps)
+                .unwrap_err()
+                .contains("SHADER_F64")
+        );
+        // Less workgroup memory: smaller workgroups for the reduction's tree (4 bytes a thread).
+        let small = Caps {
+            max_workgroup_storage: 256,
+            ..caps
+        };
+        let plan = crate::plan::lower(&[col("f").sum()], 8, &schema, &names)?;
+        assert_eq!(
+            generate(&plan.kernels[0], &small).unwrap().workgroup_size,
+            64
+        );
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn slot_value_example() -> crate::Result<()> {
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::{SlotValue, generate};
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| (name == "x").then_some(DType::F64);
+        let plan = crate::plan::lower(&[col("x") - col("x").mean()], 8, &schema, &|| "x".into())?;
+        // Pass 1 subtracts the mean, which pass 0 computed: params[0] of the run.
+        let shader = generate(&plan.kernels[1], &caps).unwrap();
+        assert_eq!(shader.slots, [SlotValue::Param(0)]);
+        // The same shader text for another constant.
+        let times = |c: f64| {
+            let plan = crate::plan::lower(&[col("x") * lit(c)], 8, &schema, &|| "x".into())?;
+            Ok::<_, crate::Error>(generate(&plan.kernels[0], &caps).unwrap())
+        };
+        let (two, three) = (times(2.0)?, times(3.0)?);
+        assert_eq!(two.wgsl, three.wgsl);
+        assert_eq!(three.slots, [SlotValue::Const(Scalar::F64(3.0))]);
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn device_reduction_example() -> crate::Result<()> {
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::generate;
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| match name {
+            "x" => Some(DType::F32),
+            "k" => Some(DType::I32),
+            _ => None,
+        };
+        let exprs = [
+            col("x").arg_min(),
+            col("x").count().alias("n"),
+            col("x").var(1).alias("v"),
+            col("k").sum(),
+        ];
+        let plan = crate::plan::lower(&exprs, 8, &schema, &|| "x, k".into())?;
+        let shader = generate(&plan.kernels[0], &caps).unwrap();
+        // (index in kernel.reductions, accumulator dtype, word offset); count needs no device.
+        let places: Vec<_> = shader
+            .reductions
+            .iter()
+            .map(|r| (r.index, r.dtype, r.offset))
+            .collect();
+        assert_eq!(
+            places,
+            [(0, DType::F32, 0), (2, DType::F64, 2), (3, DType::I64, 8)]
+        );
+        assert_eq!(shader.partial_words, 10);
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn shader_example() -> crate::Result<()> {
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::generate;
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| ["a", "b"].contains(&name).then_some(DType::F32);
+        let exprs = [(col("b") * lit(2.0)).alias("y"), col("b").max().alias("m")];
+        let plan = crate::plan::lower(&exprs, 8, &schema, &|| "a, b".into())?;
+        let shader = generate(&plan.kernels[0], &caps).unwrap();
+        assert_eq!(shader.workgroup_size, 256);
+        assert_eq!(shader.inputs, [0]); // binds column "b" (kernel input 0)
+        assert_eq!(shader.stores, 1);
+        assert_eq!((shader.reductions.len(), shader.partial_words), (1, 1));
+        assert!(
+            shader
+                .wgsl
+                .contains("@group(0) @binding(2) var<storage, read> in0: array<f32>;")
+        );
+        assert!(
+            shader
+                .wgsl
+                .contains("@binding(3) var<storage, read_write> out0: array<f32>;")
+        );
+        assert!(shader.wgsl.contains("@compute @workgroup_size(256)"));
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn has_partials_example() -> crate::Result<()> {
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::generate;
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let names = || "x".to_string();
+        let map = crate::plan::lower(&[col("x").sqrt()], 8, &schema, &names)?;
+        assert!(!generate(&map.kernels[0], &caps).unwrap().has_partials());
+        let sum = crate::plan::lower(&[col("x").sum()], 8, &schema, &names)?;
+        assert!(generate(&sum.kernels[0], &caps).unwrap().has_partials());
+        let count = crate::plan::lower(&[col("x").count()], 8, &schema, &names)?;
+        assert!(!generate(&count.kernels[0], &caps).unwrap().has_partials()); // the host counts
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn first_input_binding_example() -> crate::Result<()> {
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::generate;
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let names = || "x".to_string();
+        let map = crate::plan::lower(&[col("x").sqrt()], 8, &schema, &names)?;
+        let shader = generate(&map.kernels[0], &caps).unwrap();
+        assert_eq!(shader.first_input_binding(), 1);
+        assert!(shader.wgsl.contains("@binding(1) var<storage, read> in0"));
+        let sum = crate::plan::lower(&[col("x").sum()], 8, &schema, &names)?;
+        assert_eq!(
+            generate(&sum.kernels[0], &caps)
+                .unwrap()
+                .first_input_binding(),
+            2
+        );
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn unsupported_example() -> crate::Result<()> {
+        use crate::gpu::codegen::{Caps, Unsupported, generate};
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| (name == "k").then_some(DType::I64);
+        let plan = crate::plan::lower(&[col("k") + lit(1)], 8, &schema, &|| "k".into())?;
+        let no_i64 = Caps { i64: false, ..caps };
+        let why: Unsupported = generate(&plan.kernels[0], &no_i64).unwrap_err();
+        assert_eq!(
+            why,
+            "i64 needs the device feature SHADER_INT64, which this GPU lacks"
+        );
+        let two = Caps {
+            max_storage_buffers: 2,
+            ..caps
+        }; // consts, input, output: 3
+        let why = generate(&plan.kernels[0], &two).unwrap_err();
+        assert_eq!(
+            why,
+            "the kernel needs 3 storage buffers; this GPU allows 2 per shader"
+        );
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn on_device_example() {
+        use crate::gpu::codegen::on_device;
+        use crate::ops::ReduceOp;
+        assert!(on_device(ReduceOp::Sum));
+        assert!(on_device(ReduceOp::ArgMin));
+        assert!(!on_device(ReduceOp::Count));
+    }
+
+    #[test]
+    fn words_example() {
+        use crate::DType;
+        use crate::gpu::codegen::words;
+        assert_eq!(words(DType::F64), 2);
+        assert_eq!(words(DType::I64), 2);
+        assert_eq!(words(DType::F32), 1);
+        assert_eq!(words(DType::Bool), 1);
+    }
+
+    #[test]
+    fn generate_example() -> crate::Result<()> {
+        use crate::gpu::codegen::Caps;
+        use crate::gpu::codegen::generate;
+        use crate::prelude::*;
+        let caps = Caps {
+            f64: true,
+            i64: true,
+            max_storage_buffers: 8,
+            max_workgroup_storage: 16384,
+            max_invocations: 256,
+            max_binding_size: 1 << 27,
+            max_buffer_size: 1 << 28,
+        };
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let e = when(col("x").gt(lit(0.0)))
+            .then(col("x").sqrt())
+            .otherwise(lit(0.0));
+        let plan = crate::plan::lower(&[e], 1000, &schema, &|| "x".into())?;
+        let shader = generate(&plan.kernels[0], &caps).unwrap();
+        let wgsl = &shader.wgsl;
+        assert!(wgsl.starts_with("// generated by swath::gpu::codegen\n"));
+        assert!(wgsl.contains("for (var i: u32 = gid.x; i < rows; i = i + stride)"));
+        assert!(wgsl.contains("let v0: f32 = in0[i];"));
+        assert!(wgsl.contains("let v2: bool = (v0 > v1);"));
+        assert!(wgsl.contains("let v3: f32 = sqrt_f32(v0);"));
+        assert!(wgsl.contains("let v4: f32 = select(v1, v3, v2);")); // WGSL's select(false, true, cond)
+        assert!(wgsl.contains("out0[i] = v4;"));
+        assert!(wgsl.contains("fn sqrt_f32("));
+        assert!(!wgsl.contains("fn sin_f32(")); // helpers it does not call are left out
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn slot_words_example() {
+        use crate::Scalar;
+        use crate::gpu::codegen::slot_words;
+        assert_eq!(slot_words(Scalar::F32(1.0)), [0x3f80_0000, 0]);
+        assert_eq!(slot_words(Scalar::F64(1.0)), [0, 0x3ff0_0000]);
+        assert_eq!(slot_words(Scalar::I32(-1)), [u32::MAX, 0]);
+        assert_eq!(slot_words(Scalar::I64(-1)), [u32::MAX, u32::MAX]);
+        assert_eq!(slot_words(Scalar::Bool(true)), [1, 0]);
+    }
 }

@@ -77,39 +77,6 @@ impl GpuInfo {
 }
 
 /// A compiled pipeline and its bind group layout, as [`Gpu`] caches them.
-///
-/// ```
-/// use std::sync::Arc;
-/// use swath::gpu::context::{self, Pipeline};
-/// if let Ok(gpu) = context::get() {
-///     let device = &gpu.device;
-///     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-///         label: None,
-///         source: wgpu::ShaderSource::Wgsl("@compute @workgroup_size(1) fn main() {}".into()),
-///     });
-///     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-///         label: None,
-///         entries: &[],
-///     });
-///     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-///         label: None,
-///         bind_group_layouts: &[Some(&layout)],
-///         immediate_size: 0,
-///     });
-///     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-///         label: None,
-///         layout: Some(&pipeline_layout),
-///         module: &module,
-///         entry_point: Some("main"),
-///         compilation_options: Default::default(),
-///         cache: None,
-///     });
-///     let noop = Arc::new(Pipeline { pipeline, layout });
-///     gpu.cache_pipeline("noop".to_string(), noop.clone());
-///     assert!(Arc::ptr_eq(&gpu.cached_pipeline("noop").unwrap(), &noop));
-///     assert_eq!(gpu.error_count(), 0); // the device accepted it
-/// }
-/// ```
 pub struct Pipeline {
     /// The compute pipeline.
     pub pipeline: wgpu::ComputePipeline,
@@ -119,14 +86,6 @@ pub struct Pipeline {
 
 /// The shared GPU context: the device and queue every pass uses, what they can do, the
 /// pipeline cache and the buffer pool. There is one per process, from [`get`].
-///
-/// ```
-/// if let Ok(gpu) = swath::gpu::context::get() {
-///     assert_eq!(gpu.info.f64, gpu.caps.f64);
-///     assert!(gpu.offset_alignment >= 4 && gpu.offset_alignment.is_power_of_two());
-///     assert!(!gpu.is_lost());
-/// }
-/// ```
 pub struct Gpu {
     // Kept alive for the device's sake.
     _instance: wgpu::Instance,
@@ -157,51 +116,20 @@ pub struct Gpu {
 }
 
 /// Waits longer than this for the GPU are treated as a failure (lavapipe has hung).
-///
-/// ```
-/// assert_eq!(swath::gpu::context::POLL_TIMEOUT.as_secs(), 60);
-/// ```
 pub const POLL_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Gpu {
     /// How many errors the device reported outside error scopes so far.
-    ///
-    /// ```
-    /// if let Ok(gpu) = swath::gpu::context::get() {
-    ///     assert_eq!(gpu.error_count(), 0); // nothing has gone wrong in this process
-    /// }
-    /// ```
     pub fn error_count(&self) -> u64 {
         self.errors.load(Ordering::SeqCst)
     }
     /// Whether the device was lost (then every pass runs on the CPU).
-    ///
-    /// ```
-    /// if let Ok(gpu) = swath::gpu::context::get() {
-    ///     assert_eq!(gpu.is_lost(), !swath::gpu::available());
-    /// }
-    /// ```
     pub fn is_lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
     }
     /// Marks the device lost (wgpu's callback does it too, but only from inside a poll) and
     /// drops the idle buffers, which are useless now. For the whole process: later passes,
     /// even forced onto the GPU, run on the CPU.
-    ///
-    /// ```
-    /// use swath::prelude::*;
-    /// if let Ok(gpu) = swath::gpu::context::get() {
-    ///     gpu.mark_lost("an example");
-    ///     assert!(gpu.is_lost() && !swath::gpu::available());
-    ///     let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
-    ///     let forced = ExecOptions::new().backend(Backend::Gpu);
-    ///     swath::gpu::reset_thread_stats();
-    ///     let out = df.select_with([col("x").sum()], &forced)?;
-    ///     assert_eq!(out.values::<f32>("x")?, [3.0]);
-    ///     assert_eq!(swath::gpu::thread_stats().failed, 1); // fell back to the CPU
-    /// }
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn mark_lost(&self, why: &str) {
         if !self.lost.swap(true, Ordering::SeqCst) {
             log::error!("GPU device lost: {why}; later passes run on the CPU");
@@ -210,13 +138,6 @@ impl Gpu {
     }
     /// The largest storage binding a pass on this thread may use: the device's limit, lowered
     /// by `SWATH_GPU_MAX_BINDING` and by `faults::set_max_binding` (tests).
-    ///
-    /// ```
-    /// if let Ok(gpu) = swath::gpu::context::get() {
-    ///     let limit = gpu.max_binding();
-    ///     assert!(limit > 0 && limit <= gpu.caps.max_binding_size);
-    /// }
-    /// ```
     pub fn max_binding(&self) -> u64 {
         let mut limit = self.caps.max_binding_size;
         for knob in [self.max_binding_env, super::faults::max_binding()]
@@ -230,63 +151,11 @@ impl Gpu {
 
     /// The pipeline compiled for the shader text `wgsl`, if it is cached. Passes compile each
     /// distinct shader once.
-    ///
-    /// ```
-    /// use swath::prelude::*;
-    /// if let Ok(gpu) = swath::gpu::context::get() {
-    ///     let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
-    ///     let exprs = [(col("x") * lit(3.0)).alias("y")];
-    ///     let schema = |name: &str| (name == "x").then_some(DType::F32);
-    ///     let plan = swath::plan::lower(&exprs, 2, &schema, &|| "x".to_string())?;
-    ///     let wgsl = swath::gpu::wgsl(&plan.kernels[0]).expect("f32 runs everywhere");
-    ///     assert!(gpu.cached_pipeline(&wgsl).is_none());
-    ///     swath::gpu::reset_thread_stats();
-    ///     df.select_with(exprs, &ExecOptions::new().backend(Backend::Gpu))?;
-    ///     if swath::gpu::thread_stats().gpu_passes == 1 {
-    ///         assert!(gpu.cached_pipeline(&wgsl).is_some());
-    ///     }
-    /// }
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn cached_pipeline(&self, wgsl: &str) -> Option<Arc<Pipeline>> {
         lock(&self.pipelines).get(wgsl).cloned()
     }
     /// Caches `pipeline` as the one compiled for `wgsl`. The cache holds at most 1024
     /// pipelines: adding one to a full cache empties it first.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use swath::gpu::context::{self, Pipeline};
-    /// if let Ok(gpu) = context::get() {
-    ///     let device = &gpu.device;
-    ///     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-    ///         label: None,
-    ///         source: wgpu::ShaderSource::Wgsl("@compute @workgroup_size(1) fn main() {}".into()),
-    ///     });
-    ///     let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-    ///         label: None,
-    ///         entries: &[],
-    ///     });
-    ///     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-    ///         label: None,
-    ///         bind_group_layouts: &[Some(&layout)],
-    ///         immediate_size: 0,
-    ///     });
-    ///     let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-    ///         label: None,
-    ///         layout: Some(&pipeline_layout),
-    ///         module: &module,
-    ///         entry_point: Some("main"),
-    ///         compilation_options: Default::default(),
-    ///         cache: None,
-    ///     });
-    ///     let noop = Arc::new(Pipeline { pipeline, layout });
-    ///     let before = gpu.cached_pipelines();
-    ///     gpu.cache_pipeline("noop".to_string(), noop.clone());
-    ///     assert_eq!(gpu.cached_pipelines(), before + 1);
-    ///     assert!(Arc::ptr_eq(&gpu.cached_pipeline("noop").unwrap(), &noop));
-    /// }
-    /// ```
     pub fn cache_pipeline(&self, wgsl: String, pipeline: Arc<Pipeline>) {
         let mut cache = lock(&self.pipelines);
         // A bound on memory for programs that generate endless distinct kernels.
@@ -295,35 +164,12 @@ impl Gpu {
         }
         cache.insert(wgsl, pipeline);
     }
+    #[cfg(test)]
     /// How many pipelines are cached.
-    ///
-    /// ```
-    /// use swath::prelude::*;
-    /// if let Ok(gpu) = swath::gpu::context::get() {
-    ///     let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
-    ///     let forced = ExecOptions::new().backend(Backend::Gpu);
-    ///     swath::gpu::reset_thread_stats();
-    ///     df.select_with([col("x").sum()], &forced)?;
-    ///     let after_one = gpu.cached_pipelines();
-    ///     df.select_with([col("x").sum()], &forced)?; // the same shader again: no new one
-    ///     assert_eq!(gpu.cached_pipelines(), after_one);
-    ///     if swath::gpu::thread_stats().gpu_passes == 2 {
-    ///         assert!(after_one >= 1);
-    ///     }
-    /// }
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn cached_pipelines(&self) -> usize {
         lock(&self.pipelines).len()
     }
     /// A guard to hold while using the device, where the backend needs one (GL).
-    ///
-    /// ```
-    /// if let Ok(gpu) = swath::gpu::context::get() {
-    ///     let guard = gpu.exclusive();
-    ///     assert_eq!(guard.is_some(), gpu.info.backend == "Gl");
-    /// }
-    /// ```
     pub fn exclusive(&self) -> Option<MutexGuard<'_, ()>> {
         self.exclusive.as_ref().map(lock)
     }
@@ -331,21 +177,6 @@ impl Gpu {
 
 /// Locks `m`, recovering from a poisoned lock (the data behind our locks stays consistent:
 /// a cache or a pool, where losing an entry is harmless).
-///
-/// ```
-/// use std::sync::{Arc, Mutex};
-/// use swath::gpu::context::lock;
-/// let m = Arc::new(Mutex::new(5));
-/// let m2 = m.clone();
-/// let _ = std::thread::spawn(move || {
-///     let _held = m2.lock().unwrap();
-///     panic!("poisons the lock");
-/// })
-/// .join();
-/// assert!(m.is_poisoned());
-/// *lock(&m) += 1; // still usable
-/// assert_eq!(*lock(&m), 6);
-/// ```
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -354,14 +185,6 @@ static CONTEXT: OnceLock<Result<Arc<Gpu>, String>> = OnceLock::new();
 
 /// The shared context, created on first call; `Err` says why there is no GPU. Never panics:
 /// a driver that panics while starting is an `Err` too.
-///
-/// ```
-/// match swath::gpu::context::get() {
-///     Ok(gpu) => println!("{} ({})", gpu.info.name, gpu.info.backend),
-///     Err(why) => println!("no GPU: {why}"),
-/// }
-/// assert_eq!(swath::gpu::context::get().is_ok(), swath::gpu::adapter_info().is_some());
-/// ```
 pub fn get() -> Result<Arc<Gpu>, String> {
     CONTEXT
         .get_or_init(|| {
@@ -595,5 +418,189 @@ mod tests {
         assert_eq!(parse_bytes("1g"), Some(1 << 30));
         assert_eq!(parse_bytes("x"), None);
         assert_eq!(parse_bytes(""), None);
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn pipeline_example() {
+        use crate::gpu::context::{self, Pipeline};
+        use std::sync::Arc;
+        if let Ok(gpu) = context::get() {
+            let device = &gpu.device;
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: None,
+                source: wgpu::ShaderSource::Wgsl("@compute @workgroup_size(1) fn main() {}".into()),
+            });
+            let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: None,
+                entries: &[],
+            });
+            let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: None,
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
+            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: None,
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+            let noop = Arc::new(Pipeline { pipeline, layout });
+            gpu.cache_pipeline("noop".to_string(), noop.clone());
+            assert!(Arc::ptr_eq(&gpu.cached_pipeline("noop").unwrap(), &noop));
+            assert_eq!(gpu.error_count(), 0); // the device accepted it
+        }
+    }
+
+    #[test]
+    fn gpu_example() {
+        if let Ok(gpu) = crate::gpu::context::get() {
+            assert_eq!(gpu.info.f64, gpu.caps.f64);
+            assert!(gpu.offset_alignment >= 4 && gpu.offset_alignment.is_power_of_two());
+            assert!(!gpu.is_lost());
+        }
+    }
+
+    #[test]
+    fn poll_timeout_example() {
+        assert_eq!(crate::gpu::context::POLL_TIMEOUT.as_secs(), 60);
+    }
+
+    #[test]
+    fn error_count_example() {
+        if let Ok(gpu) = crate::gpu::context::get() {
+            assert_eq!(gpu.error_count(), 0); // nothing has gone wrong in this process
+        }
+    }
+
+    #[test]
+    fn is_lost_example() {
+        if let Ok(gpu) = crate::gpu::context::get() {
+            assert_eq!(gpu.is_lost(), !crate::gpu::available());
+        }
+    }
+
+    #[test]
+    fn max_binding_example() {
+        if let Ok(gpu) = crate::gpu::context::get() {
+            let limit = gpu.max_binding();
+            assert!(limit > 0 && limit <= gpu.caps.max_binding_size);
+        }
+    }
+
+    #[test]
+    fn cached_pipeline_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        if let Ok(gpu) = crate::gpu::context::get() {
+            let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+            // The context, and its cache, are shared by the tests of this process: another
+            // test may have compiled this shader first.
+            let exprs = [(col("x") * lit(3.0)).alias("y")];
+            let schema = |name: &str| (name == "x").then_some(DType::F32);
+            let plan = crate::plan::lower(&exprs, 2, &schema, &|| "x".to_string())?;
+            let wgsl = crate::gpu::wgsl(&plan.kernels[0]).expect("f32 runs everywhere");
+            crate::gpu::reset_thread_stats();
+            df.select_with(exprs, &ExecOptions::new().backend(Backend::Gpu))?;
+            if crate::gpu::thread_stats().gpu_passes == 1 {
+                assert!(gpu.cached_pipeline(&wgsl).is_some());
+            }
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn cache_pipeline_example() {
+        use crate::gpu::context::{self, Pipeline};
+        use std::sync::Arc;
+        if let Ok(gpu) = context::get() {
+            let device = &gpu.device;
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: None,
+                source: wgpu::ShaderSource::Wgsl("@compute @workgroup_size(1) fn main() {}".into()),
+            });
+            let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: None,
+                entries: &[],
+            });
+            let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: None,
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
+            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: None,
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+            let noop = Arc::new(Pipeline { pipeline, layout });
+            let before = gpu.cached_pipelines();
+            gpu.cache_pipeline("noop".to_string(), noop.clone());
+            assert_eq!(gpu.cached_pipelines(), before + 1);
+            assert!(Arc::ptr_eq(&gpu.cached_pipeline("noop").unwrap(), &noop));
+        }
+    }
+
+    #[test]
+    fn cached_pipelines_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        if let Ok(gpu) = crate::gpu::context::get() {
+            let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+            let forced = ExecOptions::new().backend(Backend::Gpu);
+            crate::gpu::reset_thread_stats();
+            df.select_with([col("x").sum()], &forced)?;
+            let after_one = gpu.cached_pipelines();
+            df.select_with([col("x").sum()], &forced)?; // the same shader again: no new one
+            assert_eq!(gpu.cached_pipelines(), after_one);
+            if crate::gpu::thread_stats().gpu_passes == 2 {
+                assert!(after_one >= 1);
+            }
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn exclusive_example() {
+        if let Ok(gpu) = crate::gpu::context::get() {
+            let guard = gpu.exclusive();
+            assert_eq!(guard.is_some(), gpu.info.backend == "Gl");
+        }
+    }
+
+    #[test]
+    fn lock_example() {
+        use crate::gpu::context::lock;
+        use std::sync::{Arc, Mutex};
+        let m = Arc::new(Mutex::new(5));
+        let m2 = m.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = m2.lock().unwrap();
+            panic!("poisons the lock");
+        })
+        .join();
+        assert!(m.is_poisoned());
+        *lock(&m) += 1; // still usable
+        assert_eq!(*lock(&m), 6);
+    }
+
+    #[test]
+    fn get_example() {
+        match crate::gpu::context::get() {
+            Ok(gpu) => println!("{} ({})", gpu.info.name, gpu.info.backend),
+            Err(why) => println!("no GPU: {why}"),
+        }
+        assert_eq!(
+            crate::gpu::context::get().is_ok(),
+            crate::gpu::adapter_info().is_some()
+        );
     }
 }

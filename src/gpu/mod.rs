@@ -1,22 +1,24 @@
 //! The GPU backend: WGSL compute shaders generated from the same kernel IR the CPU runs,
 //! through wgpu (Vulkan, Metal, DX12, GL). See `README.md` beside this file for the design.
 //!
-//! - [`context`]: the one shared device, adapter choice, error handling;
-//! - [`codegen`]: kernel to WGSL, and what this device can run;
+//! - `context`: the one shared device, adapter choice, error handling;
+//! - `codegen`: kernel to WGSL, and what this device can run;
 //! - `run`: windows, bind groups, dispatch, readback; `combine`: the host half of reductions;
 //! - `resident`: columns in GPU memory, uploads, downloads, transfer counters;
 //! - `pool`: buffers and staging buffers reused across passes;
-//! - [`faults`]: failures injected on demand, for tests.
+//! - `faults`: failures injected on demand, for tests (lent out by `swath::unstable`).
 //!
-//! Nothing here panics into the caller: a missing adapter is [`available`]` == false`, a
-//! kernel the device cannot run is [`support`]` == Err(reason)`, and a failure while running
-//! is an [`Error::Gpu`] (the planner then runs the pass on the CPU).
+//! Public: whether there is a GPU ([`available`], [`adapter_info`]), waiting for its work
+//! ([`synchronize`]), and its counters ([`thread_stats`], [`transfer_stats`]); the rest is
+//! the engine's. Nothing here panics into the caller: a missing adapter is
+//! [`available`]` == false`, a kernel the device cannot run is `support == Err(reason)`, and
+//! a failure while running is an [`Error::Gpu`] (the execution layer then runs the pass on
+//! the CPU).
 
-pub mod codegen;
+mod codegen;
 mod combine;
-pub mod context;
-#[doc(hidden)]
-pub mod faults;
+mod context;
+pub(crate) mod faults;
 mod idle;
 mod pool;
 mod resident;
@@ -25,10 +27,8 @@ mod run;
 use std::cell::Cell;
 
 pub use context::GpuInfo;
-pub use resident::{
-    DeviceColumn, TransferStats, global_transfer_stats, reset_transfer_stats, transfer_stats,
-};
-pub use run::{MAX_ROWS, MAX_WORKGROUPS};
+pub use resident::{TransferStats, global_transfer_stats, reset_transfer_stats, transfer_stats};
+pub(crate) use run::MAX_WORKGROUPS;
 
 use crate::backend::KernelOutput;
 use crate::column::Column;
@@ -81,20 +81,7 @@ pub fn unavailable_reason() -> Option<String> {
 
 /// Whether this device can run `kernel`, or why not (no GPU, f64 or i64 without the device
 /// feature, too many columns for its bindings ...). Nothing is sent to the device.
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F64);
-/// let plan = swath::plan::lower(&[col("x").sum()], 1_000, &schema, &|| "x".to_string())?;
-/// let kernel = &plan.kernels[0];
-/// match swath::gpu::adapter_info() {
-///     Some(info) if !info.f64 => assert!(swath::gpu::support(kernel).is_err()),
-///     Some(_) => println!("f64 pass on the GPU: {:?}", swath::gpu::support(kernel)),
-///     None => assert!(swath::gpu::support(kernel).is_err()), // no GPU at all
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub fn support(kernel: &Kernel) -> std::result::Result<(), String> {
+pub(crate) fn support(kernel: &Kernel) -> std::result::Result<(), String> {
     let gpu = context::get()?;
     if kernel.rows == 0 {
         return Ok(());
@@ -103,61 +90,22 @@ pub fn support(kernel: &Kernel) -> std::result::Result<(), String> {
     run::check_size(kernel, &shader, &gpu)
 }
 
+#[cfg(test)]
 /// Whether this device can run `kernel`: [`support`] without the reason.
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").max()], 1_000, &schema, &|| "x".to_string())?;
-/// let kernel = &plan.kernels[0];
-/// assert_eq!(swath::gpu::supports(kernel), swath::gpu::support(kernel).is_ok());
-/// if !swath::gpu::available() {
-///     assert!(!swath::gpu::supports(kernel));
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub fn supports(kernel: &Kernel) -> bool {
+pub(crate) fn supports(kernel: &Kernel) -> bool {
     support(kernel).is_ok()
 }
 
+#[cfg(test)]
 /// The WGSL generated for `kernel` on this device (for `explain` and debugging); `Err` says
 /// why there is none (no GPU, or a kernel this device cannot run).
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let exprs = [(col("x") * lit(2.0)).alias("y")];
-/// let plan = swath::plan::lower(&exprs, 8, &schema, &|| "x".to_string())?;
-/// match swath::gpu::wgsl(&plan.kernels[0]) {
-///     Ok(text) => assert!(text.contains("@compute")),
-///     Err(why) => println!("no shader: {why}"),
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub fn wgsl(kernel: &Kernel) -> std::result::Result<String, String> {
+pub(crate) fn wgsl(kernel: &Kernel) -> std::result::Result<String, String> {
     let gpu = context::get()?;
     codegen::generate(kernel, &gpu.caps).map(|s| s.wgsl)
 }
 
 /// The outcome of trying a pass on the GPU: what [`attempt`] returns.
-///
-/// ```
-/// use swath::gpu::{Attempt, attempt};
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::I32);
-/// let plan = swath::plan::lower(&[col("x").min()], 3, &schema, &|| "x".to_string())?;
-/// let x = Column::from(vec![4i32, -2, 9]);
-/// let min = match attempt(&plan.kernels[0], &[&x], &[]) {
-///     Attempt::Ran(out) => out.reductions[0],
-///     // No GPU, a device that cannot run it, or a failure: run it on the CPU instead.
-///     Attempt::Unsupported(_) | Attempt::Failed(_) => {
-///         Frame::new([("x", x.clone())])?.select([col("x").min()])?.column("x")?.get(0)?
-///     }
-/// };
-/// assert_eq!(min, Scalar::I32(-2));
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub enum Attempt {
+pub(crate) enum Attempt {
     /// The pass ran on the GPU: its stores (left on the device) and reductions.
     Ran(KernelOutput),
     /// This device cannot run the pass (the reason says why); nothing was sent to it.
@@ -170,25 +118,7 @@ pub enum Attempt {
 /// Tries `kernel` over `columns` (one per kernel input) with `params` on the GPU. Never
 /// panics: a panic inside wgpu or a driver is caught and returned as [`Attempt::Failed`].
 /// Unlike a select, it does not fall back to the CPU or update [`thread_stats`].
-///
-/// ```
-/// use swath::gpu::{Attempt, attempt};
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").sum()], 3, &schema, &|| "x".to_string())?;
-/// let x = Column::from(vec![1.0f32, 2.0, 3.0]);
-/// match attempt(&plan.kernels[0], &[&x], &[]) {
-///     Attempt::Ran(out) => assert_eq!(out.reductions, [Scalar::F32(6.0)]),
-///     Attempt::Unsupported(why) => println!("this device cannot run it: {why}"),
-///     Attempt::Failed(e) => {
-///         if !swath::gpu::available() {
-///             assert!(matches!(e, Error::BackendUnavailable(_)));
-///         }
-///     }
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub fn attempt(kernel: &Kernel, columns: &[&Column], params: &[Scalar]) -> Attempt {
+pub(crate) fn attempt(kernel: &Kernel, columns: &[&Column], params: &[Scalar]) -> Attempt {
     if let Err(e) = kernel.validate() {
         return Attempt::Failed(e);
     }
@@ -333,17 +263,11 @@ pub(crate) fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
     Error::Gpu(format!("panic in the GPU backend: {message}"))
 }
 
+#[cfg(test)]
 /// Bytes a GPU pass over `columns` would upload first: the columns without a device copy
 /// (for the cost model: resident data costs no transfer). Bools count 4 bytes each, as on
 /// the device.
-///
-/// ```
-/// use swath::Column;
-/// let x = Column::from(vec![1.0f32; 10]);
-/// let flags = Column::from(vec![true; 10]);
-/// assert_eq!(swath::gpu::upload_bytes(&[&x, &flags]), 80);
-/// ```
-pub fn upload_bytes(columns: &[&Column]) -> u64 {
+pub(crate) fn upload_bytes(columns: &[&Column]) -> u64 {
     columns
         .iter()
         .filter(|c| !c.is_on_device())
@@ -351,23 +275,10 @@ pub fn upload_bytes(columns: &[&Column]) -> u64 {
         .sum()
 }
 
+#[cfg(test)]
 /// Bytes a CPU pass over `columns` would download first: the columns that live only on the
 /// GPU (the results of earlier GPU passes, not read on the host yet).
-///
-/// ```
-/// use swath::prelude::*;
-/// let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
-/// assert_eq!(swath::gpu::download_bytes(&[df.column("x")?]), 0); // on the host
-/// let gpu = ExecOptions::new().backend(Backend::Gpu);
-/// swath::gpu::reset_thread_stats();
-/// if let Ok(out) = df.select_with([(col("x") * lit(2.0)).alias("y")], &gpu) {
-///     if swath::gpu::thread_stats().gpu_passes == 1 {
-///         assert_eq!(swath::gpu::download_bytes(&[out.column("y")?]), 8); // on the device
-///     }
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub fn download_bytes(columns: &[&Column]) -> u64 {
+pub(crate) fn download_bytes(columns: &[&Column]) -> u64 {
     columns
         .iter()
         .filter(|c| !c.is_on_host())
@@ -378,14 +289,7 @@ pub fn download_bytes(columns: &[&Column]) -> u64 {
 /// Rows per window a pass over `rows` rows with columns of `elem_bytes` per element would use
 /// on this thread (all of them when one binding holds the column): for `explain` and tests.
 /// `None` without a GPU.
-///
-/// ```
-/// match swath::gpu::window_rows(1_000, 4) {
-///     Some(rows) => assert_eq!(rows, 1_000), // 4,000 bytes fit any storage binding
-///     None => assert!(swath::gpu::adapter_info().is_none()),
-/// }
-/// ```
-pub fn window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {
+pub(crate) fn window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {
     let gpu = context::get().ok()?;
     Some(run::window_rows(&gpu, rows, elem_bytes))
 }
@@ -395,20 +299,7 @@ pub fn window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {
 /// Errors: [`Error::BackendUnavailable`] without a GPU; [`Error::Gpu`] when the device cannot
 /// run the kernel or fails while running it. Never panics. Unlike a select, it does not fall
 /// back to the CPU.
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let plan = swath::plan::lower(&[col("x").max()], 3, &schema, &|| "x".to_string())?;
-/// let x = Column::from(vec![1.0f32, 7.0, 3.0]);
-/// match swath::gpu::run_kernel(&plan.kernels[0], &[&x], &[], &ExecOptions::default()) {
-///     Ok(out) => assert_eq!(out.reductions, [Scalar::F32(7.0)]),
-///     Err(Error::BackendUnavailable(why)) => println!("no GPU: {why}"),
-///     Err(e) => println!("the GPU could not run it: {e}"),
-/// }
-/// # Ok::<(), swath::Error>(())
-/// ```
-pub fn run_kernel(
+pub(crate) fn run_kernel(
     kernel: &Kernel,
     columns: &[&Column],
     params: &[Scalar],
@@ -489,4 +380,135 @@ pub(crate) fn record(f: impl FnOnce(&mut GpuStats)) {
         f(&mut v);
         s.set(v);
     });
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn support_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F64);
+        let plan = crate::plan::lower(&[col("x").sum()], 1_000, &schema, &|| "x".to_string())?;
+        let kernel = &plan.kernels[0];
+        match crate::gpu::adapter_info() {
+            Some(info) if !info.f64 => assert!(crate::gpu::support(kernel).is_err()),
+            Some(_) => println!("f64 pass on the GPU: {:?}", crate::gpu::support(kernel)),
+            None => assert!(crate::gpu::support(kernel).is_err()), // no GPU at all
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn supports_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").max()], 1_000, &schema, &|| "x".to_string())?;
+        let kernel = &plan.kernels[0];
+        assert_eq!(
+            crate::gpu::supports(kernel),
+            crate::gpu::support(kernel).is_ok()
+        );
+        if !crate::gpu::available() {
+            assert!(!crate::gpu::supports(kernel));
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn wgsl_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let exprs = [(col("x") * lit(2.0)).alias("y")];
+        let plan = crate::plan::lower(&exprs, 8, &schema, &|| "x".to_string())?;
+        match crate::gpu::wgsl(&plan.kernels[0]) {
+            Ok(text) => assert!(text.contains("@compute")),
+            Err(why) => println!("no shader: {why}"),
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn attempt_example() -> crate::Result<()> {
+        use crate::gpu::{Attempt, attempt};
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::I32);
+        let plan = crate::plan::lower(&[col("x").min()], 3, &schema, &|| "x".to_string())?;
+        let x = Column::from(vec![4i32, -2, 9]);
+        let min = match attempt(&plan.kernels[0], &[&x], &[]) {
+            Attempt::Ran(out) => out.reductions[0],
+            // No GPU, a device that cannot run it, or a failure: run it on the CPU instead.
+            Attempt::Unsupported(_) | Attempt::Failed(_) => Frame::new([("x", x.clone())])?
+                .select([col("x").min()])?
+                .column("x")?
+                .get(0)?,
+        };
+        assert_eq!(min, Scalar::I32(-2));
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn attempt_example_2() -> crate::Result<()> {
+        use crate::gpu::{Attempt, attempt};
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").sum()], 3, &schema, &|| "x".to_string())?;
+        let x = Column::from(vec![1.0f32, 2.0, 3.0]);
+        match attempt(&plan.kernels[0], &[&x], &[]) {
+            Attempt::Ran(out) => assert_eq!(out.reductions, [Scalar::F32(6.0)]),
+            Attempt::Unsupported(why) => println!("this device cannot run it: {why}"),
+            Attempt::Failed(e) => {
+                if !crate::gpu::available() {
+                    assert!(matches!(e, Error::BackendUnavailable(_)));
+                }
+            }
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn upload_bytes_example() {
+        use crate::Column;
+        let x = Column::from(vec![1.0f32; 10]);
+        let flags = Column::from(vec![true; 10]);
+        assert_eq!(crate::gpu::upload_bytes(&[&x, &flags]), 80);
+    }
+
+    #[test]
+    fn download_bytes_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let df = Frame::new([("x", Column::from(vec![1.0f32, 2.0]))])?;
+        assert_eq!(crate::gpu::download_bytes(&[df.column("x")?]), 0); // on the host
+        let gpu = ExecOptions::new().backend(Backend::Gpu);
+        crate::gpu::reset_thread_stats();
+        if let Ok(out) = df.select_with([(col("x") * lit(2.0)).alias("y")], &gpu)
+            && crate::gpu::thread_stats().gpu_passes == 1
+        {
+            assert_eq!(crate::gpu::download_bytes(&[out.column("y")?]), 8); // on the device
+        }
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn window_rows_example() {
+        match crate::gpu::window_rows(1_000, 4) {
+            Some(rows) => assert_eq!(rows, 1_000), // 4,000 bytes fit any storage binding
+            None => assert!(crate::gpu::adapter_info().is_none()),
+        }
+    }
+
+    #[test]
+    fn run_kernel_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let plan = crate::plan::lower(&[col("x").max()], 3, &schema, &|| "x".to_string())?;
+        let x = Column::from(vec![1.0f32, 7.0, 3.0]);
+        match crate::gpu::run_kernel(&plan.kernels[0], &[&x], &[], &ExecOptions::default()) {
+            Ok(out) => assert_eq!(out.reductions, [Scalar::F32(7.0)]),
+            Err(Error::BackendUnavailable(why)) => println!("no GPU: {why}"),
+            Err(e) => println!("the GPU could not run it: {e}"),
+        }
+        Ok::<(), crate::Error>(())
+    }
 }

@@ -32,16 +32,7 @@ pub fn device_size(dtype: DType) -> u64 {
 /// shares it drops.
 ///
 /// Only swath creates these, and a [`Column`] keeps its own private; from outside, ask the
-/// column instead ([`Column::is_on_device`], [`upload_bytes`](super::upload_bytes)). The
-/// example shows the accessors' types only.
-///
-/// ```
-/// use swath::gpu::DeviceColumn;
-/// fn describe(copy: &DeviceColumn) -> String {
-///     let (rows, dtype, bytes) = (copy.len(), copy.dtype(), copy.bytes());
-///     format!("{rows} rows of {dtype} in {bytes} bytes (usable: {})", copy.is_usable())
-/// }
-/// ```
+/// column instead ([`Column::is_on_device`]).
 pub struct DeviceColumn {
     buffer: Option<wgpu::Buffer>,
     dtype: DType,
@@ -67,43 +58,11 @@ impl DeviceColumn {
         }
     }
     /// The dtype of the values (bools are stored as u32 words, but keep dtype bool).
-    ///
-    /// ```
-    /// fn is_float(copy: &swath::gpu::DeviceColumn) -> bool {
-    ///     copy.dtype().is_float()
-    /// }
-    /// ```
     pub fn dtype(&self) -> DType {
         self.dtype
     }
-    /// The number of rows.
-    ///
-    /// ```
-    /// fn rows(copy: &swath::gpu::DeviceColumn) -> usize {
-    ///     copy.len()
-    /// }
-    /// ```
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-    /// Whether it has no rows.
-    ///
-    /// ```
-    /// fn nothing_to_read(copy: &swath::gpu::DeviceColumn) -> bool {
-    ///     copy.is_empty()
-    /// }
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
     /// Bytes of values (the buffer may be larger: size classes): rows times 4 for bool, i32,
     /// u32 and f32, times 8 for i64 and f64.
-    ///
-    /// ```
-    /// fn megabytes(copy: &swath::gpu::DeviceColumn) -> f64 {
-    ///     copy.bytes() as f64 / 1e6
-    /// }
-    /// ```
     pub fn bytes(&self) -> u64 {
         self.rows as u64 * device_size(self.dtype)
     }
@@ -113,12 +72,6 @@ impl DeviceColumn {
             .ok_or_else(|| Error::Internal("device column without a buffer".into()))
     }
     /// Whether the device holding it still works.
-    ///
-    /// ```
-    /// fn still_there(copy: &swath::gpu::DeviceColumn) -> bool {
-    ///     copy.is_usable()
-    /// }
-    /// ```
     pub fn is_usable(&self) -> bool {
         context::get().is_ok_and(|g| !g.is_lost())
     }

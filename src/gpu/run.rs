@@ -25,17 +25,9 @@ use crate::plan::ir::Kernel;
 
 /// Most workgroups one dispatch uses: the grid-stride loop covers the rest. ~1-2K keep every
 /// GPU busy without making the host combine of partials costly.
-///
-/// ```
-/// assert_eq!(swath::gpu::MAX_WORKGROUPS, 2048);
-/// ```
 pub const MAX_WORKGROUPS: u32 = 2048;
 /// Rows one pass may have: row indices are u32 and `i + stride` must not overflow. A
 /// longer pass runs on the CPU.
-///
-/// ```
-/// assert_eq!(swath::gpu::MAX_ROWS, i32::MAX as usize);
-/// ```
 pub const MAX_ROWS: usize = i32::MAX as usize;
 
 fn gpu_err(what: impl std::fmt::Display) -> Error {
@@ -555,4 +547,19 @@ fn run_scoped(
         }
     }
     Ok(KernelOutput { stores, reductions })
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn max_workgroups_example() {
+        assert_eq!(crate::gpu::MAX_WORKGROUPS, 2048);
+    }
+
+    #[test]
+    fn max_rows_example() {
+        assert_eq!(crate::gpu::run::MAX_ROWS, i32::MAX as usize);
+    }
 }

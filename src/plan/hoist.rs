@@ -28,6 +28,7 @@ pub(super) fn invariant_parts(spec: &LoopSpec) -> Vec<&Expr> {
 
 /// Whether `e` reads none of the states in `names`; the largest invariant parts of a
 /// variant `e` are added to `parts`.
+#[recursive::recursive]
 fn invariant<'e>(e: &'e Expr, names: &[&str], parts: &mut Vec<&'e Expr>) -> bool {
     match e {
         Expr::LoopState(name) => return !names.contains(&name.as_str()),
@@ -60,6 +61,7 @@ fn keep_if_worth<'e>(e: &'e Expr, parts: &mut Vec<&'e Expr>) {
 
 /// Whether `e` reads anything that differs between rows (else it folds to a constant or is
 /// a reduction's single value, computed before the pass).
+#[recursive::recursive]
 fn varies_by_row(e: &Expr) -> bool {
     match e {
         Expr::Column(_) | Expr::RowIndex | Expr::LoopState(_) | Expr::Loop(..) => true,
@@ -115,5 +117,39 @@ mod tests {
             .update("v", row_index().cast(DType::F32) * lit(3.0))
             .iterations();
         assert_eq!(invariant_parts(spec(&e)).len(), 1);
+    }
+
+    /// Lowered, the body of a loop whose row-index arithmetic reads no state holds no
+    /// row index, cast, unary op or load: they run once, before the loop.
+    #[test]
+    fn the_lowered_body_holds_only_what_states_feed() {
+        use crate::plan::ir::Instr;
+        let stepped = iterate(30)
+            .state("v", lit(0.0f32))
+            .while_(state("v").lt(col("a32").abs().sqrt().minimum(lit(50.0))))
+            .update(
+                "v",
+                state("v") + (row_index() % lit(7u32)).cast(DType::F32) + lit(0.5),
+            );
+        let schema = |name: &str| (name == "a32").then_some(DType::F32);
+        let plan = crate::plan::lower(&[stepped.iterations()], 10, &schema, &|| "a32".into())
+            .expect("plan");
+        let program = &plan.kernels[0].program;
+        let instrs = program.instrs();
+        let begin = instrs
+            .iter()
+            .position(|i| *i == Instr::LoopBegin)
+            .expect("a loop");
+        let end = program.loop_end(begin).expect("its end");
+        let hoistable = |i: &Instr| {
+            matches!(
+                i,
+                Instr::RowIndex | Instr::Cast(..) | Instr::Unary(..) | Instr::Load(_)
+            )
+        };
+        assert!(
+            !instrs[begin..end].iter().any(hoistable),
+            "the body still computes what no state feeds: {instrs:?}"
+        );
     }
 }

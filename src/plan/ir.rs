@@ -10,40 +10,12 @@ use crate::dtype::{DType, Scalar};
 use crate::ops::{BinaryOp, ReduceOp, UnaryOp};
 
 /// Index of an instruction in its [`Program`]; operands name their instructions by it.
-///
-/// ```
-/// use swath::DType;
-/// use swath::ops::UnaryOp;
-/// use swath::plan::ir::{Id, Instr, Program};
-/// let mut p = Program::default();
-/// let x: Id = p.push(Instr::Load(0), DType::F32);
-/// let y: Id = p.push(Instr::Unary(UnaryOp::Sqrt, x), DType::F32);
-/// assert_eq!((x, y), (0, 1));
-/// assert_eq!(p.instrs()[y], Instr::Unary(UnaryOp::Sqrt, x));
-/// ```
 pub type Id = usize;
 
 /// One SSA instruction. Kernels (passes over rows) use `Load`, `Const`, `Param`, the maps
 /// (`Unary`, `Binary`, `Select`, `Cast`), `RowIndex` and the loop instructions; the scalar
 /// program (which finishes reductions and computes scalar-only expressions) uses `Const`,
 /// the maps, `KernelResult` and `ReduceScalar`.
-///
-/// ```
-/// use swath::ops::BinaryOp;
-/// use swath::plan::ir::Instr;
-/// use swath::prelude::*;
-/// // x - mean(x): pass 0 reduces, the scalar program picks up the result, and pass 1
-/// // subtracts it, read as a param.
-/// let schema = |name: &str| (name == "x").then_some(DType::F64);
-/// let plan = swath::plan::lower(&[col("x") - col("x").mean()], 4, &schema, &|| "x".into())?;
-/// assert_eq!(plan.scalars.instrs(), [Instr::KernelResult { kernel: 0, output: 0 }]);
-/// assert_eq!(plan.kernels[1].params, [0]); // param #0 is scalar-program value 0
-/// assert_eq!(
-///     plan.kernels[1].program.instrs(),
-///     [Instr::Load(0), Instr::Param(0), Instr::Binary(BinaryOp::Sub, 0, 1)]
-/// );
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Instr {
     /// Column `inputs[k]` of the kernel.
@@ -150,19 +122,6 @@ impl InstrKey {
 
 /// A straight-line program: instructions with their result dtypes. Equal instructions
 /// are stored once.
-///
-/// ```
-/// use swath::DType;
-/// use swath::ops::BinaryOp;
-/// use swath::plan::ir::{Instr, Program};
-/// let mut p = Program::default();
-/// let a = p.push(Instr::Load(0), DType::I32);
-/// let b = p.push(Instr::Load(1), DType::I32);
-/// let sum = p.push(Instr::Binary(BinaryOp::Add, a, b), DType::I32);
-/// assert_eq!(p.push(Instr::Binary(BinaryOp::Add, a, b), DType::I32), sum); // shared
-/// assert_eq!(p.len(), 3);
-/// assert_eq!(p.dtypes(), [DType::I32; 3]);
-/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     instrs: Vec<Instr>,
@@ -174,20 +133,6 @@ impl Program {
     /// Appends `instr` unless an equal one of the same dtype exists; returns its id either
     /// way. Constants are equal when their bits are (NaN equals NaN, -0.0 differs from 0.0);
     /// loop beginnings and states are never shared.
-    ///
-    /// ```
-    /// use swath::plan::ir::{Instr, Program};
-    /// use swath::{DType, Scalar};
-    /// let mut p = Program::default();
-    /// let nan = p.push(Instr::Const(Scalar::F64(f64::NAN)), DType::F64);
-    /// assert_eq!(p.push(Instr::Const(Scalar::F64(f64::NAN)), DType::F64), nan);
-    /// let zero = p.push(Instr::Const(Scalar::F64(0.0)), DType::F64);
-    /// assert_ne!(p.push(Instr::Const(Scalar::F64(-0.0)), DType::F64), zero);
-    /// // The same instruction with another dtype is another value.
-    /// let x = p.push(Instr::Load(0), DType::F32);
-    /// assert_ne!(p.push(Instr::Load(0), DType::F64), x);
-    /// assert_eq!(p.len(), 5);
-    /// ```
     pub fn push(&mut self, instr: Instr, dtype: DType) -> Id {
         let key = InstrKey::of(&instr, dtype, self.instrs.len());
         if let Some(&id) = self.seen.get(&key) {
@@ -200,115 +145,33 @@ impl Program {
         id
     }
     /// The instructions, indexed by [`Id`].
-    ///
-    /// ```
-    /// use swath::DType;
-    /// use swath::plan::ir::{Instr, Program};
-    /// let mut p = Program::default();
-    /// p.push(Instr::RowIndex, DType::U32);
-    /// p.push(Instr::Cast(DType::F32, 0), DType::F32);
-    /// assert_eq!(p.instrs(), [Instr::RowIndex, Instr::Cast(DType::F32, 0)]);
-    /// ```
     pub fn instrs(&self) -> &[Instr] {
         &self.instrs
     }
     /// The dtype of the value instruction `id` computes. Panics if there is no such id.
-    ///
-    /// ```
-    /// use swath::DType;
-    /// use swath::ops::UnaryOp;
-    /// use swath::plan::ir::{Instr, Program};
-    /// let mut p = Program::default();
-    /// let x = p.push(Instr::Load(0), DType::F32);
-    /// let nan = p.push(Instr::Unary(UnaryOp::IsNan, x), DType::Bool);
-    /// assert_eq!((p.dtype(x), p.dtype(nan)), (DType::F32, DType::Bool));
-    /// ```
     pub fn dtype(&self, id: Id) -> DType {
         self.dtypes[id]
     }
     /// The dtypes of all instructions, indexed by [`Id`].
-    ///
-    /// ```
-    /// use swath::DType;
-    /// use swath::plan::ir::{Instr, Program};
-    /// let mut p = Program::default();
-    /// p.push(Instr::Load(0), DType::I32);
-    /// p.push(Instr::Cast(DType::I64, 0), DType::I64);
-    /// assert_eq!(p.dtypes(), [DType::I32, DType::I64]);
-    /// ```
     pub fn dtypes(&self) -> &[DType] {
         &self.dtypes
     }
     /// The number of instructions.
-    ///
-    /// ```
-    /// use swath::DType;
-    /// use swath::plan::ir::{Instr, Program};
-    /// let mut p = Program::default();
-    /// p.push(Instr::Load(0), DType::F64);
-    /// p.push(Instr::Load(0), DType::F64); // shared: still one
-    /// assert_eq!(p.len(), 1);
-    /// ```
     pub fn len(&self) -> usize {
         self.instrs.len()
     }
     /// Whether the program has no instructions.
-    ///
-    /// ```
-    /// use swath::DType;
-    /// use swath::plan::ir::{Instr, Program};
-    /// let mut p = Program::default();
-    /// assert!(p.is_empty());
-    /// p.push(Instr::RowIndex, DType::U32);
-    /// assert!(!p.is_empty());
-    /// ```
     pub fn is_empty(&self) -> bool {
         self.instrs.is_empty()
     }
     /// Forgets the instructions of a loop body (ids from `first_body` up to the loop's end),
     /// so that code after the loop does not share them: they hold the last step's values,
     /// and on the GPU they are out of scope. The states and the end stay shared.
-    ///
-    /// ```
-    /// use swath::ops::BinaryOp;
-    /// use swath::plan::ir::{Instr, Program};
-    /// use swath::{DType, Scalar};
-    /// let mut p = Program::default();
-    /// let x = p.push(Instr::Load(0), DType::F32);
-    /// let begin = p.push(Instr::LoopBegin, DType::Bool);
-    /// let v = p.push(Instr::LoopState { begin, init: x }, DType::F32);
-    /// let two = p.push(Instr::Const(Scalar::F32(2.0)), DType::F32); // the body starts here
-    /// let next = p.push(Instr::Binary(BinaryOp::Mul, v, two), DType::F32);
-    /// let cond = p.push(Instr::Const(Scalar::Bool(true)), DType::Bool);
-    /// let end = p.push(
-    ///     Instr::LoopEnd { begin, max_iter: 3, cond, updates: vec![next] },
-    ///     DType::U32,
-    /// );
-    /// p.close_loop(two, end);
-    /// assert_eq!(p.push(Instr::Const(Scalar::F32(2.0)), DType::F32), end + 1); // not `two`
-    /// assert_eq!(p.push(Instr::Load(0), DType::F32), x); // before the loop: still shared
-    /// ```
     pub fn close_loop(&mut self, first_body: Id, end: Id) {
         self.seen.retain(|_, id| *id < first_body || *id == end);
     }
 
     /// The ids of the states of the loop starting at `begin` (they follow it directly).
-    ///
-    /// ```
-    /// use swath::prelude::*;
-    /// use swath::plan::ir::Instr;
-    /// let lp = iterate(4)
-    ///     .state("a", col("x"))
-    ///     .state("b", lit(1.0))
-    ///     .update("a", state("a") * state("b"));
-    /// let schema = |name: &str| (name == "x").then_some(DType::F64);
-    /// let plan = swath::plan::lower(&[lp.get("a")], 3, &schema, &|| "x".into())?;
-    /// let program = &plan.kernels[0].program;
-    /// let begin = program.instrs().iter().position(|i| *i == Instr::LoopBegin).unwrap();
-    /// assert_eq!(program.loop_states(begin), begin + 1..begin + 3);
-    /// assert_eq!(program.loop_states(begin + 1), begin + 2..begin + 2); // not a loop: none
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn loop_states(&self, begin: Id) -> std::ops::Range<Id> {
         let count = self
             .instrs
@@ -321,37 +184,12 @@ impl Program {
     }
 
     /// The id of the `LoopEnd` of the loop starting at `begin`, if there is one.
-    ///
-    /// ```
-    /// use swath::prelude::*;
-    /// use swath::plan::ir::Instr;
-    /// let lp = iterate(4).state("a", col("x")).update("a", state("a") + lit(1.0));
-    /// let schema = |name: &str| (name == "x").then_some(DType::F64);
-    /// let plan = swath::plan::lower(&[lp.iterations()], 3, &schema, &|| "x".into())?;
-    /// let program = &plan.kernels[0].program;
-    /// let begin = program.instrs().iter().position(|i| *i == Instr::LoopBegin).unwrap();
-    /// let end = program.loop_end(begin).unwrap();
-    /// assert!(matches!(program.instrs()[end], Instr::LoopEnd { max_iter: 4, .. }));
-    /// assert_eq!(plan.kernels[0].stores, [end]); // the step count is the loop end's value
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn loop_end(&self, begin: Id) -> Option<Id> {
         (begin..self.instrs.len())
             .find(|&id| matches!(self.instrs[id], Instr::LoopEnd { begin: b, .. } if b == begin))
     }
 
     /// The constant `id` holds, if it is one.
-    ///
-    /// ```
-    /// use swath::plan::ir::{Instr, Program};
-    /// use swath::{DType, Scalar};
-    /// let mut p = Program::default();
-    /// let c = p.push(Instr::Const(Scalar::I32(7)), DType::I32);
-    /// let x = p.push(Instr::Load(0), DType::I32);
-    /// assert_eq!(p.constant(c), Some(Scalar::I32(7)));
-    /// assert_eq!(p.constant(x), None);
-    /// assert_eq!(p.constant(99), None); // no such instruction
-    /// ```
     pub fn constant(&self, id: Id) -> Option<Scalar> {
         match self.instrs.get(id) {
             Some(Instr::Const(s)) => Some(*s),
@@ -361,19 +199,6 @@ impl Program {
 }
 
 /// A reduction a kernel computes.
-///
-/// ```
-/// use swath::ops::ReduceOp;
-/// use swath::plan::ir::{Instr, Reduction};
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "k").then_some(DType::I32);
-/// let plan = swath::plan::lower(&[col("k").sum()], 10, &schema, &|| "k".into())?;
-/// let kernel = &plan.kernels[0];
-/// // An i32 sum accumulates in i64: the kernel casts each value first.
-/// assert_eq!(kernel.reductions, [Reduction { op: ReduceOp::Sum, value: 1, dtype: DType::I64 }]);
-/// assert_eq!(kernel.program.instrs()[1], Instr::Cast(DType::I64, 0));
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reduction {
     /// What is computed.
@@ -386,23 +211,6 @@ pub struct Reduction {
 
 /// One pass over `rows` rows: reads `inputs`, writes one column per store and one scalar per
 /// reduction.
-///
-/// ```
-/// use swath::plan::ir::Instr;
-/// use swath::prelude::*;
-/// let schema = |name: &str| ["a", "b"].contains(&name).then_some(DType::F32);
-/// let exprs = [(col("a") * col("b")).alias("ab"), col("b").max()];
-/// let plan = swath::plan::lower(&exprs, 100, &schema, &|| "a, b".into())?;
-/// assert_eq!(plan.kernels.len(), 1); // one pass does both
-/// let kernel = &plan.kernels[0];
-/// assert_eq!(kernel.rows, 100);
-/// assert_eq!(kernel.inputs, ["a", "b"]);
-/// assert_eq!(kernel.stores.len(), 1);
-/// assert!(matches!(kernel.program.instrs()[kernel.stores[0]], Instr::Binary(..)));
-/// assert_eq!(kernel.reductions.len(), 1);
-/// assert!(kernel.params.is_empty());
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Kernel {
     /// The number of rows the pass runs over.
@@ -422,18 +230,6 @@ pub struct Kernel {
 impl Kernel {
     /// Whether the kernel has anything to compute: no stores and no reductions means the
     /// pass is skipped (as for an output that passes an input column through).
-    ///
-    /// ```
-    /// use swath::prelude::*;
-    /// let schema = |name: &str| (name == "x").then_some(DType::F32);
-    /// let names = || "x".to_string();
-    /// let plan = swath::plan::lower(&[col("x")], 10, &schema, &names)?;
-    /// assert!(plan.kernels[0].is_empty());
-    /// let plan = swath::plan::lower(&[col("x").sum()], 10, &schema, &names)?;
-    /// assert!(!plan.kernels[0].is_empty());
-    /// assert!(swath::plan::ir::Kernel::default().is_empty());
-    /// # Ok::<(), swath::Error>(())
-    /// ```
     pub fn is_empty(&self) -> bool {
         self.stores.is_empty() && self.reductions.is_empty()
     }
@@ -443,19 +239,6 @@ impl Kernel {
     /// existing values, loop states and ends name a loop start, each loop ends once with one
     /// update per state, and no scalar-program instruction is inside. The backends call it
     /// before running a kernel, so a hand-built one gives an error, never a panic.
-    ///
-    /// ```
-    /// use swath::DType;
-    /// use swath::ops::UnaryOp;
-    /// use swath::plan::ir::{Instr, Kernel};
-    /// let mut kernel = Kernel { rows: 4, inputs: vec!["x".into()], ..Kernel::default() };
-    /// let x = kernel.program.push(Instr::Load(0), DType::F32);
-    /// let y = kernel.program.push(Instr::Unary(UnaryOp::Sqrt, x), DType::F32);
-    /// kernel.stores.push(y);
-    /// assert!(kernel.validate().is_ok());
-    /// kernel.program.push(Instr::Unary(UnaryOp::Sqrt, 99), DType::F32); // no value 99
-    /// assert!(kernel.validate().is_err());
-    /// ```
     pub fn validate(&self) -> crate::error::Result<()> {
         let bad = |what: String| {
             Err(crate::error::Error::Internal(format!(
@@ -529,5 +312,290 @@ impl Kernel {
             ));
         }
         Ok(())
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn id_example() {
+        use crate::DType;
+        use crate::ops::UnaryOp;
+        use crate::plan::ir::{Id, Instr, Program};
+        let mut p = Program::default();
+        let x: Id = p.push(Instr::Load(0), DType::F32);
+        let y: Id = p.push(Instr::Unary(UnaryOp::Sqrt, x), DType::F32);
+        assert_eq!((x, y), (0, 1));
+        assert_eq!(p.instrs()[y], Instr::Unary(UnaryOp::Sqrt, x));
+    }
+
+    #[test]
+    fn instr_example() -> crate::Result<()> {
+        use crate::ops::BinaryOp;
+        use crate::plan::ir::Instr;
+        use crate::prelude::*;
+        // x - mean(x): pass 0 reduces, the scalar program picks up the result, and pass 1
+        // subtracts it, read as a param.
+        let schema = |name: &str| (name == "x").then_some(DType::F64);
+        let plan = crate::plan::lower(&[col("x") - col("x").mean()], 4, &schema, &|| "x".into())?;
+        assert_eq!(
+            plan.scalars.instrs(),
+            [Instr::KernelResult {
+                kernel: 0,
+                output: 0
+            }]
+        );
+        assert_eq!(plan.kernels[1].params, [0]); // param #0 is scalar-program value 0
+        assert_eq!(
+            plan.kernels[1].program.instrs(),
+            [
+                Instr::Load(0),
+                Instr::Param(0),
+                Instr::Binary(BinaryOp::Sub, 0, 1)
+            ]
+        );
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn program_example() {
+        use crate::DType;
+        use crate::ops::BinaryOp;
+        use crate::plan::ir::{Instr, Program};
+        let mut p = Program::default();
+        let a = p.push(Instr::Load(0), DType::I32);
+        let b = p.push(Instr::Load(1), DType::I32);
+        let sum = p.push(Instr::Binary(BinaryOp::Add, a, b), DType::I32);
+        assert_eq!(p.push(Instr::Binary(BinaryOp::Add, a, b), DType::I32), sum); // shared
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.dtypes(), [DType::I32; 3]);
+    }
+
+    #[test]
+    fn push_example() {
+        use crate::plan::ir::{Instr, Program};
+        use crate::{DType, Scalar};
+        let mut p = Program::default();
+        let nan = p.push(Instr::Const(Scalar::F64(f64::NAN)), DType::F64);
+        assert_eq!(p.push(Instr::Const(Scalar::F64(f64::NAN)), DType::F64), nan);
+        let zero = p.push(Instr::Const(Scalar::F64(0.0)), DType::F64);
+        assert_ne!(p.push(Instr::Const(Scalar::F64(-0.0)), DType::F64), zero);
+        // The same instruction with another dtype is another value.
+        let x = p.push(Instr::Load(0), DType::F32);
+        assert_ne!(p.push(Instr::Load(0), DType::F64), x);
+        assert_eq!(p.len(), 5);
+    }
+
+    #[test]
+    fn instrs_example() {
+        use crate::DType;
+        use crate::plan::ir::{Instr, Program};
+        let mut p = Program::default();
+        p.push(Instr::RowIndex, DType::U32);
+        p.push(Instr::Cast(DType::F32, 0), DType::F32);
+        assert_eq!(p.instrs(), [Instr::RowIndex, Instr::Cast(DType::F32, 0)]);
+    }
+
+    #[test]
+    fn dtype_example() {
+        use crate::DType;
+        use crate::ops::UnaryOp;
+        use crate::plan::ir::{Instr, Program};
+        let mut p = Program::default();
+        let x = p.push(Instr::Load(0), DType::F32);
+        let nan = p.push(Instr::Unary(UnaryOp::IsNan, x), DType::Bool);
+        assert_eq!((p.dtype(x), p.dtype(nan)), (DType::F32, DType::Bool));
+    }
+
+    #[test]
+    fn dtypes_example() {
+        use crate::DType;
+        use crate::plan::ir::{Instr, Program};
+        let mut p = Program::default();
+        p.push(Instr::Load(0), DType::I32);
+        p.push(Instr::Cast(DType::I64, 0), DType::I64);
+        assert_eq!(p.dtypes(), [DType::I32, DType::I64]);
+    }
+
+    #[test]
+    fn len_example() {
+        use crate::DType;
+        use crate::plan::ir::{Instr, Program};
+        let mut p = Program::default();
+        p.push(Instr::Load(0), DType::F64);
+        p.push(Instr::Load(0), DType::F64); // shared: still one
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn is_empty_example() {
+        use crate::DType;
+        use crate::plan::ir::{Instr, Program};
+        let mut p = Program::default();
+        assert!(p.is_empty());
+        p.push(Instr::RowIndex, DType::U32);
+        assert!(!p.is_empty());
+    }
+
+    #[test]
+    fn close_loop_example() {
+        use crate::ops::BinaryOp;
+        use crate::plan::ir::{Instr, Program};
+        use crate::{DType, Scalar};
+        let mut p = Program::default();
+        let x = p.push(Instr::Load(0), DType::F32);
+        let begin = p.push(Instr::LoopBegin, DType::Bool);
+        let v = p.push(Instr::LoopState { begin, init: x }, DType::F32);
+        let two = p.push(Instr::Const(Scalar::F32(2.0)), DType::F32); // the body starts here
+        let next = p.push(Instr::Binary(BinaryOp::Mul, v, two), DType::F32);
+        let cond = p.push(Instr::Const(Scalar::Bool(true)), DType::Bool);
+        let end = p.push(
+            Instr::LoopEnd {
+                begin,
+                max_iter: 3,
+                cond,
+                updates: vec![next],
+            },
+            DType::U32,
+        );
+        p.close_loop(two, end);
+        assert_eq!(p.push(Instr::Const(Scalar::F32(2.0)), DType::F32), end + 1); // not `two`
+        assert_eq!(p.push(Instr::Load(0), DType::F32), x); // before the loop: still shared
+    }
+
+    #[test]
+    fn loop_states_example() -> crate::Result<()> {
+        use crate::plan::ir::Instr;
+        use crate::prelude::*;
+        let lp = iterate(4)
+            .state("a", col("x"))
+            .state("b", lit(1.0))
+            .update("a", state("a") * state("b"));
+        let schema = |name: &str| (name == "x").then_some(DType::F64);
+        let plan = crate::plan::lower(&[lp.get("a")], 3, &schema, &|| "x".into())?;
+        let program = &plan.kernels[0].program;
+        let begin = program
+            .instrs()
+            .iter()
+            .position(|i| *i == Instr::LoopBegin)
+            .unwrap();
+        assert_eq!(program.loop_states(begin), begin + 1..begin + 3);
+        assert_eq!(program.loop_states(begin + 1), begin + 2..begin + 2); // not a loop: none
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn loop_end_example() -> crate::Result<()> {
+        use crate::plan::ir::Instr;
+        use crate::prelude::*;
+        let lp = iterate(4)
+            .state("a", col("x"))
+            .update("a", state("a") + lit(1.0));
+        let schema = |name: &str| (name == "x").then_some(DType::F64);
+        let plan = crate::plan::lower(&[lp.iterations()], 3, &schema, &|| "x".into())?;
+        let program = &plan.kernels[0].program;
+        let begin = program
+            .instrs()
+            .iter()
+            .position(|i| *i == Instr::LoopBegin)
+            .unwrap();
+        let end = program.loop_end(begin).unwrap();
+        assert!(matches!(
+            program.instrs()[end],
+            Instr::LoopEnd { max_iter: 4, .. }
+        ));
+        assert_eq!(plan.kernels[0].stores, [end]); // the step count is the loop end's value
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn constant_example() {
+        use crate::plan::ir::{Instr, Program};
+        use crate::{DType, Scalar};
+        let mut p = Program::default();
+        let c = p.push(Instr::Const(Scalar::I32(7)), DType::I32);
+        let x = p.push(Instr::Load(0), DType::I32);
+        assert_eq!(p.constant(c), Some(Scalar::I32(7)));
+        assert_eq!(p.constant(x), None);
+        assert_eq!(p.constant(99), None); // no such instruction
+    }
+
+    #[test]
+    fn reduction_example() -> crate::Result<()> {
+        use crate::ops::ReduceOp;
+        use crate::plan::ir::{Instr, Reduction};
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "k").then_some(DType::I32);
+        let plan = crate::plan::lower(&[col("k").sum()], 10, &schema, &|| "k".into())?;
+        let kernel = &plan.kernels[0];
+        // An i32 sum accumulates in i64: the kernel casts each value first.
+        assert_eq!(
+            kernel.reductions,
+            [Reduction {
+                op: ReduceOp::Sum,
+                value: 1,
+                dtype: DType::I64
+            }]
+        );
+        assert_eq!(kernel.program.instrs()[1], Instr::Cast(DType::I64, 0));
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn kernel_example() -> crate::Result<()> {
+        use crate::plan::ir::Instr;
+        use crate::prelude::*;
+        let schema = |name: &str| ["a", "b"].contains(&name).then_some(DType::F32);
+        let exprs = [(col("a") * col("b")).alias("ab"), col("b").max()];
+        let plan = crate::plan::lower(&exprs, 100, &schema, &|| "a, b".into())?;
+        assert_eq!(plan.kernels.len(), 1); // one pass does both
+        let kernel = &plan.kernels[0];
+        assert_eq!(kernel.rows, 100);
+        assert_eq!(kernel.inputs, ["a", "b"]);
+        assert_eq!(kernel.stores.len(), 1);
+        assert!(matches!(
+            kernel.program.instrs()[kernel.stores[0]],
+            Instr::Binary(..)
+        ));
+        assert_eq!(kernel.reductions.len(), 1);
+        assert!(kernel.params.is_empty());
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn is_empty_example_2() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let names = || "x".to_string();
+        let plan = crate::plan::lower(&[col("x")], 10, &schema, &names)?;
+        assert!(plan.kernels[0].is_empty());
+        let plan = crate::plan::lower(&[col("x").sum()], 10, &schema, &names)?;
+        assert!(!plan.kernels[0].is_empty());
+        assert!(crate::plan::ir::Kernel::default().is_empty());
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn validate_example() {
+        use crate::DType;
+        use crate::ops::UnaryOp;
+        use crate::plan::ir::{Instr, Kernel};
+        let mut kernel = Kernel {
+            rows: 4,
+            inputs: vec!["x".into()],
+            ..Kernel::default()
+        };
+        let x = kernel.program.push(Instr::Load(0), DType::F32);
+        let y = kernel
+            .program
+            .push(Instr::Unary(UnaryOp::Sqrt, x), DType::F32);
+        kernel.stores.push(y);
+        assert!(kernel.validate().is_ok());
+        kernel
+            .program
+            .push(Instr::Unary(UnaryOp::Sqrt, 99), DType::F32); // no value 99
+        assert!(kernel.validate().is_err());
     }
 }

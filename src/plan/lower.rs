@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
-use crate::expr::{Expr, LoopOutput, LoopSpec};
+use crate::expr::{Expr, LoopOutput, LoopSpec, MAX_DEPTH};
 use crate::ops::elem::cast_scalar;
 use crate::ops::{BinaryOp, UnaryOp};
 
@@ -23,19 +23,6 @@ use super::scalar;
 use super::types::{Inference, Info, Shape, binary_common_type};
 
 /// Where one output column of a plan comes from.
-///
-/// ```
-/// use swath::plan::Source;
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F64);
-/// let exprs = [col("x"), (col("x") * lit(2.0)).alias("y"), col("x").sum().alias("s")];
-/// let plan = swath::plan::lower(&exprs, 5, &schema, &|| "x".into())?;
-/// let sources: Vec<&Source> = plan.outputs.iter().map(|o| &o.source).collect();
-/// assert_eq!(sources[0], &Source::Input("x".into()));
-/// assert_eq!(sources[1], &Source::Store { kernel: 0, index: 0 });
-/// assert!(matches!(sources[2], Source::Scalar(_)));
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
     /// An input column, passed through without copying.
@@ -52,17 +39,6 @@ pub enum Source {
 }
 
 /// A named output of a plan.
-///
-/// ```
-/// use swath::plan::Source;
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "k").then_some(DType::I32);
-/// let plan = swath::plan::lower(&[col("k").mean()], 5, &schema, &|| "k".into())?;
-/// let out = &plan.outputs[0];
-/// assert_eq!((out.name.as_str(), out.dtype), ("k", DType::F64));
-/// assert!(matches!(out.source, Source::Scalar(_)));
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone)]
 pub struct Output {
     /// The column name ([`Expr::output_name`]).
@@ -74,20 +50,6 @@ pub struct Output {
 }
 
 /// The lowered form of one call: passes, then the scalar program, then the outputs.
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| (name == "x").then_some(DType::F32);
-/// let exprs = [(col("x") - col("x").mean()).alias("centered"), col("x").max()];
-/// let plan = swath::plan::lower(&exprs, 1000, &schema, &|| "x".into())?;
-/// assert_eq!(plan.rows, 1000);
-/// assert_eq!(plan.kernels.len(), 2); // the mean (and max), then the subtraction
-/// assert_eq!(plan.kernels[0].reductions.len(), 2);
-/// assert_eq!(plan.scalars.len(), plan.scalar_ready.len());
-/// let names: Vec<&str> = plan.outputs.iter().map(|o| o.name.as_str()).collect();
-/// assert_eq!(names, ["centered", "x"]);
-/// # Ok::<(), swath::Error>(())
-/// ```
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The number of rows of the frame.
@@ -107,27 +69,6 @@ pub struct Plan {
 /// (`None` for a column that does not exist). `column_names` lists the frame's columns for
 /// the error about a missing one. Fails on type errors and on two outputs with one name;
 /// nothing is read or computed except constants.
-///
-/// ```
-/// use swath::prelude::*;
-/// let schema = |name: &str| match name {
-///     "a" => Some(DType::F32),
-///     "k" => Some(DType::I32),
-///     _ => None,
-/// };
-/// let names = || "a, k".to_string();
-/// let exprs = [(col("a") + lit(1.0)).sqrt(), col("k").sum()];
-/// let plan = swath::plan::lower(&exprs, 8, &schema, &names)?;
-/// assert_eq!(plan.kernels.len(), 1);
-/// assert_eq!(plan.kernels[0].inputs, ["a", "k"]);
-/// assert_eq!((plan.outputs[0].dtype, plan.outputs[1].dtype), (DType::F32, DType::I64));
-///
-/// let missing = swath::plan::lower(&[col("z")], 8, &schema, &names).unwrap_err();
-/// assert!(missing.to_string().contains("a, k"));
-/// assert!(swath::plan::lower(&[col("a"), col("a")], 8, &schema, &names).is_err()); // two "a"
-/// assert!(swath::plan::lower(&[col("a").and(col("a"))], 8, &schema, &names).is_err()); // not bool
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn lower(
     exprs: &[Expr],
     rows: usize,
@@ -143,6 +84,17 @@ pub fn lower(
         loops: HashMap::new(),
         loop_scopes: Vec::new(),
     };
+    // Every walk below recurses once per level: refuse what would overflow the stack first.
+    for (index, e) in exprs.iter().enumerate() {
+        let depth = e.depth();
+        if depth > MAX_DEPTH {
+            return Err(Error::TooDeep {
+                index,
+                depth,
+                limit: MAX_DEPTH,
+            });
+        }
+    }
     let mut outputs = Vec::with_capacity(exprs.len());
     for e in exprs {
         let name = e.output_name();
@@ -270,6 +222,7 @@ impl Lowerer<'_> {
     }
 
     /// Lowers `e` into pass `stage`, producing dtype `want`.
+    #[recursive::recursive]
     fn full(&mut self, e: &Expr, stage: usize, want: DType) -> Result<Id> {
         let info = self.types.info(e)?;
         let target = Target::Kernel(stage);
@@ -436,6 +389,7 @@ impl Lowerer<'_> {
     }
 
     /// Lowers a scalar-shaped `e` into the scalar program, producing dtype `want`.
+    #[recursive::recursive]
     fn scalar(&mut self, e: &Expr, want: DType) -> Result<Id> {
         let info = self.types.info(e)?;
         let target = Target::Scalars;
@@ -510,6 +464,7 @@ impl Lowerer<'_> {
     }
 
     /// Lowers a map node (unary, binary or select) whose operands `lower_child` places.
+    #[recursive::recursive]
     fn map(
         &mut self,
         e: &Expr,
@@ -565,4 +520,88 @@ impl Lowerer<'_> {
 /// Whether `e` is the literal 0.5 (of any float type).
 fn is_one_half(e: &Expr) -> bool {
     matches!(e, Expr::Literal(v) if v.as_f64() == Some(0.5) && v.dtype().is_some_and(|d| d.is_float()))
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn source_example() -> crate::Result<()> {
+        use crate::plan::Source;
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F64);
+        let exprs = [
+            col("x"),
+            (col("x") * lit(2.0)).alias("y"),
+            col("x").sum().alias("s"),
+        ];
+        let plan = crate::plan::lower(&exprs, 5, &schema, &|| "x".into())?;
+        let sources: Vec<&Source> = plan.outputs.iter().map(|o| &o.source).collect();
+        assert_eq!(sources[0], &Source::Input("x".into()));
+        assert_eq!(
+            sources[1],
+            &Source::Store {
+                kernel: 0,
+                index: 0
+            }
+        );
+        assert!(matches!(sources[2], Source::Scalar(_)));
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn output_example() -> crate::Result<()> {
+        use crate::plan::Source;
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "k").then_some(DType::I32);
+        let plan = crate::plan::lower(&[col("k").mean()], 5, &schema, &|| "k".into())?;
+        let out = &plan.outputs[0];
+        assert_eq!((out.name.as_str(), out.dtype), ("k", DType::F64));
+        assert!(matches!(out.source, Source::Scalar(_)));
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn plan_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let exprs = [
+            (col("x") - col("x").mean()).alias("centered"),
+            col("x").max(),
+        ];
+        let plan = crate::plan::lower(&exprs, 1000, &schema, &|| "x".into())?;
+        assert_eq!(plan.rows, 1000);
+        assert_eq!(plan.kernels.len(), 2); // the mean (and max), then the subtraction
+        assert_eq!(plan.kernels[0].reductions.len(), 2);
+        assert_eq!(plan.scalars.len(), plan.scalar_ready.len());
+        let names: Vec<&str> = plan.outputs.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["centered", "x"]);
+        Ok::<(), crate::Error>(())
+    }
+
+    #[test]
+    fn lower_example() -> crate::Result<()> {
+        use crate::prelude::*;
+        let schema = |name: &str| match name {
+            "a" => Some(DType::F32),
+            "k" => Some(DType::I32),
+            _ => None,
+        };
+        let names = || "a, k".to_string();
+        let exprs = [(col("a") + lit(1.0)).sqrt(), col("k").sum()];
+        let plan = crate::plan::lower(&exprs, 8, &schema, &names)?;
+        assert_eq!(plan.kernels.len(), 1);
+        assert_eq!(plan.kernels[0].inputs, ["a", "k"]);
+        assert_eq!(
+            (plan.outputs[0].dtype, plan.outputs[1].dtype),
+            (DType::F32, DType::I64)
+        );
+
+        let missing = crate::plan::lower(&[col("z")], 8, &schema, &names).unwrap_err();
+        assert!(missing.to_string().contains("a, k"));
+        assert!(crate::plan::lower(&[col("a"), col("a")], 8, &schema, &names).is_err()); // two "a"
+        assert!(crate::plan::lower(&[col("a").and(col("a"))], 8, &schema, &names).is_err()); // not bool
+        Ok::<(), crate::Error>(())
+    }
 }

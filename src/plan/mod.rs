@@ -7,4 +7,4 @@ mod lower;
 pub mod scalar;
 mod types;
 
-pub use lower::{Output, Plan, Source, lower};
+pub use lower::{Plan, Source, lower};

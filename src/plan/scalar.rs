@@ -8,16 +8,6 @@ use crate::ops::elem::{Elem, cast_scalar};
 use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryKind, UnaryOp};
 
 /// `op(x)`; `x` already has the op's input dtype.
-///
-/// ```
-/// use swath::Scalar;
-/// use swath::ops::UnaryOp;
-/// use swath::plan::scalar::unary;
-/// assert_eq!(unary(UnaryOp::Sqrt, Scalar::F64(9.0)), Scalar::F64(3.0));
-/// assert_eq!(unary(UnaryOp::Neg, Scalar::I32(i32::MIN)), Scalar::I32(i32::MIN)); // wraps
-/// assert_eq!(unary(UnaryOp::IsNan, Scalar::F32(f32::NAN)), Scalar::Bool(true));
-/// assert_eq!(unary(UnaryOp::Abs, Scalar::Null), Scalar::Null);
-/// ```
 pub fn unary(op: UnaryOp, x: Scalar) -> Scalar {
     let Some(dtype) = x.dtype() else {
         return Scalar::Null;
@@ -36,16 +26,6 @@ pub fn unary(op: UnaryOp, x: Scalar) -> Scalar {
 }
 
 /// `op(x, y)`; both already have the op's input dtype. Comparisons give bools.
-///
-/// ```
-/// use swath::Scalar;
-/// use swath::ops::BinaryOp;
-/// use swath::plan::scalar::binary;
-/// assert_eq!(binary(BinaryOp::Add, Scalar::I32(2), Scalar::I32(3)), Scalar::I32(5));
-/// assert_eq!(binary(BinaryOp::Rem, Scalar::I64(7), Scalar::I64(0)), Scalar::I64(0));
-/// assert_eq!(binary(BinaryOp::Lt, Scalar::F64(1.0), Scalar::F64(2.0)), Scalar::Bool(true));
-/// assert_eq!(binary(BinaryOp::Mul, Scalar::F32(2.0), Scalar::Null), Scalar::Null);
-/// ```
 pub fn binary(op: BinaryOp, x: Scalar, y: Scalar) -> Scalar {
     let (Some(dtype), Some(_)) = (x.dtype(), y.dtype()) else {
         return Scalar::Null;
@@ -62,15 +42,6 @@ pub fn binary(op: BinaryOp, x: Scalar, y: Scalar) -> Scalar {
 }
 
 /// `cond ? then : otherwise`; null when `cond` is not a bool (null).
-///
-/// ```
-/// use swath::Scalar;
-/// use swath::plan::scalar::select;
-/// let (a, b) = (Scalar::F64(1.0), Scalar::F64(2.0));
-/// assert_eq!(select(Scalar::Bool(true), a, b), a);
-/// assert_eq!(select(Scalar::Bool(false), a, b), b);
-/// assert_eq!(select(Scalar::Null, a, b), Scalar::Null);
-/// ```
 pub fn select(cond: Scalar, then: Scalar, otherwise: Scalar) -> Scalar {
     match cond {
         Scalar::Bool(true) => then,
@@ -82,27 +53,6 @@ pub fn select(cond: Scalar, then: Scalar, otherwise: Scalar) -> Scalar {
 /// A reduction over the single value `x` (already cast to the accumulator dtype), giving a
 /// value of `out`: what `sum`, `var` ... of a scalar expression give (`col("x").sum().max()`).
 /// Over a null, `count` gives 0 and the others null.
-///
-/// ```
-/// use swath::ops::ReduceOp;
-/// use swath::plan::scalar::reduce_one;
-/// use swath::{DType, Scalar};
-/// assert_eq!(reduce_one(ReduceOp::Sum, Scalar::F64(2.5), DType::F64), Scalar::F64(2.5));
-/// assert_eq!(reduce_one(ReduceOp::Mean, Scalar::F64(2.5), DType::F32), Scalar::F32(2.5));
-/// assert_eq!(reduce_one(ReduceOp::Count, Scalar::I64(9), DType::I64), Scalar::I64(1));
-/// assert_eq!(reduce_one(ReduceOp::ArgMax, Scalar::I32(9), DType::I64), Scalar::I64(0));
-/// assert_eq!(reduce_one(ReduceOp::Var(0), Scalar::F64(3.0), DType::F64), Scalar::F64(0.0));
-/// let sample = reduce_one(ReduceOp::Var(1), Scalar::F64(3.0), DType::F64); // n - 1 = 0
-/// assert!(matches!(sample, Scalar::F64(v) if v.is_nan()));
-/// assert_eq!(reduce_one(ReduceOp::Count, Scalar::Null, DType::I64), Scalar::I64(0));
-///
-/// use swath::prelude::*;
-/// let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0]))])?;
-/// let out = df.select([col("x").sum().max().alias("m"), col("x").sum().std(1).alias("s")])?;
-/// assert_eq!(out.values::<f64>("m")?, [3.0]);
-/// assert!(out.values::<f64>("s")?[0].is_nan());
-/// # Ok::<(), swath::Error>(())
-/// ```
 pub fn reduce_one(op: ReduceOp, x: Scalar, out: DType) -> Scalar {
     if x.is_null() {
         return match op {
@@ -120,5 +70,103 @@ pub fn reduce_one(op: ReduceOp, x: Scalar, out: DType) -> Scalar {
             cast_scalar(Scalar::F64(v), out)
         }
         _ => cast_scalar(x, out),
+    }
+}
+
+/// The examples of this file's items, run as unit tests: the items are crate-private, so
+/// a doctest could not reach them.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn unary_example() {
+        use crate::Scalar;
+        use crate::ops::UnaryOp;
+        use crate::plan::scalar::unary;
+        assert_eq!(unary(UnaryOp::Sqrt, Scalar::F64(9.0)), Scalar::F64(3.0));
+        assert_eq!(
+            unary(UnaryOp::Neg, Scalar::I32(i32::MIN)),
+            Scalar::I32(i32::MIN)
+        ); // wraps
+        assert_eq!(
+            unary(UnaryOp::IsNan, Scalar::F32(f32::NAN)),
+            Scalar::Bool(true)
+        );
+        assert_eq!(unary(UnaryOp::Abs, Scalar::Null), Scalar::Null);
+    }
+
+    #[test]
+    fn binary_example() {
+        use crate::Scalar;
+        use crate::ops::BinaryOp;
+        use crate::plan::scalar::binary;
+        assert_eq!(
+            binary(BinaryOp::Add, Scalar::I32(2), Scalar::I32(3)),
+            Scalar::I32(5)
+        );
+        assert_eq!(
+            binary(BinaryOp::Rem, Scalar::I64(7), Scalar::I64(0)),
+            Scalar::I64(0)
+        );
+        assert_eq!(
+            binary(BinaryOp::Lt, Scalar::F64(1.0), Scalar::F64(2.0)),
+            Scalar::Bool(true)
+        );
+        assert_eq!(
+            binary(BinaryOp::Mul, Scalar::F32(2.0), Scalar::Null),
+            Scalar::Null
+        );
+    }
+
+    #[test]
+    fn select_example() {
+        use crate::Scalar;
+        use crate::plan::scalar::select;
+        let (a, b) = (Scalar::F64(1.0), Scalar::F64(2.0));
+        assert_eq!(select(Scalar::Bool(true), a, b), a);
+        assert_eq!(select(Scalar::Bool(false), a, b), b);
+        assert_eq!(select(Scalar::Null, a, b), Scalar::Null);
+    }
+
+    #[test]
+    fn reduce_one_example() -> crate::Result<()> {
+        use crate::ops::ReduceOp;
+        use crate::plan::scalar::reduce_one;
+        use crate::{DType, Scalar};
+        assert_eq!(
+            reduce_one(ReduceOp::Sum, Scalar::F64(2.5), DType::F64),
+            Scalar::F64(2.5)
+        );
+        assert_eq!(
+            reduce_one(ReduceOp::Mean, Scalar::F64(2.5), DType::F32),
+            Scalar::F32(2.5)
+        );
+        assert_eq!(
+            reduce_one(ReduceOp::Count, Scalar::I64(9), DType::I64),
+            Scalar::I64(1)
+        );
+        assert_eq!(
+            reduce_one(ReduceOp::ArgMax, Scalar::I32(9), DType::I64),
+            Scalar::I64(0)
+        );
+        assert_eq!(
+            reduce_one(ReduceOp::Var(0), Scalar::F64(3.0), DType::F64),
+            Scalar::F64(0.0)
+        );
+        let sample = reduce_one(ReduceOp::Var(1), Scalar::F64(3.0), DType::F64); // n - 1 = 0
+        assert!(matches!(sample, Scalar::F64(v) if v.is_nan()));
+        assert_eq!(
+            reduce_one(ReduceOp::Count, Scalar::Null, DType::I64),
+            Scalar::I64(0)
+        );
+
+        use crate::prelude::*;
+        let df = Frame::new([("x", Column::from(vec![1.0f64, 2.0]))])?;
+        let out = df.select([
+            col("x").sum().max().alias("m"),
+            col("x").sum().std(1).alias("s"),
+        ])?;
+        assert_eq!(out.values::<f64>("m")?, [3.0]);
+        assert!(out.values::<f64>("s")?[0].is_nan());
+        Ok::<(), crate::Error>(())
     }
 }

@@ -145,6 +145,7 @@ impl<'a> Inference<'a> {
         Ok(info)
     }
 
+    #[recursive::recursive]
     fn infer(&mut self, e: &Expr) -> Result<Info> {
         let bad = |message: String| Error::InvalidType {
             expr: e.to_string(),
@@ -414,6 +415,7 @@ impl<'a> Inference<'a> {
 }
 
 /// Whether `e` reads a loop state (outside any loop of its own).
+#[recursive::recursive]
 fn mentions_state(e: &Expr) -> bool {
     match e {
         Expr::LoopState(_) => true,

@@ -1,0 +1,136 @@
+//! How deeply an expression nests, and dropping one without recursion.
+//!
+//! The planner, the printer and the parser walk an expression recursively, several stack
+//! frames per level (about 8 KiB per level in a debug build: a 2 MiB thread stack held 200
+//! levels). A program can build an expression of any depth (a fold over many terms, or
+//! `parse` of a long `a+a+...+a`), so those walks grow the stack on demand (the `recursive`
+//! crate, as Polars does), and the planner refuses an expression deeper than [`MAX_DEPTH`]
+//! with an error, which bounds the memory that costs. Dropping is iterative: the derived
+//! drop of nested `Arc`s would recurse once per level on the caller's stack. The derived
+//! `Debug` and `PartialEq` still recurse: comparing or debug-printing an expression
+//! thousands of levels deep can overflow a small stack.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use super::Expr;
+
+/// The deepest expression the planner accepts and the printer prints: far beyond expressions
+/// people write (a sum of 1,000 columns folded left is 1,000 deep), and small enough that
+/// the stack its walks grow stays bounded.
+pub const MAX_DEPTH: usize = 10_000;
+
+impl Expr {
+    /// Calls `f` on each direct operand (for a loop: the states' initial values and updates,
+    /// and its condition).
+    pub(crate) fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        match self {
+            Expr::Column(_) | Expr::Literal(_) | Expr::RowIndex | Expr::LoopState(_) => {}
+            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => f(a),
+            Expr::Binary(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                f(cond);
+                f(then);
+                f(otherwise);
+            }
+            Expr::Loop(spec, _) => {
+                for state in &spec.states {
+                    state.init.iter().chain(&state.update).for_each(&mut *f);
+                }
+                spec.cond.iter().for_each(f);
+            }
+        }
+    }
+
+    /// The number of nodes on the longest path from this one down to a leaf: 1 for a column
+    /// or literal. Computed without recursion, each shared operand once.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert_eq!(col("a").depth(), 1);
+    /// assert_eq!((col("a") + lit(1.0)).sqrt().depth(), 3);
+    /// let mut e = col("a");
+    /// for _ in 0..100_000 {
+    ///     e = e + lit(1.0);
+    /// }
+    /// assert_eq!(e.depth(), 100_001);
+    /// let df = Frame::new([("a", Column::from(vec![1.0f64]))])?;
+    /// assert!(df.select([e]).is_err()); // deeper than `MAX_DEPTH`
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn depth(&self) -> usize {
+        let mut done: HashMap<*const Expr, usize> = HashMap::new();
+        let mut stack: Vec<(&Expr, bool)> = vec![(self, false)];
+        while let Some((e, children_done)) = stack.pop() {
+            let key = e as *const Expr;
+            if done.contains_key(&key) {
+                continue;
+            }
+            if children_done {
+                let mut deepest = 0;
+                e.for_each_child(&mut |c| {
+                    deepest = deepest.max(done.get(&(c as *const Expr)).copied().unwrap_or(0))
+                });
+                done.insert(key, deepest + 1);
+            } else {
+                stack.push((e, true));
+                e.for_each_child(&mut |c| stack.push((c, false)));
+            }
+        }
+        done.get(&(self as *const Expr)).copied().unwrap_or(1)
+    }
+
+    /// Moves this node's `Arc` operands into `out`, leaving a shared leaf in their place.
+    fn take_children(&mut self, out: &mut Vec<Arc<Expr>>) {
+        let mut take = |a: &mut Arc<Expr>| out.push(std::mem::replace(a, LEAF.clone()));
+        match self {
+            Expr::Column(_)
+            | Expr::Literal(_)
+            | Expr::RowIndex
+            | Expr::LoopState(_)
+            | Expr::Loop(..) => {}
+            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => {
+                take(a)
+            }
+            Expr::Binary(_, a, b) => {
+                take(a);
+                take(b);
+            }
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => {
+                take(cond);
+                take(then);
+                take(otherwise);
+            }
+        }
+    }
+}
+
+/// What a dropped node's operands are replaced with: one shared leaf, so taking them costs no
+/// allocation.
+static LEAF: LazyLock<Arc<Expr>> = LazyLock::new(|| Arc::new(Expr::RowIndex));
+
+/// Drops the operands held by no one else one by one from a worklist, so a chain of any
+/// length drops in constant stack (a loop's own expressions drop through its `LoopSpec`,
+/// each of them by this same rule).
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        self.take_children(&mut pending);
+        while let Some(child) = pending.pop() {
+            if let Some(mut node) = Arc::into_inner(child) {
+                node.take_children(&mut pending);
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! What the CLI, the benches and the tests use of the engine's insides, and no stability
+//! promise: these names change with the engine. The engine itself (the planner and its IR,
+//! the backends, the cost model, the calibration) is crate-private, so nothing here accepts a
+//! plan, a kernel or a schedule: a user cannot hand the engine a malformed one. Every function
+//! returns `Err` on bad input rather than panicking.
+//!
+//! - the calibration and the cost model's figures (`swath info`, `swath calibrate`);
+//! - the chooser's pure rule, [`decide`], to drive it with a synthetic machine;
+//! - per-pass views of a select: the work the model counts ([`pass_work`]) and the way the
+//!   chooser picks ([`pass_choices`]);
+//! - the GPU's limits and its fault injection, for tests.
+
+use crate::dtype::DType;
+use crate::error::Result;
+use crate::expr::Expr;
+use crate::options::ExecOptions;
+
+pub use crate::calibrate::{cache_path, calibration, gpu_costs, load_or_measure, recalibrate};
+pub use crate::cost::{Calibration, CpuCosts, GpuCosts, Situation, Way, Work, decide, fingerprint};
+pub use crate::cpu::CHUNK;
+
+/// Failures the GPU backend fakes on demand, so tests can check that each falls back to the
+/// CPU or reports an error: [`inject`](faults::inject) a [`Fault`](faults::Fault), or shrink
+/// the largest binding with [`set_max_binding`](faults::set_max_binding) to force windows.
+pub mod faults {
+    pub use crate::gpu::faults::{Fault, clear, inject, lose_device, set_max_binding};
+}
+
+/// The most workgroups one GPU dispatch launches (a reduction leaves one partial each).
+pub const GPU_MAX_WORKGROUPS: u32 = crate::gpu::MAX_WORKGROUPS;
+
+/// Rows per window a GPU pass over `rows` rows with columns of `elem_bytes` per element would
+/// use on this thread (all of them when one binding holds the column); `None` without a GPU.
+pub fn gpu_window_rows(rows: usize, elem_bytes: u64) -> Option<usize> {
+    crate::gpu::window_rows(rows, elem_bytes)
+}
+
+/// The work the cost model counts for each pass of `exprs` over `rows` rows whose columns
+/// have the dtypes `schema` gives.
+///
+/// ```
+/// use swath::prelude::*;
+/// use swath::unstable::pass_work;
+/// let schema = |name: &str| (name == "x").then_some(DType::F64);
+/// let work = pass_work(&[col("x").sin().sum()], 1000, &schema)?;
+/// assert_eq!((work[0].rows, work[0].bytes_in), (1000.0, 8.0));
+/// assert_eq!(work[0].libm_ops, 1.0); // f64 sin: one library call per row
+/// assert!(pass_work(&[col("nope").sum()], 10, &schema).is_err());
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn pass_work(
+    exprs: &[Expr],
+    rows: usize,
+    schema: &dyn Fn(&str) -> Option<DType>,
+) -> Result<Vec<Work>> {
+    let names = || "(the schema's columns)".to_string();
+    let plan = crate::plan::lower(exprs, rows, schema, &names)?;
+    Ok(plan.kernels.iter().map(Work::of).collect())
+}
+
+/// Where each pass of `exprs` over `rows` rows whose columns have the dtypes `schema` gives
+/// would run with `options` and this machine's calibration, inputs on the host, and the
+/// chooser's reason for each ([`Frame::explain`](crate::Frame::explain) says the same in
+/// prose, for a frame's columns where they are).
+///
+/// ```
+/// use swath::prelude::*;
+/// use swath::unstable::{Way, pass_choices};
+/// let schema = |name: &str| (name == "x").then_some(DType::F32);
+/// let forced = ExecOptions::new().backend(Backend::Cpu1);
+/// let choices = pass_choices(&[col("x") - col("x").mean()], 10, &schema, &forced)?;
+/// assert_eq!(choices.len(), 2);
+/// assert_eq!(choices[0], (Way::Cpu1, "forced: backend cpu1".to_string()));
+/// let pool = ExecOptions::new().backend(Backend::Cpu).threads(2);
+/// let choices = pass_choices(&[col("x").sum()], 1 << 20, &schema, &pool)?;
+/// assert_eq!(choices[0].0, Way::CpuPool);
+/// assert!(pass_choices(&[col("x").sum()], 10, &schema, &ExecOptions::new().threads(0)).is_err());
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn pass_choices(
+    exprs: &[Expr],
+    rows: usize,
+    schema: &dyn Fn(&str) -> Option<DType>,
+    options: &ExecOptions,
+) -> Result<Vec<(Way, String)>> {
+    let names = || "(the schema's columns)".to_string();
+    let plan = crate::plan::lower(exprs, rows, schema, &names)?;
+    let costs = crate::calibrate::costs()?;
+    plan.kernels
+        .iter()
+        .map(|kernel| {
+            let choice = crate::cost::choose_explained(kernel, 0.0, options, &costs)?;
+            Ok((choice.way, choice.reason))
+        })
+        .collect()
+}
