@@ -534,3 +534,77 @@ fn the_pool_estimate_follows_the_thread_with_the_full_chunk() {
     let half = cpu.call_ns + cpu.pool_ns + 0.5 * even.rows * 100.0 * cpu.cheap_op_ns;
     assert!((cpu.pool_ns(&even, 2) - half).abs() < 1.0);
 }
+
+/// The rule as it was written before it was restated over the backends' `Engine` list
+/// (session 7): forced ways win (`cpu` is the pool when there are threads and chunks to share
+/// out); otherwise the pool if it beats the calling thread by the margin, and the GPU if it
+/// beats the better CPU way. `decide` must agree with it everywhere.
+fn reference_way(s: &Situation<'_>) -> Way {
+    let serial = s.cpu.serial_ns(&s.work);
+    let pool = (s.threads > 1 && s.chunks > 1).then(|| s.cpu.pool_ns(&s.work, s.threads));
+    let gpu = s.gpu.map(|g| g.ns(&s.work, s.resident));
+    match s.backend {
+        Backend::Cpu1 => Way::Cpu1,
+        Backend::Cpu if pool.is_some() => Way::CpuPool,
+        Backend::Cpu => Way::Cpu1,
+        Backend::Gpu => Way::Gpu,
+        Backend::Auto => {
+            let (cpu_way, cpu_ns) = match pool {
+                Some(p) if p < 0.8 * serial => (Way::CpuPool, p),
+                _ => (Way::Cpu1, serial),
+            };
+            match gpu {
+                Some(g) if g < cpu_ns => Way::Gpu,
+                _ => cpu_way,
+            }
+        }
+    }
+}
+
+#[test]
+fn the_engine_list_decides_as_the_written_rule_did() {
+    let cpu = cpu();
+    let gpus = [None, Some(fast_gpu()), Some(slow_gpu())];
+    let shapes = [
+        sum_work(1.0),
+        Work {
+            bytes_in: 12.0,
+            bytes_out: 4.0,
+            cheap_ops: 4.0,
+            heavy_ops: 2.0,
+            ..sum_work(1.0)
+        },
+        Work {
+            bytes_in: 8.0,
+            libm_ops: 3.0,
+            ..sum_work(1.0)
+        },
+    ];
+    let mut checked = 0;
+    for gpu in &gpus {
+        for shape in shapes {
+            let mut rows = 1.0;
+            while rows <= 1e9 {
+                for threads in [1, 2, 8] {
+                    for resident in [0.0, shape.bytes_in] {
+                        for backend in [Backend::Auto, Backend::Cpu, Backend::Cpu1, Backend::Gpu] {
+                            let s = Situation {
+                                work: Work { rows, ..shape },
+                                resident,
+                                chunks: (rows as usize).div_ceil(65_536),
+                                threads,
+                                backend,
+                                cpu: &cpu,
+                                gpu: gpu.as_ref(),
+                            };
+                            assert_eq!(decide(&s).0, reference_way(&s), "{s:?}");
+                            checked += 1;
+                        }
+                    }
+                }
+                rows *= 3.0;
+            }
+        }
+    }
+    assert!(checked > 3000, "{checked}");
+}

@@ -15,8 +15,10 @@ const LAYERS: &[&[&str]] = &[
     &["isa", "ops"],
     // Expressions, column storage (which names no backend) and options.
     &["expr", "column", "options"],
-    // The planner (expressions to passes in the kernel IR) and what backends return.
-    &["plan", "backend"],
+    // The planner (expressions to passes in the kernel IR, and the work each pass does).
+    &["plan"],
+    // What every backend is to the layers above: the `Engine` trait and what passes return.
+    &["backend"],
     // The backends.
     &["cpu", "gpu"],
     // The cost model (pure: a pass's work and measured constants in, a choice out).

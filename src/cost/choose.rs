@@ -1,25 +1,61 @@
-//! Choosing how to run each pass: the estimated time of every way present, the cheapest wins,
-//! an explicit setting wins over all. The choice and its reason are logged at debug level and
-//! shown by `explain`.
+//! Choosing how to run each pass: every backend (`crate::backend::Engine`, listed once in
+//! [`Engines`]) estimates it from its calibration, the cheapest wins (a later way must beat
+//! the best before it by its margin), an explicit setting wins over all. The choice and its
+//! reason are logged at debug level and shown by `explain`.
 //!
 //! [`decide`] is the pure rule (tests drive it with synthetic calibrations); [`choose`] feeds
 //! it this machine's calibration, the options, and where the inputs live.
 
 use super::{Costs, CpuCosts, GpuCosts, Work};
-use crate::cpu::{CHUNK, Schedule};
+use crate::backend::{Engine, Way};
+use crate::cpu::{CHUNK, CallingThread, Pool, Schedule};
 use crate::error::Result;
+use crate::gpu::Wgpu;
+use crate::isa::Isa;
 use crate::options::{Backend, ExecOptions};
 use crate::plan::ir::Kernel;
 
-/// A way to run a pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Way {
-    /// The CPU, on the calling thread.
-    Cpu1,
-    /// The CPU, on swath's pool.
-    CpuPool,
-    /// The GPU.
-    Gpu,
+/// The backends, set up for one pass: the one list the chooser estimates and the execution
+/// layer runs. Adding a backend is a field here and its entry in [`Engines::list`] (after
+/// the calling thread, which the rule starts from).
+#[derive(Debug, Clone, Copy)]
+pub struct Engines<'a> {
+    calling: CallingThread<'a>,
+    pool: Pool<'a>,
+    gpu: Wgpu<'a>,
+}
+
+/// How many backends [`Engines::list`] holds.
+const ENGINES: usize = 3;
+
+impl<'a> Engines<'a> {
+    fn new(
+        cpu: &'a CpuCosts,
+        gpu: Option<&'a GpuCosts>,
+        isa: Isa,
+        threads: usize,
+        chunks: usize,
+    ) -> Self {
+        Engines {
+            calling: CallingThread {
+                costs: cpu,
+                isa,
+                chunks,
+            },
+            pool: Pool {
+                costs: cpu,
+                isa,
+                threads,
+                chunks,
+            },
+            gpu: Wgpu { costs: gpu },
+        }
+    }
+
+    /// Every backend, the calling thread first.
+    pub fn list(&self) -> [&dyn Engine; ENGINES] {
+        [&self.calling, &self.pool, &self.gpu]
+    }
 }
 
 /// A decision for one pass: what [`choose`] and [`choose_explained`] return.
@@ -34,6 +70,12 @@ pub struct Choice {
     /// One line saying what was chosen and why (empty unless explained or debug logging is
     /// on: formatting it costs more than a small pass).
     pub reason: String,
+    /// The backends, set up for this pass.
+    pub engines: Engines<'static>,
+    /// The chosen one's place in `engines.list()`.
+    pub chosen: usize,
+    /// The way that runs the pass should the chosen one not run it: the better CPU way.
+    pub fallback: usize,
 }
 
 /// What [`decide`] is given about a pass and the machine.
@@ -55,51 +97,64 @@ pub struct Situation<'a> {
     pub gpu: Option<&'a GpuCosts>,
 }
 
-/// The estimates behind a decision, in ns (`None`: that way is not available).
-#[derive(Debug, Clone, Copy)]
-struct Estimates {
-    serial: f64,
-    pool: Option<f64>,
-    gpu: Option<f64>,
-}
-
-/// The rule: forced ways win; otherwise the smallest estimate among the calling thread, the
-/// pool (several threads and chunks) and the GPU. A software GPU adapter (lavapipe) gets no
-/// special rule: its measured figures, ~10x slower than the CPU here, keep `auto` off it
-/// unless it really is faster, and forcing it still works. Whether the GPU can run this
-/// particular kernel is checked by the caller, which falls back to the best CPU way. No
-/// strings here: this runs for every pass, however small.
-fn rule(s: &Situation<'_>) -> (Way, Estimates) {
-    let e = Estimates {
-        serial: s.cpu.serial_ns(&s.work),
-        pool: (s.threads > 1 && s.chunks > 1).then(|| s.cpu.pool_ns(&s.work, s.threads)),
-        gpu: s.gpu.map(|g| g.ns(&s.work, s.resident)),
-    };
-    let way = match s.backend {
-        Backend::Cpu1 => Way::Cpu1,
-        // One chunk has nothing to share out: the pool would run it on the calling thread.
-        Backend::Cpu if s.threads > 1 && s.chunks > 1 => Way::CpuPool,
-        Backend::Cpu => Way::Cpu1,
-        Backend::Gpu => Way::Gpu,
-        Backend::Auto => {
-            let (cpu_way, cpu_ns) = best_cpu(&e);
-            match e.gpu {
-                Some(g) if g < cpu_ns => Way::Gpu,
-                _ => cpu_way,
-            }
-        }
-    };
-    (way, e)
-}
-
-/// The better CPU way. The pool must win clearly: near the crossover the estimates are least
-/// certain, and a mid-sized input is still in the calling core's cache, which the model does
-/// not see.
-fn best_cpu(e: &Estimates) -> (Way, f64) {
-    match e.pool {
-        Some(p) if p < POOL_MARGIN * e.serial => (Way::CpuPool, p),
-        _ => (Way::Cpu1, e.serial),
+impl<'a> Situation<'a> {
+    fn engines(&self, isa: Isa) -> Engines<'a> {
+        Engines::new(self.cpu, self.gpu, isa, self.threads, self.chunks)
     }
+}
+
+/// Each backend's estimate, in list order (`None`: it is no way to run this pass, or has no
+/// figures).
+type Estimates = [Option<f64>; ENGINES];
+
+fn estimates(list: &[&dyn Engine; ENGINES], s: &Situation<'_>) -> Estimates {
+    list.map(|e| {
+        e.applies()
+            .then(|| e.estimate_ns(&s.work, s.resident))
+            .flatten()
+    })
+}
+
+/// The cheapest way by the estimates: from the calling thread (first, always estimated), each
+/// later way wins if its estimate is below its margin times the best so far. With
+/// `fallbacks_only`, only ways that run every pass count.
+fn cheapest(list: &[&dyn Engine; ENGINES], e: &Estimates, fallbacks_only: bool) -> usize {
+    let mut best = 0;
+    for (i, engine) in list.iter().enumerate().skip(1) {
+        if fallbacks_only && !engine.runs_everything() {
+            continue;
+        }
+        if let (Some(ns), Some(best_ns)) = (e[i], e[best])
+            && ns < engine.margin() * best_ns
+        {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The way a forced backend names: the first of its ways that applies to this pass (`cpu`
+/// is the pool, or the calling thread where one chunk has nothing to share out).
+fn forced(list: &[&dyn Engine; ENGINES], backend: Backend) -> Option<usize> {
+    let ways: &[Way] = match backend {
+        Backend::Auto => return None,
+        Backend::Cpu1 => &[Way::Cpu1],
+        Backend::Cpu => &[Way::CpuPool, Way::Cpu1],
+        Backend::Gpu => &[Way::Gpu],
+    };
+    ways.iter()
+        .find_map(|&way| list.iter().position(|e| e.way() == way && e.applies()))
+}
+
+/// The rule: forced ways win; otherwise the cheapest way. A software GPU adapter (lavapipe)
+/// gets no special rule: its measured figures, ~10x slower than the CPU here, keep `auto`
+/// off it unless it really is faster, and forcing it still works. Whether the GPU can run
+/// this particular kernel is checked by the caller, which falls back to the best CPU way. No
+/// strings here: this runs for every pass, however small.
+fn rule(list: &[&dyn Engine; ENGINES], s: &Situation<'_>) -> (usize, Estimates) {
+    let e = estimates(list, s);
+    let chosen = forced(list, s.backend).unwrap_or_else(|| cheapest(list, &e, false));
+    (chosen, e)
 }
 
 /// The decision for `s` (forced ways win; otherwise the smallest estimate among the calling
@@ -107,15 +162,17 @@ fn best_cpu(e: &Estimates) -> (Way, f64) {
 /// name and a sentence saying why, for `explain` and logs. Pure: tests drive it with
 /// synthetic figures.
 pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
-    let (way, e) = rule(s);
-    let mut estimates = vec![("cpu1".to_string(), e.serial)];
-    if let Some(p) = e.pool {
-        estimates.push((format!("cpu x{}", s.threads), p));
-    }
-    if let Some(g) = e.gpu {
-        estimates.push(("gpu".to_string(), g));
-    }
-    let (cpu_way, cpu_ns) = best_cpu(&e);
+    let engines = s.engines(Isa::Base);
+    let list = engines.list();
+    let (chosen, e) = rule(&list, s);
+    let estimates = list
+        .iter()
+        .zip(e)
+        .filter_map(|(engine, ns)| Some((engine.label(), ns?)))
+        .collect();
+    let way = list[chosen].way();
+    let cpu_way = cheapest(&list, &e, true);
+    let (serial, pool, gpu) = (e[0].unwrap_or(f64::NAN), e[1], e[2]);
     let reason = match (s.backend, way) {
         (Backend::Cpu1, _) => "forced: backend cpu1".to_string(),
         (Backend::Cpu, Way::CpuPool) => format!("forced: backend cpu (pool of {})", s.threads),
@@ -126,8 +183,8 @@ pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
         (Backend::Gpu, _) => "forced: backend gpu".to_string(),
         (Backend::Auto, Way::Gpu) => format!(
             "gpu: est. {} vs {} on the CPU{}",
-            us(e.gpu.unwrap_or(f64::NAN)),
-            us(cpu_ns),
+            us(gpu.unwrap_or(f64::NAN)),
+            us(e[cpu_way].unwrap_or(f64::NAN)),
             if s.resident > 0.0 {
                 " (inputs already on the device)"
             } else {
@@ -135,8 +192,8 @@ pub fn decide(s: &Situation<'_>) -> (Way, Vec<(String, f64)>, String) {
             }
         ),
         (Backend::Auto, _) => {
-            let cpu = cpu_reason(cpu_way, e.serial, e.pool, s);
-            match (s.gpu, e.gpu) {
+            let cpu = cpu_reason(list[cpu_way].way(), serial, pool, s);
+            match (s.gpu, gpu) {
                 (Some(g), Some(t)) => {
                     format!(
                         "{cpu}; the {}GPU would take {} (round trip {})",
@@ -179,8 +236,8 @@ fn cpu_reason(way: Way, serial: f64, pool: Option<f64>, s: &Situation<'_>) -> St
 
 /// The choice for `kernel`, with `resident` bytes per row of its inputs already on the GPU:
 /// the options and the constants in `costs` (this machine's are
-/// [`calibrate::costs`](crate::calibrate::costs)) fed to [`decide`]. The estimates and the reason are left empty unless debug logging is on
-/// (see [`choose_explained`]).
+/// [`calibrate::costs`](crate::calibrate::costs)) fed to the rule. The estimates and the
+/// reason are left empty unless debug logging is on (see [`choose_explained`]).
 ///
 /// Errors: [`Error::InvalidSetting`](crate::Error::InvalidSetting) for options (or
 /// environment settings) that cannot be honoured.
@@ -236,37 +293,33 @@ fn choose_among(
         cpu,
         gpu,
     };
-    let settle = |s: &Situation<'_>| {
-        if explain {
-            decide(s)
-        } else {
-            (rule(s).0, Vec::new(), String::new())
-        }
+    let mut engines = situation.engines(isa);
+    let (mut chosen, e) = rule(&engines.list(), &situation);
+    let fallback = cheapest(&engines.list(), &e, true);
+    let (mut estimates, mut reason) = if explain {
+        let (_, estimates, reason) = decide(&situation);
+        (estimates, reason)
+    } else {
+        (Vec::new(), String::new())
     };
-    let (mut way, mut estimates, mut reason) = settle(&situation);
-    // The CPU way a GPU pass falls back to, should the device not run it: the better CPU
-    // way by the same rule.
-    let cpu_only = Situation {
-        gpu: None,
-        backend: Backend::Auto,
-        ..situation.clone()
-    };
-    let fallback = rule(&cpu_only).0;
-    // `explain` asks whether the device can run the pass once the GPU wins (it generates
-    // the shader): one it cannot (f64 transcendentals, which Vulkan lacks; f64 or i64 on a
-    // device without them) is shown decided among the CPU ways, as it will run. Execution
-    // skips the question: the GPU attempt finds out by itself and runs `fallback`, the
-    // same way, without generating the shader twice.
+    // `explain` asks whether the chosen way can run the pass when `auto` picked a way that
+    // may not (the GPU: it generates the shader). One it cannot (f64 transcendentals, which
+    // Vulkan lacks; f64 or i64 on a device without them) is shown decided without the GPU,
+    // as it will run. Execution skips the question: the GPU attempt finds out by itself and
+    // runs `fallback`, the same way, without generating the shader twice.
     if explain
-        && way == Way::Gpu
         && backend == Backend::Auto
-        && let Err(why) = crate::gpu::support(kernel)
+        && let Err(why) = engines.list()[chosen].support(kernel)
     {
         situation.gpu = None;
-        (way, estimates, reason) = settle(&situation);
-        reason = format!("{reason}; not the GPU: {why}");
+        engines = situation.engines(isa);
+        chosen = rule(&engines.list(), &situation).0;
+        let (_, again, because) = decide(&situation);
+        estimates = again;
+        reason = format!("{because}; not the {}: {why}", Way::Gpu);
     }
-    let cpu_threads = match (way, fallback) {
+    let list = engines.list();
+    let cpu_threads = match (list[chosen].way(), list[fallback].way()) {
         (Way::CpuPool, _) | (Way::Gpu, Way::CpuPool) => threads,
         _ => 1,
     };
@@ -276,10 +329,13 @@ fn choose_among(
         chunks,
     };
     Ok(Choice {
-        way,
+        way: list[chosen].way(),
         schedule,
         estimates,
         reason,
+        engines,
+        chosen,
+        fallback,
     })
 }
 
@@ -301,14 +357,13 @@ pub(crate) fn cpu_threads_for(work: Work, options: &ExecOptions, cpu: &CpuCosts)
         cpu,
         gpu: None,
     };
-    Ok(match rule(&situation).0 {
+    let engines = situation.engines(Isa::Base);
+    let list = engines.list();
+    Ok(match list[rule(&list, &situation).0].way() {
         Way::CpuPool => threads,
         _ => 1,
     })
 }
-
-/// How much faster the pool's estimate must be than the calling thread's to be chosen.
-const POOL_MARGIN: f64 = 0.8;
 
 /// Below this estimated CPU time no GPU can win (a round trip alone is ~20-100 µs).
 const GPU_WORTH_ASKING_NS: f64 = 20_000.0;
@@ -485,5 +540,100 @@ mod examples {
         use crate::cost::us;
         assert_eq!(us(1_500.0), "1.5 µs");
         assert_eq!(us(2_500_000.0), "2.50 ms");
+    }
+
+    /// The rule is written over any list of engines: a later way wins by beating the best so
+    /// far by its margin, a forced backend takes the first of its ways that applies, and only
+    /// ways that run everything are fallbacks.
+    #[test]
+    fn the_rule_is_the_same_for_any_engine() {
+        use crate::backend::{Engine, Outcome, Way};
+        use crate::column::Column;
+        use crate::dtype::Scalar;
+        use crate::options::Backend;
+        use crate::plan::Work;
+        use crate::plan::ir::Kernel;
+        struct Fake {
+            way: Way,
+            ns: Option<f64>,
+            margin: f64,
+            applies: bool,
+            everything: bool,
+        }
+        impl Engine for Fake {
+            fn way(&self) -> Way {
+                self.way
+            }
+            fn label(&self) -> String {
+                format!("{}", self.way)
+            }
+            fn applies(&self) -> bool {
+                self.applies
+            }
+            fn estimate_ns(&self, _: &Work, _: f64) -> Option<f64> {
+                self.ns
+            }
+            fn margin(&self) -> f64 {
+                self.margin
+            }
+            fn runs_everything(&self) -> bool {
+                self.everything
+            }
+            fn run(&self, _: &Kernel, _: &[&Column], _: &[Scalar]) -> Outcome {
+                Outcome::Unsupported("a fake".into())
+            }
+        }
+        let fake = |way, ns, margin, applies, everything| Fake {
+            way,
+            ns,
+            margin,
+            applies,
+            everything,
+        };
+        let cpu = super::CpuCosts {
+            call_ns: 0.0,
+            pool_ns: 0.0,
+            threads: 2,
+            read_bytes_per_ns: 1.0,
+            pool_read_bytes_per_ns: 1.0,
+            cached_read_bytes_per_ns: 1.0,
+            cache_bytes: 0.0,
+            cheap_op_ns: 1.0,
+            heavy_op_ns: 1.0,
+            libm_op_ns: 1.0,
+            pool_compute_speedup: 1.0,
+        };
+        let s = super::Situation {
+            work: Work::default(),
+            resident: 0.0,
+            chunks: 4,
+            threads: 2,
+            backend: Backend::Auto,
+            cpu: &cpu,
+            gpu: None,
+        };
+        let serial = fake(Way::Cpu1, Some(100.0), 1.0, true, true);
+        // The pool at 85 misses its 0.8 margin; the GPU at 90 beats the best so far (100).
+        let pool = fake(Way::CpuPool, Some(85.0), 0.8, true, true);
+        let gpu = fake(Way::Gpu, Some(90.0), 1.0, true, false);
+        let list: [&dyn Engine; super::ENGINES] = [&serial, &pool, &gpu];
+        let (chosen, e) = super::rule(&list, &s);
+        assert_eq!((chosen, super::cheapest(&list, &e, true)), (2, 0));
+        // At 70 the pool wins, and the GPU must now beat 70.
+        let pool = fake(Way::CpuPool, Some(70.0), 0.8, true, true);
+        let list: [&dyn Engine; super::ENGINES] = [&serial, &pool, &gpu];
+        let (chosen, e) = super::rule(&list, &s);
+        assert_eq!((chosen, super::cheapest(&list, &e, true)), (1, 1));
+        // A way that does not apply is neither estimated nor forced: `cpu` falls to cpu1.
+        let idle_pool = fake(Way::CpuPool, Some(1.0), 0.8, false, true);
+        let list: [&dyn Engine; super::ENGINES] = [&serial, &idle_pool, &gpu];
+        assert_eq!(super::estimates(&list, &s)[1], None);
+        assert_eq!(super::forced(&list, Backend::Cpu), Some(0));
+        assert_eq!(super::forced(&list, Backend::Gpu), Some(2));
+        assert_eq!(super::forced(&list, Backend::Auto), None);
+        // A way without figures never wins `auto`, whatever its place.
+        let blind = fake(Way::Gpu, None, 1.0, true, false);
+        let list: [&dyn Engine; super::ENGINES] = [&serial, &pool, &blind];
+        assert_eq!(super::rule(&list, &s).0, 1);
     }
 }

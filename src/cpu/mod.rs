@@ -4,6 +4,8 @@
 
 mod block;
 pub(crate) mod buffers;
+mod costs;
+mod engine;
 pub mod isa;
 mod loops;
 pub(crate) mod pool;
@@ -21,6 +23,8 @@ use buffers::{Buf, OutSlice};
 pub const CHUNK: usize = 64 * 1024;
 
 pub use crate::backend::KernelOutput;
+pub use costs::CpuCosts;
+pub use engine::{CallingThread, Pool};
 
 /// How a kernel will run on the CPU: the cost model's choice
 /// ([`Choice::schedule`](crate::cost::Choice::schedule)), or one written by hand.

@@ -9,6 +9,7 @@ mod explain;
 
 pub use explain::explain_placed;
 
+use crate::backend::{KernelOutput, Outcome};
 use crate::column::Column;
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
@@ -42,7 +43,7 @@ pub fn execute(
             .map(|&id| scalars.value(id))
             .collect::<Result<_>>()?;
         let output = if kernel.is_empty() {
-            crate::backend::KernelOutput {
+            KernelOutput {
                 stores: Vec::new(),
                 reductions: Vec::new(),
             }
@@ -76,42 +77,44 @@ pub fn execute(
         .collect()
 }
 
-/// Runs one pass where the chooser says (`cost::choose`). A pass sent to the GPU that the
-/// device cannot run, or that fails on it (device lost, out of memory), runs on the CPU
-/// instead, logged and counted in `gpu::thread_stats`. Forcing the GPU without any adapter is
-/// an error, as forcing an unsupported ISA is.
+/// Runs one pass where the chooser says (`cost::choose`), asking the backends in turn: the
+/// chosen one, then, should it not run the pass (a GPU that cannot, or that fails: device
+/// lost, out of memory), the better CPU way, logged (and counted by the GPU in
+/// `gpu::thread_stats`). Forcing a backend that is not there at all (the GPU without an
+/// adapter) is an error, as forcing an unsupported ISA is; a CPU way's error is the pass's.
 fn run_pass(
     kernel: &ir::Kernel,
     columns: &[&Column],
     params: &[Scalar],
     options: &ExecOptions,
-) -> Result<crate::backend::KernelOutput> {
+) -> Result<KernelOutput> {
     let resident = resident_bytes_per_row(kernel, columns);
     let costs = crate::calibrate::costs()?;
     let choice = crate::cost::choose(kernel, resident, options, &costs)?;
     log::debug!("pass over {} rows: {}", kernel.rows, choice.reason);
-    if choice.way == crate::cost::Way::Gpu {
-        match crate::gpu::attempt(kernel, columns, params) {
-            crate::gpu::Attempt::Failed(Error::BackendUnavailable(reason)) => {
-                return Err(Error::BackendUnavailable(format!(
-                    "the GPU backend was requested but {reason}"
-                )));
-            }
-            crate::gpu::Attempt::Ran(out) => {
-                crate::gpu::record(|s| s.gpu_passes += 1);
-                return Ok(out);
-            }
-            crate::gpu::Attempt::Unsupported(why) => {
-                log::info!("pass runs on the CPU: {why}");
-                crate::gpu::record(|s| s.unsupported += 1);
-            }
-            crate::gpu::Attempt::Failed(e) => {
-                log::warn!("GPU pass failed, running it on the CPU: {e}");
-                crate::gpu::record(|s| s.failed += 1);
-            }
+    let list = choice.engines.list();
+    let chosen = list[choice.chosen];
+    match chosen.run(kernel, columns, params) {
+        Outcome::Ran(out) => return Ok(out),
+        Outcome::Failed(Error::BackendUnavailable(reason)) => {
+            return Err(Error::BackendUnavailable(format!(
+                "the {} backend was requested but {reason}",
+                chosen.way()
+            )));
+        }
+        Outcome::Failed(e) if chosen.runs_everything() => return Err(e),
+        Outcome::Unsupported(why) => log::info!("pass runs on the CPU: {why}"),
+        Outcome::Failed(e) => {
+            log::warn!("{} pass failed, running it on the CPU: {e}", chosen.way())
         }
     }
-    crate::cpu::run_scheduled(kernel, columns, params, &choice.schedule)
+    match list[choice.fallback].run(kernel, columns, params) {
+        Outcome::Ran(out) => Ok(out),
+        Outcome::Failed(e) => Err(e),
+        Outcome::Unsupported(why) => {
+            Err(Error::Internal(format!("no backend runs this pass: {why}")))
+        }
+    }
 }
 
 /// Bytes per row of `kernel`'s inputs that already have a copy on the GPU, reading the
@@ -146,9 +149,9 @@ fn resident_bytes_per_row(kernel: &ir::Kernel, columns: &[&Column]) -> f64 {
         / kernel.rows as f64
 }
 
-fn null_output(kernel: &ir::Kernel) -> crate::backend::KernelOutput {
+fn null_output(kernel: &ir::Kernel) -> KernelOutput {
     let p = &kernel.program;
-    crate::backend::KernelOutput {
+    KernelOutput {
         stores: kernel
             .stores
             .iter()

@@ -92,7 +92,7 @@ pub struct LoopState {
 /// use swath::prelude::*;
 /// let lp = iterate(3).state("v", lit(0)).update("v", state("v") + lit(1));
 /// assert!(matches!(lp.iterations(), Expr::Loop(_, LoopOutput::Iterations)));
-/// assert!(matches!(lp.get("v"), Expr::Loop(_, LoopOutput::State(name)) if name == "v"));
+/// assert!(matches!(&lp.get("v"), Expr::Loop(_, LoopOutput::State(name)) if name == "v"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoopOutput {

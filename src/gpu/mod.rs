@@ -18,6 +18,8 @@
 mod codegen;
 mod combine;
 mod context;
+mod costs;
+mod engine;
 pub(crate) mod faults;
 mod idle;
 mod pool;
@@ -27,6 +29,8 @@ mod run;
 use std::cell::Cell;
 
 pub use context::GpuInfo;
+pub use costs::GpuCosts;
+pub(crate) use engine::Wgpu;
 pub use resident::{TransferStats, global_transfer_stats, reset_transfer_stats, transfer_stats};
 pub(crate) use run::MAX_WORKGROUPS;
 

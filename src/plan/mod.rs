@@ -6,5 +6,7 @@ pub mod ir;
 mod lower;
 pub mod scalar;
 mod types;
+mod work;
 
 pub use lower::{Plan, Source, lower};
+pub use work::Work;
