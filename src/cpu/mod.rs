@@ -99,7 +99,7 @@ pub fn run_scheduled(
         .enumerate()
         .map(|(r, red)| {
             let parts: Vec<reduce::Partial> = partials.iter().map(|p| p[r]).collect();
-            reduce::combine(red.op, &parts, program.dtype(red.value), red.dtype)
+            red.op.combine(&parts, red.dtype)
         })
         .collect();
     let stores = buffers

@@ -5,7 +5,9 @@
 //! then block partials are combined pairwise within a chunk, then chunk partials pairwise in
 //! chunk order. Chunk and block sizes are fixed, so the result does not depend on the thread
 //! count or the ISA, and float sums have pairwise error growth (O(log n), like numpy).
-//! Variance merges per-block (count, mean, M2) with Chan's formula.
+//! Variance merges per-block (count, mean, M2) with Chan's formula. A chunk's partial is the
+//! shared `ops::reduce::Partial`, combined across chunks by the reduction's own rule
+//! (`ReduceOp::combine`), as the GPU's workgroup partials are.
 
 use std::any::Any;
 
@@ -13,8 +15,9 @@ use super::buffers::CpuElem;
 use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::ReduceOp;
-use crate::ops::elem::{Elem, cast_scalar, nan_max, nan_min};
+use crate::ops::elem::{Elem, nan_max, nan_min};
 use crate::ops::moments::Moments;
+pub use crate::ops::reduce::Partial;
 
 const LANES: usize = 64;
 
@@ -140,18 +143,6 @@ fn moments_of_block<T: Elem>(x: &[T]) -> Moments {
     }
 }
 
-/// What one chunk contributes to a reduction.
-#[derive(Debug, Clone, Copy)]
-pub struct Partial {
-    pub rows: usize,
-    /// Sum, product, min or max so far (null when nothing was seen).
-    pub value: Scalar,
-    /// Row of `value` for argmin/argmax.
-    pub index: usize,
-    pub moments: Moments,
-    pub flag: bool,
-}
-
 struct TypedAcc<T> {
     op: ReduceOp,
     partials: Vec<T>,
@@ -252,15 +243,8 @@ impl Accumulator {
 }
 
 fn finish<T: CpuElem>(state: Box<dyn Any + Send>) -> Partial {
-    let empty = Partial {
-        rows: 0,
-        value: Scalar::Null,
-        index: 0,
-        moments: Moments::default(),
-        flag: false,
-    };
     let Ok(acc) = state.downcast::<TypedAcc<T>>() else {
-        return empty;
+        return Partial::EMPTY;
     };
     let value = match acc.op {
         ReduceOp::Prod => pairwise(acc.partials, T::mul),
@@ -274,93 +258,4 @@ fn finish<T: CpuElem>(state: Box<dyn Any + Send>) -> Partial {
         moments: acc.moments,
         flag: acc.flag,
     }
-}
-
-/// Combines chunk partials (in chunk order) into the reduction's result: `acc` is the dtype
-/// the values were accumulated in, `out` the result's dtype.
-pub fn combine(op: ReduceOp, parts: &[Partial], acc: DType, out: DType) -> Scalar {
-    let rows: usize = parts.iter().map(|p| p.rows).sum();
-    let values = || parts.iter().map(|p| p.value).filter(|v| !v.is_null());
-    let fold = |f: fn(Scalar, Scalar) -> Scalar| values().reduce(f).unwrap_or(Scalar::Null);
-    match op {
-        ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod => {
-            let combine = if op == ReduceOp::Prod {
-                mul_scalar
-            } else {
-                add_scalar
-            };
-            let total = pairwise(values().collect(), combine);
-            let identity = if op == ReduceOp::Prod { 1.0 } else { 0.0 };
-            let total = total.unwrap_or(cast_scalar(Scalar::F64(identity), acc));
-            if op != ReduceOp::Mean {
-                // An f32 product accumulates in f64 (see `ReduceOp::signature`).
-                return cast_scalar(total, out);
-            }
-            match (rows, total.as_f64()) {
-                (0, _) | (_, None) => Scalar::Null,
-                (n, Some(sum)) => cast_scalar(Scalar::F64(sum / n as f64), out),
-            }
-        }
-        ReduceOp::Min => fold(|a, b| scalar_op(a, b, nan_min_dyn)),
-        ReduceOp::Max => fold(|a, b| scalar_op(a, b, nan_max_dyn)),
-        ReduceOp::ArgMin | ReduceOp::ArgMax => {
-            let min = op == ReduceOp::ArgMin;
-            let mut best: Option<(Scalar, usize)> = None;
-            for p in parts.iter().filter(|p| !p.value.is_null()) {
-                let replace = match best {
-                    None => true,
-                    Some((old, _)) => better_dyn(p.value, old, min),
-                };
-                if replace {
-                    best = Some((p.value, p.index));
-                }
-            }
-            best.map_or(Scalar::Null, |(_, i)| Scalar::I64(i as i64))
-        }
-        ReduceOp::Var(_) | ReduceOp::Std(_) => parts
-            .iter()
-            .fold(Moments::default(), |a, p| a.merge(p.moments))
-            .finish(op, out),
-        ReduceOp::Count => Scalar::I64(rows as i64),
-        ReduceOp::Any => Scalar::Bool(parts.iter().any(|p| p.flag)),
-        ReduceOp::All => Scalar::Bool(parts.iter().all(|p| p.flag)),
-    }
-}
-
-/// Applies a typed binary function to two scalars of the same dtype.
-fn scalar_op(a: Scalar, b: Scalar, f: fn(Scalar, Scalar) -> Option<Scalar>) -> Scalar {
-    f(a, b).unwrap_or(Scalar::Null)
-}
-
-macro_rules! typed_pair {
-    ($name:ident, |$x:ident, $y:ident| $body:expr) => {
-        fn $name(a: Scalar, b: Scalar) -> Option<Scalar> {
-            let dtype = a.dtype()?;
-            crate::with_dtype!(dtype, T => {
-                let ($x, $y) = (T::from_scalar(a)?, T::from_scalar(b)?);
-                Some(Elem::to_scalar($body))
-            })
-        }
-    };
-}
-typed_pair!(add_dyn, |x, y| x.add(y));
-typed_pair!(mul_dyn, |x, y| x.mul(y));
-typed_pair!(nan_min_dyn, |x, y| nan_min(x, y));
-typed_pair!(nan_max_dyn, |x, y| nan_max(x, y));
-
-fn add_scalar(a: Scalar, b: Scalar) -> Scalar {
-    scalar_op(a, b, add_dyn)
-}
-fn mul_scalar(a: Scalar, b: Scalar) -> Scalar {
-    scalar_op(a, b, mul_dyn)
-}
-
-fn better_dyn(new: Scalar, old: Scalar, min: bool) -> bool {
-    let Some(dtype) = new.dtype() else {
-        return false;
-    };
-    crate::with_dtype!(dtype, T => match (T::from_scalar(new), T::from_scalar(old)) {
-        (Some(n), Some(o)) => better(n, o, min),
-        _ => false,
-    })
 }

@@ -7,20 +7,10 @@
 use super::codegen::{DeviceReduction, NO_ROW, Shader, words};
 use crate::dtype::{DType, Scalar};
 use crate::ops::ReduceOp;
-use crate::ops::elem::{Elem, cast_scalar, nan_max, nan_min};
+use crate::ops::elem::cast_scalar;
+use crate::ops::moments::Moments;
+use crate::ops::reduce::Partial;
 use crate::plan::ir::Kernel;
-
-/// The result of `op` over zero rows, of the reduction's result dtype `out`.
-pub fn empty(op: ReduceOp, out: DType) -> Scalar {
-    match op {
-        ReduceOp::Sum => cast_scalar(Scalar::F64(0.0), out),
-        ReduceOp::Prod => cast_scalar(Scalar::F64(1.0), out),
-        ReduceOp::Count => Scalar::I64(0),
-        ReduceOp::Any => Scalar::Bool(false),
-        ReduceOp::All => Scalar::Bool(true),
-        _ => Scalar::Null,
-    }
-}
 
 /// One value of dtype `dtype` from its partial words (bools are u32 0/1).
 fn value(dtype: DType, w: &[u32]) -> Scalar {
@@ -34,18 +24,6 @@ fn value(dtype: DType, w: &[u32]) -> Scalar {
         DType::F64 => Scalar::F64(f64::from_bits(wide())),
     }
 }
-
-/// Pairwise sum, so 2048 partials lose no more than a few roundings.
-fn pairwise(xs: &[f64]) -> f64 {
-    match xs.len() {
-        0 => 0.0,
-        1 => xs[0],
-        n => pairwise(&xs[..n / 2]) + pairwise(&xs[n / 2..]),
-    }
-}
-
-// Partial variances merge exactly as the CPU's do (Chan's formula), with the same code.
-use crate::ops::moments::Moments;
 
 /// Every reduction of `kernel`, from the partials of `workgroups` workgroups.
 pub fn finish(
@@ -72,102 +50,59 @@ pub fn finish(
                         .collect();
                     one(d, &records, kernel.rows, red.dtype)
                 }
-                _ => empty(red.op, red.dtype),
+                _ => red.op.empty(red.dtype),
             }
         })
         .collect()
 }
 
-/// Combines the partial records of one reduction (each record starts at its own words).
+/// Combines the partial records of one reduction (each record starts at its own words): each
+/// record read into the shared `ops::reduce::Partial`, then merged and finished by the
+/// reduction's own rule, as the CPU's chunk partials are.
 fn one(d: &DeviceReduction, records: &[&[u32]], rows: usize, out: DType) -> Scalar {
-    let values = || records.iter().map(|r| value(d.dtype, r));
-    let as_f64s = || values().filter_map(|v| v.as_f64()).collect::<Vec<f64>>();
-    match d.op {
-        ReduceOp::Sum | ReduceOp::Mean => {
-            let total = match d.dtype {
-                DType::I64 => {
-                    let t = values().fold(0i64, |a, v| match v {
-                        Scalar::I64(x) => a.wrapping_add(x),
-                        _ => a,
-                    });
-                    if d.op == ReduceOp::Sum {
-                        return Scalar::I64(t);
-                    }
-                    t as f64
-                }
-                _ => pairwise(&as_f64s()),
-            };
-            if d.op == ReduceOp::Sum {
-                return cast_scalar(Scalar::F64(total), d.dtype);
-            }
-            cast_scalar(Scalar::F64(total / rows as f64), out)
-        }
-        ReduceOp::Prod => match d.dtype {
-            DType::I64 => Scalar::I64(values().fold(1i64, |a, v| match v {
-                Scalar::I64(x) => a.wrapping_mul(x),
-                _ => a,
-            })),
-            // An f32 product accumulates in f64 and gives f32 (`ReduceOp::signature`).
-            _ => cast_scalar(Scalar::F64(as_f64s().iter().product()), out),
-        },
-        ReduceOp::Min | ReduceOp::Max => {
-            let min = d.op == ReduceOp::Min;
-            crate::with_dtype!(d.dtype, T => {
-                values()
-                    .filter_map(T::from_scalar)
-                    .reduce(|a, b| if min { nan_min(a, b) } else { nan_max(a, b) })
-                    .map_or(Scalar::Null, Elem::to_scalar)
-            })
-        }
-        ReduceOp::ArgMin | ReduceOp::ArgMax => {
-            let min = d.op == ReduceOp::ArgMin;
-            let at = words(d.dtype);
-            crate::with_dtype!(d.dtype, T => {
-                let mut best: Option<(T, u32)> = None;
-                for r in records {
-                    let row = r[at];
-                    let Some(v) = T::from_scalar(value(d.dtype, r)) else { continue };
-                    if row == NO_ROW {
-                        continue;
-                    }
-                    if best.is_none_or(|(bv, bi)| takes(v, row, bv, bi, min)) {
-                        best = Some((v, row));
-                    }
-                }
-                best.map_or(Scalar::Null, |(_, i)| Scalar::I64(i as i64))
-            })
-        }
-        ReduceOp::Var(_) | ReduceOp::Std(_) => {
-            let m = records
-                .iter()
-                .map(|r| {
-                    let f =
-                        |k: usize| f64::from_bits(r[2 * k] as u64 | (r[2 * k + 1] as u64) << 32);
-                    Moments {
-                        n: f(0),
-                        mean: f(1),
-                        m2: f(2),
-                    }
-                })
-                .fold(Moments::default(), Moments::merge);
-            m.finish(d.op, out)
-        }
-        ReduceOp::Any => Scalar::Bool(records.iter().any(|r| r[0] != 0)),
-        ReduceOp::All => Scalar::Bool(records.iter().all(|r| r[0] != 0)),
-        ReduceOp::Count => Scalar::I64(rows as i64),
+    let parts: Vec<Partial> = records.iter().map(|r| partial(d, r)).collect();
+    match d.op.merge_all(&parts) {
+        // The workgroups' rows are not recorded: the pass's are the total (for `mean`).
+        Some(merged) => d.op.finish(Partial { rows, ..merged }, out),
+        None => d.op.empty(out),
     }
 }
 
-/// Whether (v, i) should replace (bv, bi) as argmin (`min`) or argmax: NaN wins, then the
-/// better value, then the earlier row (the shader's rule).
-fn takes<T: Elem>(v: T, i: u32, bv: T, bi: u32, min: bool) -> bool {
-    match (bv.is_nan(), v.is_nan()) {
-        (true, true) => i < bi,
-        (true, false) => false,
-        (false, true) => true,
-        _ => {
-            let better = if min { v < bv } else { v > bv };
-            better || (v == bv && i < bi)
+/// One workgroup's record as a partial.
+fn partial(d: &DeviceReduction, r: &[u32]) -> Partial {
+    let mut value = value(d.dtype, r);
+    // Float sums and products of f32 partials are combined in f64 (the partials are few;
+    // the extra precision is free).
+    if matches!(d.op, ReduceOp::Sum | ReduceOp::Mean | ReduceOp::Prod) && d.dtype == DType::F32 {
+        value = cast_scalar(value, DType::F64);
+    }
+    match d.op {
+        ReduceOp::ArgMin | ReduceOp::ArgMax => {
+            let row = r[words(d.dtype)];
+            Partial {
+                value: if row == NO_ROW { Scalar::Null } else { value },
+                index: row as usize,
+                ..Partial::EMPTY
+            }
         }
+        ReduceOp::Var(_) | ReduceOp::Std(_) => {
+            let f = |k: usize| f64::from_bits(r[2 * k] as u64 | (r[2 * k + 1] as u64) << 32);
+            Partial {
+                moments: Moments {
+                    n: f(0),
+                    mean: f(1),
+                    m2: f(2),
+                },
+                ..Partial::EMPTY
+            }
+        }
+        ReduceOp::Any | ReduceOp::All => Partial {
+            flag: r[0] != 0,
+            ..Partial::EMPTY
+        },
+        _ => Partial {
+            value,
+            ..Partial::EMPTY
+        },
     }
 }

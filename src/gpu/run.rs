@@ -188,7 +188,7 @@ pub fn empty_output(kernel: &Kernel) -> KernelOutput {
         reductions: kernel
             .reductions
             .iter()
-            .map(|r| combine::empty(r.op, r.dtype))
+            .map(|r| r.op.empty(r.dtype))
             .collect(),
     }
 }

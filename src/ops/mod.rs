@@ -7,6 +7,7 @@
 pub mod elem;
 pub mod fastmath;
 pub mod moments;
+pub mod reduce;
 mod table;
 
 pub(crate) use table::{binary_table, unary_table};

@@ -4,7 +4,8 @@
 //! gives null out.
 
 use crate::dtype::{DType, Scalar};
-use crate::ops::elem::{Elem, cast_scalar};
+use crate::ops::elem::Elem;
+use crate::ops::reduce::Partial;
 use crate::ops::{BinaryKind, BinaryOp, ReduceOp, UnaryKind, UnaryOp};
 
 /// `op(x)`; `x` already has the op's input dtype.
@@ -60,17 +61,8 @@ pub fn reduce_one(op: ReduceOp, x: Scalar, out: DType) -> Scalar {
             _ => Scalar::Null,
         };
     }
-    match op {
-        ReduceOp::Count => Scalar::I64(1),
-        ReduceOp::ArgMin | ReduceOp::ArgMax => Scalar::I64(0),
-        ReduceOp::Var(ddof) | ReduceOp::Std(ddof) => {
-            // (x - mean)^2 is NaN for an infinite x, as numpy gives.
-            let finite = x.as_f64().is_some_and(f64::is_finite);
-            let v = if ddof >= 1 || !finite { f64::NAN } else { 0.0 };
-            cast_scalar(Scalar::F64(v), out)
-        }
-        _ => cast_scalar(x, out),
-    }
+    // The reduction's own merge-and-finish rule (ops/reduce.rs), over one partial.
+    op.finish(Partial::of_value(op, x), out)
 }
 
 /// The examples of this file's items, run as unit tests: the items are crate-private, so
