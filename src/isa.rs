@@ -54,6 +54,17 @@ impl Isa {
     /// }
     /// ```
     pub fn is_supported(self) -> bool {
+        // Asked for every pass (the option's ISA is checked each time): detect once.
+        static SUPPORTED: std::sync::OnceLock<[bool; 3]> = std::sync::OnceLock::new();
+        let supported = SUPPORTED.get_or_init(|| Isa::ALL.map(Isa::detect_support));
+        Isa::ALL
+            .iter()
+            .position(|&isa| isa == self)
+            .is_some_and(|i| supported[i])
+    }
+
+    /// Whether the CPU has every feature the kernels compiled for `self` use.
+    fn detect_support(self) -> bool {
         match self {
             Isa::Base => true,
             #[cfg(target_arch = "x86_64")]
@@ -69,7 +80,7 @@ impl Isa {
             }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {
-                Isa::Avx2.is_supported()
+                Isa::Avx2.detect_support()
                     && std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512bw")
                     && std::arch::is_x86_feature_detected!("avx512dq")

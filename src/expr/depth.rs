@@ -5,11 +5,13 @@
 //! levels). A program can build an expression of any depth (a fold over many terms, or
 //! `parse` of a long `a+a+...+a`), so those walks grow the stack on demand (the `recursive`
 //! crate, as Polars does), and the planner refuses an expression deeper than [`MAX_DEPTH`]
-//! with an error, which bounds the memory that costs. Dropping is iterative: the derived
-//! drop of nested `Arc`s would recurse once per level on the caller's stack. The derived
+//! with an error, which bounds the memory that costs. Dropping recurses only 256 levels deep,
+//! then goes on from a worklist: the derived drop of nested `Arc`s would recurse once per
+//! level on the caller's stack. The derived
 //! `Debug` and `PartialEq` still recurse: comparing or debug-printing an expression
 //! thousands of levels deep can overflow a small stack.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -66,6 +68,13 @@ impl Expr {
     /// # Ok::<(), swath::Error>(())
     /// ```
     pub fn depth(&self) -> usize {
+        // Most expressions are a few levels deep: measure those directly, without allocating
+        // (every select measures its expressions); fall back to the general walk past 64
+        // levels or 4,096 nodes visited.
+        let mut budget = 4_096;
+        if let Some(depth) = shallow_depth(self, 0, &mut budget) {
+            return depth;
+        }
         let mut done: HashMap<*const Expr, usize> = HashMap::new();
         let mut stack: Vec<(&Expr, bool)> = vec![(self, false)];
         while let Some((e, children_done)) = stack.pop() {
@@ -87,9 +96,14 @@ impl Expr {
         done.get(&(self as *const Expr)).copied().unwrap_or(1)
     }
 
-    /// Moves this node's `Arc` operands into `out`, leaving a shared leaf in their place.
-    fn take_children(&mut self, out: &mut Vec<Arc<Expr>>) {
-        let mut take = |a: &mut Arc<Expr>| out.push(std::mem::replace(a, LEAF.clone()));
+    /// Hands `f` each of this node's `Arc` operands that nothing else holds, leaving a shared
+    /// leaf in its place (a shared operand only loses a count when this node drops).
+    fn for_each_unique_operand(&mut self, f: &mut dyn FnMut(Arc<Expr>)) {
+        let mut take = |a: &mut Arc<Expr>| {
+            if Arc::strong_count(a) == 1 && Arc::weak_count(a) == 0 {
+                f(std::mem::replace(a, LEAF.clone()));
+            }
+        };
         match self {
             Expr::Column(_)
             | Expr::Literal(_)
@@ -116,20 +130,54 @@ impl Expr {
     }
 }
 
+/// The depth of `e` by direct recursion, if it is at most 64 levels below `level` and the
+/// walk visits at most `budget` nodes (a shared operand is visited once per use).
+fn shallow_depth(e: &Expr, level: usize, budget: &mut usize) -> Option<usize> {
+    if level > 64 || *budget == 0 {
+        return None;
+    }
+    *budget -= 1;
+    let mut deepest = Some(0);
+    e.for_each_child(&mut |c| {
+        deepest = match (deepest, shallow_depth(c, level + 1, budget)) {
+            (Some(d), Some(c)) => Some(d.max(c)),
+            _ => None,
+        }
+    });
+    deepest.map(|d| d + 1)
+}
+
 /// What a dropped node's operands are replaced with: one shared leaf, so taking them costs no
 /// allocation.
 static LEAF: LazyLock<Arc<Expr>> = LazyLock::new(|| Arc::new(Expr::RowIndex));
 
-/// Drops the operands held by no one else one by one from a worklist, so a chain of any
-/// length drops in constant stack (a loop's own expressions drop through its `LoopSpec`,
+thread_local! {
+    /// How many `Expr` drops are nested on this thread's stack right now.
+    static DROPS_NESTED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Drops nested deeper than this go through a worklist instead of the stack.
+const DROP_RECURSION: usize = 256;
+
+/// Drops the operands held by no one else. A shallow tree (the usual case: every select drops
+/// its expressions) drops them right here, recursively, without allocating; past
+/// [`DROP_RECURSION`] nested drops the rest go one by one through a worklist, so a chain of
+/// any length drops in bounded stack (a loop's own expressions drop through its `LoopSpec`,
 /// each of them by this same rule).
 impl Drop for Expr {
     fn drop(&mut self) {
+        let nested = DROPS_NESTED.try_with(Cell::get).unwrap_or(usize::MAX);
+        if nested < DROP_RECURSION {
+            let _ = DROPS_NESTED.try_with(|n| n.set(nested + 1));
+            self.for_each_unique_operand(&mut |operand| drop(operand));
+            let _ = DROPS_NESTED.try_with(|n| n.set(nested));
+            return;
+        }
         let mut pending = Vec::new();
-        self.take_children(&mut pending);
-        while let Some(child) = pending.pop() {
-            if let Some(mut node) = Arc::into_inner(child) {
-                node.take_children(&mut pending);
+        self.for_each_unique_operand(&mut |operand| pending.push(operand));
+        while let Some(operand) = pending.pop() {
+            if let Some(mut node) = Arc::into_inner(operand) {
+                node.for_each_unique_operand(&mut |operand| pending.push(operand));
             }
         }
     }

@@ -4,7 +4,7 @@
 //! first (evaluation in order is correct) and equal instructions are stored once (common
 //! subexpression elimination falls out of [`Program::push`]).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::dtype::{DType, Scalar};
 use crate::ops::{BinaryOp, ReduceOp, UnaryOp};

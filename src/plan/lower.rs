@@ -9,7 +9,7 @@
 //!
 //! Constants fold as they are pushed, and [`Program::push`] shares equal instructions.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use crate::dtype::{DType, Scalar};
@@ -81,7 +81,7 @@ pub fn lower(
         kernels: Vec::new(),
         scalars: Program::default(),
         scalar_ready: Vec::new(),
-        loops: HashMap::new(),
+        loops: HashMap::default(),
         loop_scopes: Vec::new(),
     };
     // Every walk below recurses once per level: refuse what would overflow the stack first.

@@ -1,7 +1,7 @@
 //! Type inference: the dtype of every expression node, whether it is a weakly typed literal,
 //! and whether it is a full-length column or a single value (and after which pass it is ready).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use crate::dtype::{DType, promote};
@@ -124,8 +124,8 @@ impl<'a> Inference<'a> {
         Inference {
             schema,
             column_names,
-            memo: HashMap::new(),
-            loops: HashMap::new(),
+            memo: HashMap::default(),
+            loops: HashMap::default(),
             scopes: Vec::new(),
         }
     }
