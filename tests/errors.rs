@@ -368,7 +368,13 @@ fn deep_expressions_are_errors_not_stack_overflows() {
         deep.to_string(),
         "<an expression nested 200000 levels deep>"
     );
+    // Compared and debug-printed on a test thread's 2 MiB stack.
+    let twin = chain(200_000);
+    assert!(deep == twin);
+    assert!(deep != chain(199_999));
+    assert!(format!("{deep:?}").starts_with("Binary(Add, Binary(Add, "));
     drop(deep);
+    drop(twin);
     // A shared operand counts once: 64 doublings are 65 levels, not 2^64 nodes.
     let mut shared = col("x");
     for _ in 0..64 {

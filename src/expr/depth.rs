@@ -1,4 +1,5 @@
-//! How deeply an expression nests, and dropping one without recursion.
+//! Expressions of any depth: how deeply one nests, and dropping, comparing and debug-printing
+//! one without overflowing the stack.
 //!
 //! The planner, the printer and the parser walk an expression recursively, several stack
 //! frames per level (about 8 KiB per level in a debug build: a 2 MiB thread stack held 200
@@ -7,9 +8,8 @@
 //! crate, as Polars does), and the planner refuses an expression deeper than [`MAX_DEPTH`]
 //! with an error, which bounds the memory that costs. Dropping recurses only 256 levels deep,
 //! then goes on from a worklist: the derived drop of nested `Arc`s would recurse once per
-//! level on the caller's stack. The derived
-//! `Debug` and `PartialEq` still recurse: comparing or debug-printing an expression
-//! thousands of levels deep can overflow a small stack.
+//! level on the caller's stack. `Debug` and `PartialEq` are written here rather than derived
+//! for the same reason: they grow the stack as needed.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -179,6 +179,68 @@ impl Drop for Expr {
             if let Some(mut node) = Arc::into_inner(operand) {
                 node.for_each_unique_operand(&mut |operand| pending.push(operand));
             }
+        }
+    }
+}
+
+/// `==` compares structure, as a derived `PartialEq` would (a NaN literal differs from
+/// itself), on a stack grown as needed: a derived one recursed on the caller's stack.
+impl PartialEq for Expr {
+    #[recursive::recursive]
+    fn eq(&self, other: &Expr) -> bool {
+        match (self, other) {
+            (Expr::Column(a), Expr::Column(b)) => a == b,
+            (Expr::Literal(a), Expr::Literal(b)) => a == b,
+            (Expr::Unary(o, a), Expr::Unary(p, b)) => o == p && a == b,
+            (Expr::Binary(o, a1, a2), Expr::Binary(p, b1, b2)) => o == p && a1 == b1 && a2 == b2,
+            (
+                Expr::Select {
+                    cond: c1,
+                    then: t1,
+                    otherwise: e1,
+                },
+                Expr::Select {
+                    cond: c2,
+                    then: t2,
+                    otherwise: e2,
+                },
+            ) => c1 == c2 && t1 == t2 && e1 == e2,
+            (Expr::Cast(d, a), Expr::Cast(e, b)) => d == e && a == b,
+            (Expr::Reduce(o, a), Expr::Reduce(p, b)) => o == p && a == b,
+            (Expr::Alias(a, n), Expr::Alias(b, m)) => n == m && a == b,
+            (Expr::RowIndex, Expr::RowIndex) => true,
+            (Expr::LoopState(a), Expr::LoopState(b)) => a == b,
+            (Expr::Loop(s, o), Expr::Loop(t, p)) => o == p && s == t,
+            _ => false,
+        }
+    }
+}
+
+/// Prints as a derived `Debug` would, on a stack grown as needed.
+impl std::fmt::Debug for Expr {
+    #[recursive::recursive]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expr::Column(name) => f.debug_tuple("Column").field(name).finish(),
+            Expr::Literal(value) => f.debug_tuple("Literal").field(value).finish(),
+            Expr::Unary(op, a) => f.debug_tuple("Unary").field(op).field(a).finish(),
+            Expr::Binary(op, a, b) => f.debug_tuple("Binary").field(op).field(a).field(b).finish(),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => f
+                .debug_struct("Select")
+                .field("cond", cond)
+                .field("then", then)
+                .field("otherwise", otherwise)
+                .finish(),
+            Expr::Cast(dtype, a) => f.debug_tuple("Cast").field(dtype).field(a).finish(),
+            Expr::Reduce(op, a) => f.debug_tuple("Reduce").field(op).field(a).finish(),
+            Expr::Alias(a, name) => f.debug_tuple("Alias").field(a).field(name).finish(),
+            Expr::RowIndex => f.write_str("RowIndex"),
+            Expr::LoopState(name) => f.debug_tuple("LoopState").field(name).finish(),
+            Expr::Loop(spec, output) => f.debug_tuple("Loop").field(spec).field(output).finish(),
         }
     }
 }

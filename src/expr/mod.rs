@@ -43,7 +43,7 @@ pub use when::{ChainedThen, ChainedWhen, Then, When, when};
 /// assert_eq!(df.select([e])?.values::<f64>("a")?, [3.0, 8.0]);
 /// # Ok::<(), swath::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub enum Expr {
     /// The column of that name.
     Column(String),
