@@ -128,6 +128,298 @@ fn fused() -> Expr {
     (col("a") * col("b") + col("c")).sqrt().sum()
 }
 
+/// Issue 13's shapes at an L2, an L3 and a main-memory size (64K, 1M, 16M rows), on one and
+/// two threads: for each, a plain read of the same bytes, the hand loop (vectorized, compiled
+/// for swath's ISA: `data.rs`) and swath. `--kernels` adds them to the table.
+fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
+    let one = ExecOptions::new().threads(1);
+    let two = ExecOptions::new().threads(2);
+    for (size, rows, runs) in [
+        ("64k", 1usize << 16, 1001),
+        ("1m", 1 << 20, 101),
+        ("16m", 16 << 20, 11),
+    ] {
+        let group =
+            |shape: &str| -> &'static str { Box::leak(format!("{shape}_{size}").into_boxed_str()) };
+        let f32s: Vec<Vec<f32>> = (0..3)
+            .map(|k| data::random_f32(rows, 10 + k, 0.0, 2.0))
+            .collect();
+        let f64s: Vec<Vec<f64>> = f32s
+            .iter()
+            .map(|v| v.iter().map(|&x| f64::from(x)).collect())
+            .collect();
+        let i32s: Vec<i32> = f32s[0]
+            .iter()
+            .map(|&x| (x * 1000.0) as i32 - 1000)
+            .collect();
+        let (a, b, c) = (&f32s[0][..], &f32s[1][..], &f32s[2][..]);
+        let (a64, b64, c64) = (&f64s[0][..], &f64s[1][..], &f64s[2][..]);
+        let df = Frame::new([
+            ("a", Column::from(f32s[0].clone())),
+            ("b", Column::from(f32s[1].clone())),
+            ("c", Column::from(f32s[2].clone())),
+            ("a64", Column::from(f64s[0].clone())),
+            ("b64", Column::from(f64s[1].clone())),
+            ("c64", Column::from(f64s[2].clone())),
+            ("k", Column::from(i32s.clone())),
+        ])
+        .expect("equal lengths");
+        // The bytes of f32 columns `cols`, read plainly, on one and two threads.
+        let read = |add: &mut dyn FnMut(&'static str, &str, f64, usize),
+                    g: &'static str,
+                    cols: &[&[f32]],
+                    bytes: usize| {
+            add(
+                g,
+                "read_1t",
+                median_ns(runs, || {
+                    black_box(data::read(black_box(cols)));
+                }),
+                bytes,
+            );
+            add(
+                g,
+                "read_2t",
+                median_ns(runs, || {
+                    black_box(data::two_threads(
+                        rows,
+                        |r| {
+                            let parts: Vec<&[f32]> = cols.iter().map(|c| &c[r.clone()]).collect();
+                            data::read(&parts)
+                        },
+                        |x, y| x ^ y,
+                    ));
+                }),
+                bytes,
+            );
+        };
+        let swath = |add: &mut dyn FnMut(&'static str, &str, f64, usize),
+                     g: &'static str,
+                     e: &dyn Fn() -> Expr,
+                     bytes: usize| {
+            add(
+                g,
+                "swath_1t",
+                median_ns(runs, || {
+                    let _ = black_box(df.select_with([e()], &one));
+                }),
+                bytes,
+            );
+            add(
+                g,
+                "swath_2t",
+                median_ns(runs, || {
+                    let _ = black_box(df.select_with([e()], &two));
+                }),
+                bytes,
+            );
+        };
+        let mut add = |g: &'static str, name: &str, ns: f64, bytes: usize| add(g, name, ns, bytes);
+
+        // Sums of f32, f64 and i32.
+        let g = group("sum_f32");
+        read(&mut add, g, &[a], rows * 4);
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs, || {
+                black_box(data::sum16(black_box(a)));
+            }),
+            rows * 4,
+        );
+        add(
+            g,
+            "hand_2t",
+            median_ns(runs, || {
+                black_box(data::two_threads(
+                    rows,
+                    |r| data::sum16(&a[r]),
+                    |x, y| x + y,
+                ));
+            }),
+            rows * 4,
+        );
+        swath(&mut add, g, &|| col("a").sum(), rows * 4);
+        let g = group("sum_f64");
+        let a64_as_f32: &[f32] = bytemuck_f32(a64);
+        read(&mut add, g, &[a64_as_f32], rows * 8);
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs, || {
+                black_box(data::sum_f64(black_box(a64)));
+            }),
+            rows * 8,
+        );
+        add(
+            g,
+            "hand_2t",
+            median_ns(runs, || {
+                black_box(data::two_threads(
+                    rows,
+                    |r| data::sum_f64(&a64[r]),
+                    |x, y| x + y,
+                ));
+            }),
+            rows * 8,
+        );
+        swath(&mut add, g, &|| col("a64").sum(), rows * 8);
+        let g = group("sum_i32");
+        read(&mut add, g, &[a], rows * 4);
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs, || {
+                black_box(data::sum_i32(black_box(&i32s)));
+            }),
+            rows * 4,
+        );
+        add(
+            g,
+            "hand_2t",
+            median_ns(runs, || {
+                black_box(data::two_threads(
+                    rows,
+                    |r| data::sum_i32(&i32s[r]),
+                    |x, y| x + y,
+                ));
+            }),
+            rows * 4,
+        );
+        swath(&mut add, g, &|| col("k").sum(), rows * 4);
+
+        // The fused pass, f32 and f64.
+        let g = group("fused_f32");
+        read(&mut add, g, &[a, b, c], rows * 12);
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs, || {
+                black_box(data::fused16(black_box(a), b, c));
+            }),
+            rows * 12,
+        );
+        add(
+            g,
+            "hand_2t",
+            median_ns(runs, || {
+                black_box(data::two_threads(
+                    rows,
+                    |r| data::fused16(&a[r.clone()], &b[r.clone()], &c[r]),
+                    |x, y| x + y,
+                ));
+            }),
+            rows * 12,
+        );
+        swath(&mut add, g, &fused, rows * 12);
+        let g = group("fused_f64");
+        let cols64: Vec<&[f32]> = [a64, b64, c64].iter().map(|v| bytemuck_f32(v)).collect();
+        read(&mut add, g, &cols64, rows * 24);
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs, || {
+                black_box(data::fused_f64(black_box(a64), b64, c64));
+            }),
+            rows * 24,
+        );
+        add(
+            g,
+            "hand_2t",
+            median_ns(runs, || {
+                black_box(data::two_threads(
+                    rows,
+                    |r| data::fused_f64(&a64[r.clone()], &b64[r.clone()], &c64[r]),
+                    |x, y| x + y,
+                ));
+            }),
+            rows * 24,
+        );
+        swath(
+            &mut add,
+            g,
+            &|| (col("a64") * col("b64") + col("c64")).sqrt().sum(),
+            rows * 24,
+        );
+
+        // The map into a new column: the hand loop writes into a buffer allocated once.
+        let g = group("map_f32");
+        read(&mut add, g, &[a, b, c], rows * 16);
+        let mut out = vec![0.0f32; rows];
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs, || {
+                black_box(data::map_into(black_box(a), b, c, &mut out));
+            }),
+            rows * 16,
+        );
+        swath(
+            &mut add,
+            g,
+            &|| (col("a") * col("b") + col("c")).alias("y"),
+            rows * 16,
+        );
+
+        // The branchy chain.
+        let g = group("branchy_f32");
+        read(&mut add, g, &[a, b, c], rows * 12);
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs, || {
+                black_box(data::branchy16(black_box(a), b, c));
+            }),
+            rows * 12,
+        );
+        add(
+            g,
+            "hand_2t",
+            median_ns(runs, || {
+                black_box(data::two_threads(
+                    rows,
+                    |r| data::branchy16(&a[r.clone()], &b[r.clone()], &c[r]),
+                    |x, y| x + y,
+                ));
+            }),
+            rows * 12,
+        );
+        swath(
+            &mut add,
+            g,
+            &|| {
+                when(col("a").gt(col("b")))
+                    .then(col("a") * col("b") - col("c"))
+                    .otherwise(col("c").abs())
+                    .sum()
+            },
+            rows * 12,
+        );
+
+        // Transcendentals: the hand loop calls the standard library's sin and exp.
+        let g = group("heavy_f32");
+        add(
+            g,
+            "hand_1t",
+            median_ns(runs.min(101), || {
+                black_box(data::heavy_std(black_box(a)));
+            }),
+            rows * 4,
+        );
+        swath(
+            &mut add,
+            g,
+            &|| (col("a").sin() * (-(col("a") * col("a"))).exp()).sum(),
+            rows * 4,
+        );
+    }
+}
+
+/// The bytes of an f64 slice seen as f32s (for the plain read, which only reads bits).
+fn bytemuck_f32(x: &[f64]) -> &[f32] {
+    bytemuck::cast_slice(x)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -363,6 +655,10 @@ fn main() {
             }),
             bytes,
         );
+    }
+
+    if args.iter().any(|a| a == "--kernels") {
+        kernel_rows(&mut add);
     }
 
     let small = data::random_f32(1000, 6, -1.0, 1.0);
