@@ -132,8 +132,10 @@ fn fused() -> Expr {
 /// two threads: for each, a plain read of the same bytes, the hand loop (vectorized, compiled
 /// for swath's ISA: `data.rs`) and swath. `--kernels` adds them to the table.
 fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
-    let one = ExecOptions::new().threads(1);
-    let two = ExecOptions::new().threads(2);
+    // The CPU's kernels, forced: `auto` may send a pass to a GPU (even lavapipe: session 8
+    // found it choosing lavapipe for the branchy chain, 30x slower than the CPU).
+    let one = ExecOptions::new().threads(1).backend(Backend::Cpu);
+    let two = ExecOptions::new().threads(2).backend(Backend::Cpu);
     for (size, rows, runs) in [
         ("64k", 1usize << 16, 1001),
         ("1m", 1 << 20, 101),

@@ -124,8 +124,9 @@ pub fn step(
                 let dst = T::buf_mut(spare)
                     .and_then(|v| v.get_mut(..n))
                     .ok_or_else(|| internal("loop spare register"))?;
+                // A blend, not a branch: see `Instr::Select` in block.rs.
                 for (((d, &o), &v), &g) in dst.iter_mut().zip(old).zip(new).zip(go.iter()) {
-                    *d = if g { v } else { o };
+                    *d = std::hint::select_unpredictable(g, v, o);
                 }
             });
         }
