@@ -18,6 +18,34 @@ use crate::options::ExecOptions;
 pub use crate::calibrate::{cache_path, calibration, gpu_costs, load_or_measure, recalibrate};
 pub use crate::cost::{Calibration, CpuCosts, GpuCosts, Situation, Way, Work, decide, fingerprint};
 pub use crate::cpu::CHUNK;
+pub use crate::cpu::block::{BLOCK as CPU_BLOCK, TILE as CPU_TILE};
+
+/// Runs `f` with the CPU evaluator's tiles set to `rows` on this thread (rounded to a multiple
+/// of 64 that divides [`CPU_BLOCK`]); chunks run by the pool's workers keep [`CPU_TILE`].
+/// Results do not depend on the tile size (`tests/properties.rs` checks it bit for bit).
+///
+/// ```
+/// use swath::prelude::*;
+/// use swath::unstable::with_cpu_tile_rows;
+/// let df = Frame::new([("x", Column::from(vec![1.5f32; 10_000]))])?;
+/// let one = ExecOptions::new().backend(Backend::Cpu1);
+/// let tiles = df.select_with([col("x").sum()], &one)?;
+/// let small = with_cpu_tile_rows(64, || df.select_with([col("x").sum()], &one))?;
+/// assert_eq!(tiles.values::<f32>("x")?, small.values::<f32>("x")?);
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn with_cpu_tile_rows<R>(rows: usize, f: impl FnOnce() -> R) -> R {
+    crate::cpu::block::with_tile_rows(rows, f)
+}
+
+/// Runs `f` with this thread's CPU passes on the reference evaluator: every instruction in
+/// its own loop over whole [`CPU_BLOCK`]s, nothing fused (the evaluator before issue 13's
+/// tiles and fusion). The differential test in `tests/properties.rs` runs random expression
+/// trees through both and compares the bits. Pool workers are not affected: use
+/// `Backend::Cpu1`.
+pub fn with_cpu_reference_evaluator<R>(f: impl FnOnce() -> R) -> R {
+    crate::cpu::block::with_reference_evaluator(f)
+}
 
 /// Failures the GPU backend fakes on demand, so tests can check that each falls back to the
 /// CPU or reports an error: [`inject`](faults::inject) a [`Fault`](faults::Fault), or shrink

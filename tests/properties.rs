@@ -101,6 +101,35 @@ fn tree(ill_formed: bool) -> impl Strategy<Value = G> {
     })
 }
 
+/// Trees of the shapes the CPU evaluator fuses (`fuse.rs`): chains of `+ - *`, `sqrt`,
+/// `abs` and `-` under sums, casts to i64 under sums. Random trees from [`tree`] rarely
+/// chain three of these, which is where a fusion bug once hid.
+fn fusable_tree() -> impl Strategy<Value = G> {
+    use BinaryOp::*;
+    let leaf = prop_oneof![
+        6 => (0..NCOLS).prop_map(G::Col),
+        2 => (dtype(), any::<u64>()).prop_map(|(d, s)| G::Lit(d, s)),
+    ];
+    let arith = leaf.prop_recursive(6, 32, 2, |inner| {
+        prop_oneof![
+            6 => (prop::sample::select(vec![Add, Sub, Mul]), inner.clone(), inner.clone())
+                .prop_map(|(op, a, b)| G::Bin(op, Box::new(a), Box::new(b))),
+            2 => (
+                prop::sample::select(vec![UnaryOp::Sqrt, UnaryOp::Abs, UnaryOp::Neg]),
+                inner.clone()
+            )
+                .prop_map(|(op, a)| G::Un(op, Box::new(a))),
+            1 => inner.prop_map(|a| G::Cast(DType::I64, Box::new(a))),
+        ]
+    });
+    (
+        arith,
+        prop::sample::select(vec![ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max]),
+        any::<bool>(),
+    )
+        .prop_map(|(a, op, reduce)| if reduce { G::Red(op, Box::new(a)) } else { a })
+}
+
 fn un(op: UnaryOp, e: Expr) -> Expr {
     Expr::Unary(op, Arc::new(e))
 }
@@ -281,6 +310,54 @@ proptest! {
         }
         let failures = check_exprs(&frame, &oracle, &exprs);
         prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The differential test of the CPU evaluator: today's (tiles, fusion), the reference
+    /// evaluator they replaced (each instruction in its own loop over whole blocks, nothing
+    /// fused), and the smallest tiles give the same bits for every well-typed tree, on Tame
+    /// and Wild data, at lengths around the tile and block edges, on every ISA.
+    #[test]
+    fn the_evaluator_gives_the_reference_evaluators_bits(
+        trees in prop::collection::vec(prop_oneof![tree(false), fusable_tree()], 1..4),
+        len in prop_oneof![
+            2 => 1usize..70,
+            2 => 1020usize..1030,
+            2 => 4090usize..4100,
+            1 => 9000usize..9300,
+        ],
+        seed in any::<u64>(),
+        wild in any::<bool>(),
+    ) {
+        use swath::unstable::{with_cpu_reference_evaluator, with_cpu_tile_rows};
+        let flavor = if wild { Flavor::Wild } else { Flavor::Tame };
+        let frame = random_frame(&mut Rng::new(seed), len, COPIES, flavor);
+        let repair = Repair::new();
+        let exprs: Vec<Expr> = trees
+            .iter()
+            .enumerate()
+            .map(|(k, g)| repair.build(g).alias(format!("e{k}")))
+            .collect();
+        for isa in supported_isas() {
+            let one = ExecOptions::new().backend(Backend::Cpu1).isa(isa);
+            let values = |how: &str| {
+                let run = || frame.select_with(exprs.clone(), &one);
+                let out = match how {
+                    "reference" => with_cpu_reference_evaluator(run),
+                    "small tiles" => with_cpu_tile_rows(64, run),
+                    _ => run(),
+                };
+                out.map(|f| {
+                    f.columns()
+                        .map(|(name, c)| format!("{name}: {:?}", column_values(c)))
+                        .collect::<Vec<_>>()
+                })
+                .map_err(|e| e.to_string())
+            };
+            let today = values("today");
+            prop_assert!(today.is_ok(), "{isa:?}: {:?}", today);
+            prop_assert_eq!(&values("reference"), &today, "reference vs today, {:?}", isa);
+            prop_assert_eq!(&values("small tiles"), &today, "64-row tiles vs today, {:?}", isa);
+        }
     }
 
     /// Unrepaired trees (often ill-typed, sometimes naming missing columns or holding null

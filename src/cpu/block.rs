@@ -1,6 +1,6 @@
-//! The block evaluator: runs a kernel over one chunk of rows, a block (a few thousand rows) at a
-//! time, so every intermediate value lives in a small scratch buffer that stays in L1/L2 and
-//! never reaches main memory (numexpr's idea). Each instruction is one tight loop over the block
+//! The tile evaluator: runs a kernel over one chunk of rows, a tile (a few hundred rows) at a
+//! time, so every intermediate value lives in a small scratch buffer that stays in L1 and
+//! never reaches main memory (numexpr's idea, with smaller blocks). Each instruction is one tight loop over the block
 //! with its op fixed, which the compiler vectorizes for the ISA the caller was compiled for
 //! (see `isa.rs`): everything here is `#[inline(always)]` so it is compiled into each ISA's
 //! entry point rather than once at baseline.
@@ -8,24 +8,82 @@
 use std::ops::Range;
 
 use super::buffers::{Buf, CpuElem, OutSlice};
+use super::fuse::{Feed, Pair};
 use super::reduce::{Accumulator, Partial};
 use crate::column::ColumnData;
+use crate::dtype::DType;
 use crate::dtype::Scalar;
 use crate::error::{Error, Result};
 use crate::ops::elem::{CastTo, Elem};
 use crate::ops::{BinaryKind, BinaryOp, UnaryKind, UnaryOp};
 use crate::plan::ir::{Instr, Kernel};
 
-/// Rows per block: 4096 rows of a few f32/f64 registers stay within L1/L2, and the per-block
-/// dispatch cost is small against 4096 elements of work. Fixed, because the order of float
-/// summation depends on it and results must not depend on the machine.
+/// Rows per block: the unit a reduction's partial covers (64 lanes folded as a fixed tree,
+/// then blocks pairwise). Fixed, because the order of float summation depends on it and
+/// results must not depend on the machine.
 pub const BLOCK: usize = 4096;
+
+/// Rows per tile: the evaluator runs every instruction over one tile before the next, so a
+/// tile's registers (1 KiB each for f32) stay in L1 however long the program, and every input
+/// stream advances together. With 4096-row tiles (the block) the scratch registers spilled to
+/// L2 and the stores into them were a third of a fused pass (perf, session 9). Smaller tiles
+/// pay the per-instruction dispatch more often. A multiple of 64 that divides [`BLOCK`], so
+/// tiles feed the reductions' lanes exactly as whole blocks would: changing it changes no bit.
+pub const TILE: usize = 1024;
 
 /// Rows per block in kernels with a per-row loop. The block steps through the loop together
 /// and leaves it when its last row is done, so smaller blocks waste fewer steps on rows that
 /// have finished, and the body's registers stay in L1 across the many steps. Fixed for the
-/// same reason as [`BLOCK`].
+/// same reason as [`BLOCK`]; such a block is also one tile.
 pub const LOOP_BLOCK: usize = 256;
+
+thread_local! {
+    /// Tile rows forced on this thread (0: [`TILE`]); see [`with_tile_rows`].
+    static FORCED_TILE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Whether this thread runs the reference evaluator; see [`with_reference_evaluator`].
+    static REFERENCE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's CPU passes on the evaluator the tiles and fusion replaced:
+/// every instruction in its own loop over whole blocks. The differential test runs it against
+/// today's evaluator, bit for bit. Chunks run by the pool's workers are not affected.
+pub fn with_reference_evaluator<R>(f: impl FnOnce() -> R) -> R {
+    let before = REFERENCE.with(|r| r.replace(true));
+    let result = with_tile_rows(BLOCK, f);
+    REFERENCE.with(|r| r.set(before));
+    result
+}
+
+/// Runs `f` with the evaluator's tiles set to `rows` on this thread (rounded to a multiple of
+/// 64 that divides [`BLOCK`]), for measuring tile sizes and testing that they change no bit.
+/// Chunks run by the pool's workers are not affected.
+pub fn with_tile_rows<R>(rows: usize, f: impl FnOnce() -> R) -> R {
+    let rows = rows.clamp(64, BLOCK) / 64 * 64;
+    let rows = (rows..=BLOCK)
+        .find(|r| BLOCK.is_multiple_of(*r))
+        .unwrap_or(BLOCK);
+    let before = FORCED_TILE.with(|t| t.replace(rows));
+    let result = f();
+    FORCED_TILE.with(|t| t.set(before));
+    result
+}
+
+/// `with_dtype!` for the float dtypes only; `$other` for the rest.
+macro_rules! with_float {
+    ($dtype:expr, $t:ident => $body:expr, $other:expr) => {
+        match $dtype {
+            DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            DType::F64 => {
+                type $t = f64;
+                $body
+            }
+            _ => $other,
+        }
+    };
+}
 
 /// What a chunk needs besides its rows and output windows.
 pub struct ChunkInput<'a> {
@@ -48,27 +106,30 @@ pub fn run_chunk(
 ) -> Result<Vec<Partial>> {
     let kernel = input.kernel;
     let program = &kernel.program;
-    let block_len = if program.instrs().contains(&Instr::LoopBegin) {
-        LOOP_BLOCK
+    let (block_len, tile_len) = if program.instrs().contains(&Instr::LoopBegin) {
+        (LOOP_BLOCK, LOOP_BLOCK)
     } else {
-        BLOCK
+        match FORCED_TILE.with(std::cell::Cell::get) {
+            0 => (BLOCK, TILE),
+            forced => (BLOCK, forced),
+        }
     };
-    let block = block_len.min(rows.len()).max(1);
+    let tile = tile_len.min(rows.len()).max(1);
     // One register per instruction; loads read the input column in place, constants and
     // params are filled once per chunk.
     let mut regs: Vec<Buf> = Vec::with_capacity(program.len());
     for (instr, &dtype) in program.instrs().iter().zip(program.dtypes()) {
         regs.push(match *instr {
             Instr::Load(_) => Buf::zeroed(dtype, 0),
-            Instr::Const(value) => Buf::filled(dtype, value, block),
+            Instr::Const(value) => Buf::filled(dtype, value, tile),
             Instr::Param(k) => {
                 let value = input
                     .params
                     .get(k)
                     .ok_or_else(|| internal("missing param"))?;
-                Buf::filled(dtype, *value, block)
+                Buf::filled(dtype, *value, tile)
             }
-            _ => Buf::zeroed(dtype, block),
+            _ => Buf::zeroed(dtype, tile),
         });
     }
     let mut accs: Vec<Accumulator> = kernel
@@ -76,33 +137,79 @@ pub fn run_chunk(
         .iter()
         .map(|r| Accumulator::new(r.op, program.dtype(r.value)))
         .collect();
-    let mut loops = super::loops::loop_runs(program, block);
+    let mut loops = super::loops::loop_runs(program, tile);
+    let fusion = if REFERENCE.with(std::cell::Cell::get) {
+        super::fuse::Fusion::none(kernel)
+    } else {
+        super::fuse::plan(kernel)
+    };
 
-    let mut start = rows.start;
-    while start < rows.end {
-        let end = (start + block_len).min(rows.end);
-        let block_rows = start..end;
-        if loops.is_empty() {
-            for i in 0..program.len() {
-                eval_instr(input, &mut regs, i, &block_rows)?;
+    let mut block_start = rows.start;
+    while block_start < rows.end {
+        let block_end = (block_start + block_len).min(rows.end);
+        let mut start = block_start;
+        while start < block_end {
+            let end = (start + tile_len).min(block_end);
+            let tile_rows = start..end;
+            if loops.is_empty() {
+                for (i, (&skip, pair)) in fusion.skip.iter().zip(&fusion.pairs).enumerate() {
+                    match pair {
+                        _ if skip => {}
+                        Some(pair) => eval_pair(input, &mut regs, i, *pair, &tile_rows)?,
+                        None => eval_instr(input, &mut regs, i, &tile_rows)?,
+                    }
+                }
+            } else {
+                run_with_loops(input, &mut regs, &mut loops, &tile_rows)?;
             }
-        } else {
-            run_with_loops(input, &mut regs, &mut loops, &block_rows)?;
-        }
-        let offset = start - rows.start;
-        for (out, &value) in outs.iter_mut().zip(&kernel.stores) {
-            store(input, &regs, value, &block_rows, out, offset)?;
+            let offset = start - rows.start;
+            for (out, &value) in outs.iter_mut().zip(&kernel.stores) {
+                store(input, &regs, value, &tile_rows, out, offset)?;
+            }
+            for ((acc, red), &feed) in accs.iter_mut().zip(&kernel.reductions).zip(&fusion.feeds) {
+                feed_reduction(input, &regs, acc, red.value, feed, &tile_rows)?;
+            }
+            start = end;
         }
         for (acc, red) in accs.iter_mut().zip(&kernel.reductions) {
-            let dtype = program.dtype(red.value);
-            crate::with_dtype!(dtype, T => {
-                let values = operand::<T>(input, &regs, red.value, &block_rows)?;
-                acc.update(values, start)?;
-            });
+            crate::with_dtype!(program.dtype(red.value), T => acc.end_block::<T>(block_start)?);
         }
-        start = end;
+        block_start = block_end;
     }
     Ok(accs.into_iter().map(Accumulator::finish).collect())
+}
+
+/// Feeds one tile of reduction value `value` to its accumulator, as `feed` says.
+#[inline(always)]
+fn feed_reduction(
+    input: &ChunkInput<'_>,
+    regs: &[Buf],
+    acc: &mut Accumulator,
+    value: usize,
+    feed: Feed,
+    rows: &Range<usize>,
+) -> Result<()> {
+    let dtype = |id| input.kernel.program.dtype(id);
+    match feed {
+        Feed::Direct => crate::with_dtype!(dtype(value), T => {
+            acc.feed(operand::<T>(input, regs, value, rows)?)
+        }),
+        Feed::WidenToI64 { from } => match dtype(from) {
+            DType::Bool => acc.feed_mapped(operand::<bool>(input, regs, from, rows)?, i64::from),
+            DType::I32 => acc.feed_mapped(operand::<i32>(input, regs, from, rows)?, i64::from),
+            DType::U32 => acc.feed_mapped(operand::<u32>(input, regs, from, rows)?, i64::from),
+            _ => Err(internal("widening feed of an unexpected dtype")),
+        },
+        Feed::Unary { op, from } => with_float!(dtype(from), T => {
+            let x = operand::<T>(input, regs, from, rows)?;
+            match op {
+                UnaryOp::Sqrt => acc.feed_mapped(x, |v| T::unary(UnaryOp::Sqrt, v)),
+                UnaryOp::Abs => acc.feed_mapped(x, |v| T::unary(UnaryOp::Abs, v)),
+                UnaryOp::Neg => acc.feed_mapped(x, |v| T::unary(UnaryOp::Neg, v)),
+                _ => Err(internal("lane op")),
+            }
+        }, Err(internal("lane op on a non-float"))),
+    }
 }
 
 /// One block of a kernel with loops: instructions in order, except that a loop's end jumps
@@ -270,6 +377,87 @@ fn eval_instr(
         }
     }
     Ok(())
+}
+
+/// Computes instruction `i`, a float `op(inner, other)` (or `op(other, inner)`), and its
+/// operand `inner = op1(a, b)` in one loop, rounding after each op (see `fuse.rs`).
+#[inline(always)]
+fn eval_pair(
+    input: &ChunkInput<'_>,
+    regs: &mut [Buf],
+    i: usize,
+    pair: Pair,
+    rows: &Range<usize>,
+) -> Result<()> {
+    let program = &input.kernel.program;
+    let instrs = program.instrs();
+    let (Some(&Instr::Binary(op, x, y)), Some(&Instr::Binary(op1, a, b))) =
+        (instrs.get(i), instrs.get(pair.inner))
+    else {
+        return Err(internal("fused pair"));
+    };
+    let other = if pair.inner_right { x } else { y };
+    let (before, rest) = regs.split_at_mut(i);
+    let out = rest.first_mut().ok_or_else(|| internal("register"))?;
+    with_float!(program.dtype(i), T => {
+        let a = operand::<T>(input, before, a, rows)?;
+        let b = operand::<T>(input, before, b, rows)?;
+        let c = operand::<T>(input, before, other, rows)?;
+        let out = T::buf_mut(out)
+            .and_then(|o| o.get_mut(..rows.len()))
+            .ok_or_else(|| internal("result register"))?;
+        paired(op1, op, pair.inner_right, a, b, c, out);
+    }, return Err(internal("fused pair of a non-float")));
+    Ok(())
+}
+
+/// `op(op1(a, b), c)`, or `op(c, op1(a, b))` when `right`, for `+ - *`: one loop per
+/// combination, so each vectorizes with its ops fixed.
+#[inline(always)]
+fn paired<T: Elem>(
+    op1: BinaryOp,
+    op: BinaryOp,
+    right: bool,
+    a: &[T],
+    b: &[T],
+    c: &[T],
+    out: &mut [T],
+) {
+    macro_rules! fixed {
+        ($o1:expr, $o:expr, $right:expr) => {
+            for (((o, &a), &b), &c) in out.iter_mut().zip(a).zip(b).zip(c) {
+                let inner = T::binary($o1, a, b);
+                *o = if $right {
+                    T::binary($o, c, inner)
+                } else {
+                    T::binary($o, inner, c)
+                };
+            }
+        };
+    }
+    macro_rules! by_op {
+        ($o1:expr, $right:expr) => {
+            match op {
+                BinaryOp::Add => fixed!($o1, BinaryOp::Add, $right),
+                BinaryOp::Sub => fixed!($o1, BinaryOp::Sub, $right),
+                _ => fixed!($o1, BinaryOp::Mul, $right),
+            }
+        };
+    }
+    macro_rules! by_side {
+        ($o1:expr) => {
+            if right {
+                by_op!($o1, true)
+            } else {
+                by_op!($o1, false)
+            }
+        };
+    }
+    match op1 {
+        BinaryOp::Add => by_side!(BinaryOp::Add),
+        BinaryOp::Sub => by_side!(BinaryOp::Sub),
+        _ => by_side!(BinaryOp::Mul),
+    }
 }
 
 #[inline(always)]

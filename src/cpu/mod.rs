@@ -2,10 +2,11 @@
 //! thread when the work is small, else on swath's rayon pool. Chunk results are combined in
 //! chunk order, so the answer is bit-identical for any thread count.
 
-mod block;
+pub(crate) mod block;
 pub(crate) mod buffers;
 mod costs;
 mod engine;
+mod fuse;
 pub mod isa;
 mod loops;
 pub(crate) mod pool;

@@ -21,19 +21,73 @@ pub use crate::ops::reduce::Partial;
 
 const LANES: usize = 64;
 
+/// The 64 lanes, held as four arrays of 16 while a loop runs: one 64-element array stayed on
+/// the stack (LLVM does not promote it to registers), a load and a store for every vector
+/// added, and the f32 sum ran at half a hand loop's speed (session 9, EPYC Zen 3).
+type Quarters<T> = [[T; 16]; 4];
+
+#[inline(always)]
+fn quarters<T: Copy>(acc: &[T; LANES]) -> Quarters<T> {
+    let mut q = [[acc[0]; 16]; 4];
+    for (part, src) in q.iter_mut().zip(acc.chunks_exact(16)) {
+        part.copy_from_slice(src);
+    }
+    q
+}
+
+#[inline(always)]
+fn unquarter<T: Copy>(q: &Quarters<T>, acc: &mut [T; LANES]) {
+    for (part, dst) in q.iter().zip(acc.chunks_exact_mut(16)) {
+        dst.copy_from_slice(part);
+    }
+}
+
+/// Folds `x` into the lanes: lane j takes x[j], x[j + 64], ... in order. A block fed in
+/// pieces whose lengths are multiples of 64 (the evaluator's tiles) gets exactly the lanes
+/// one call over the whole block would, so tiling does not change a single bit.
+#[inline(always)]
+fn feed_lanes<T: Copy>(acc: &mut [T; LANES], x: &[T], f: impl Fn(T, T) -> T) {
+    feed_lanes_mapped(acc, x, |v| v, f);
+}
+
+/// `feed_lanes` of `map` of each value: a widening sum converts as it adds, in one loop.
+#[inline(always)]
+fn feed_lanes_mapped<S: Copy, T: Copy>(
+    acc: &mut [T; LANES],
+    x: &[S],
+    map: impl Fn(S) -> T,
+    f: impl Fn(T, T) -> T,
+) {
+    let [mut q0, mut q1, mut q2, mut q3] = quarters(acc);
+    let mut rows = x.chunks_exact(LANES);
+    for row in &mut rows {
+        let (r01, r23) = row.split_at(32);
+        let (r0, r1) = r01.split_at(16);
+        let (r2, r3) = r23.split_at(16);
+        for (a, &v) in q0.iter_mut().zip(r0) {
+            *a = f(*a, map(v));
+        }
+        for (a, &v) in q1.iter_mut().zip(r1) {
+            *a = f(*a, map(v));
+        }
+        for (a, &v) in q2.iter_mut().zip(r2) {
+            *a = f(*a, map(v));
+        }
+        for (a, &v) in q3.iter_mut().zip(r3) {
+            *a = f(*a, map(v));
+        }
+    }
+    unquarter(&[q0, q1, q2, q3], acc);
+    for (a, &v) in acc.iter_mut().zip(rows.remainder()) {
+        *a = f(*a, map(v));
+    }
+}
+
 /// Reduces `x` with `f` over 64 lanes, then folds the lanes as a fixed tree.
 #[inline(always)]
 fn lanes<T: Elem>(x: &[T], identity: T, f: impl Fn(T, T) -> T) -> T {
     let mut acc = [identity; LANES];
-    let mut blocks = x.chunks_exact(LANES);
-    for block in &mut blocks {
-        for j in 0..LANES {
-            acc[j] = f(acc[j], block[j]);
-        }
-    }
-    for (j, &v) in blocks.remainder().iter().enumerate() {
-        acc[j] = f(acc[j], v);
-    }
+    feed_lanes(&mut acc, x, &f);
     fold_lanes(acc, f)
 }
 
@@ -51,8 +105,55 @@ fn fold_lanes<T: Copy>(mut acc: [T; LANES], f: impl Fn(T, T) -> T) -> T {
     acc[0]
 }
 
-/// Smallest (`min`) or largest value; NaN if any value is NaN. NaN is tracked in its own lanes
-/// (a plain `<` skips it), which vectorizes, and vanishes for integers.
+/// The choice of `min` (or max) between a lane's value and a new one: a plain `<` (or `>`),
+/// which skips NaN (tracked apart) and vectorizes.
+#[inline(always)]
+fn pick<T: Elem>(min: bool) -> impl Fn(T, T) -> T {
+    move |a: T, b: T| {
+        if (min && b < a) || (!min && b > a) {
+            b
+        } else {
+            a
+        }
+    }
+}
+
+/// Folds `x` into min (or max) lanes, as `feed_lanes` does; returns whether `x` holds a NaN.
+#[inline(always)]
+fn feed_extreme<T: Elem>(acc: &mut [T; LANES], x: &[T], min: bool) -> bool {
+    let mut nan = [false; 16];
+    let pick = pick::<T>(min);
+    let [mut q0, mut q1, mut q2, mut q3] = quarters(acc);
+    let mut rows = x.chunks_exact(LANES);
+    for row in &mut rows {
+        let (r01, r23) = row.split_at(32);
+        let (r0, r1) = r01.split_at(16);
+        let (r2, r3) = r23.split_at(16);
+        for ((((a0, a1), (a2, a3)), n), (((&v0, &v1), &v2), &v3)) in q0
+            .iter_mut()
+            .zip(q1.iter_mut())
+            .zip(q2.iter_mut().zip(q3.iter_mut()))
+            .zip(nan.iter_mut())
+            .zip(r0.iter().zip(r1).zip(r2).zip(r3))
+        {
+            *a0 = pick(*a0, v0);
+            *a1 = pick(*a1, v1);
+            *a2 = pick(*a2, v2);
+            *a3 = pick(*a3, v3);
+            *n |= v0.is_nan() | v1.is_nan() | v2.is_nan() | v3.is_nan();
+        }
+    }
+    unquarter(&[q0, q1, q2, q3], acc);
+    let mut tail_nan = false;
+    for (a, &v) in acc.iter_mut().zip(rows.remainder()) {
+        *a = pick(*a, v);
+        tail_nan |= v.is_nan();
+    }
+    tail_nan || nan.iter().any(|&n| n)
+}
+
+/// Smallest (`min`) or largest value; NaN (the first one) if any value is NaN. NaN is tracked
+/// in its own lanes (a plain `<` skips it), which vectorizes, and vanishes for integers.
 #[inline(always)]
 fn lane_extreme<T: Elem>(x: &[T], min: bool) -> T {
     let identity = if min {
@@ -61,31 +162,12 @@ fn lane_extreme<T: Elem>(x: &[T], min: bool) -> T {
         T::MAX_IDENTITY
     };
     let mut acc = [identity; LANES];
-    let mut nan = [false; LANES];
-    let mut blocks = x.chunks_exact(LANES);
-    let pick = |a: T, b: T| {
-        if (min && b < a) || (!min && b > a) {
-            b
-        } else {
-            a
-        }
-    };
-    for block in &mut blocks {
-        for j in 0..LANES {
-            acc[j] = pick(acc[j], block[j]);
-            nan[j] |= block[j].is_nan();
-        }
-    }
-    for (j, &v) in blocks.remainder().iter().enumerate() {
-        acc[j] = pick(acc[j], v);
-        nan[j] |= v.is_nan();
-    }
-    if nan.iter().any(|&n| n)
+    if feed_extreme(&mut acc, x, min)
         && let Some(&first) = x.iter().find(|v| v.is_nan())
     {
         return first;
     }
-    fold_lanes(acc, pick)
+    fold_lanes(acc, pick(min))
 }
 
 #[inline(always)]
@@ -150,9 +232,21 @@ struct TypedAcc<T> {
     moments: Moments,
     rows: usize,
     flag: bool,
+    /// The current block's lanes (sums, products, minima, maxima), fed tile by tile.
+    lanes: [T; LANES],
+    /// The current block's first NaN, for min and max.
+    first_nan: Option<T>,
+    /// The current block's values, for the reductions that need the whole block at once
+    /// (argmin/argmax search it for the extreme's row, variance takes two passes).
+    block: Vec<T>,
+    /// Rows fed since the block began.
+    block_rows: usize,
 }
 
-/// One reduction's running state within a chunk.
+/// One reduction's running state within a chunk. The evaluator feeds it one tile of values
+/// at a time ([`Accumulator::feed`]) and closes each block ([`Accumulator::end_block`]); a
+/// block's partial is the same whatever the tiles, so the tile size is free to change while
+/// the block size (which fixes the rounding) stays a constant.
 pub struct Accumulator {
     state: Box<dyn Any + Send>,
     finish: fn(Box<dyn Any + Send>) -> Partial,
@@ -173,6 +267,16 @@ fn better<T: Elem>(new: T, old: T, min: bool) -> bool {
     }
 }
 
+/// The identity the lanes of `op` start from.
+fn lane_identity<T: Elem>(op: ReduceOp) -> T {
+    match op {
+        ReduceOp::Prod => T::ONE,
+        ReduceOp::Min | ReduceOp::ArgMin => T::MIN_IDENTITY,
+        ReduceOp::Max | ReduceOp::ArgMax => T::MAX_IDENTITY,
+        _ => T::SUM_IDENTITY,
+    }
+}
+
 impl Accumulator {
     pub fn new(op: ReduceOp, dtype: DType) -> Accumulator {
         fn make<T: CpuElem>(op: ReduceOp) -> Accumulator {
@@ -183,6 +287,10 @@ impl Accumulator {
                 moments: Moments::default(),
                 rows: 0,
                 flag: op == ReduceOp::All,
+                lanes: [lane_identity(op); LANES],
+                first_nan: None,
+                block: Vec::new(),
+                block_rows: 0,
             };
             Accumulator {
                 state: Box::new(state),
@@ -192,43 +300,27 @@ impl Accumulator {
         crate::with_dtype!(dtype, T => make::<T>(op))
     }
 
-    /// Folds in one block of values whose first row is `first_row`.
+    /// Folds in the next tile of the current block: a multiple of 64 rows, except the last
+    /// tile of a chunk.
     #[inline(always)]
-    pub fn update<T: CpuElem>(&mut self, x: &[T], first_row: usize) -> Result<()> {
+    pub fn feed<T: CpuElem>(&mut self, x: &[T]) -> Result<()> {
         let acc = self
             .state
             .downcast_mut::<TypedAcc<T>>()
             .ok_or_else(|| Error::Internal("accumulator of unexpected type".into()))?;
-        if x.is_empty() {
-            return Ok(());
-        }
         acc.rows += x.len();
+        acc.block_rows += x.len();
         match acc.op {
-            ReduceOp::Sum | ReduceOp::Mean => acc.partials.push(lanes(x, T::SUM_IDENTITY, T::add)),
-            ReduceOp::Prod => acc.partials.push(lanes(x, T::ONE, T::mul)),
-            ReduceOp::Min => {
-                let m = lane_min(x);
-                acc.best = Some((acc.best.map_or(m, |(b, _)| nan_min(b, m)), 0));
-            }
-            ReduceOp::Max => {
-                let m = lane_max(x);
-                acc.best = Some((acc.best.map_or(m, |(b, _)| nan_max(b, m)), 0));
-            }
-            ReduceOp::ArgMin | ReduceOp::ArgMax => {
-                let min = acc.op == ReduceOp::ArgMin;
-                let m = if min { lane_min(x) } else { lane_max(x) };
-                let at = if m.is_nan() {
-                    x.iter().position(|v| v.is_nan())
-                } else {
-                    x.iter().position(|v| *v == m)
-                };
-                let row = first_row + at.unwrap_or(0);
-                if acc.best.is_none_or(|(old, _)| better(m, old, min)) {
-                    acc.best = Some((m, row));
+            ReduceOp::Sum | ReduceOp::Mean => feed_lanes(&mut acc.lanes, x, T::add),
+            ReduceOp::Prod => feed_lanes(&mut acc.lanes, x, T::mul),
+            ReduceOp::Min | ReduceOp::Max => {
+                let nan = feed_extreme(&mut acc.lanes, x, acc.op == ReduceOp::Min);
+                if nan && acc.first_nan.is_none() {
+                    acc.first_nan = x.iter().copied().find(|v| v.is_nan());
                 }
             }
-            ReduceOp::Var(_) | ReduceOp::Std(_) => {
-                acc.moments = acc.moments.merge(moments_of_block(x));
+            ReduceOp::ArgMin | ReduceOp::ArgMax | ReduceOp::Var(_) | ReduceOp::Std(_) => {
+                acc.block.extend_from_slice(x);
             }
             ReduceOp::Count => {}
             ReduceOp::Any => acc.flag |= x.iter().any(|v| *v != T::ZERO),
@@ -237,8 +329,88 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Folds in the next tile of a sum (or mean) of `map` of `x`, `map` applied in the
+    /// lanes' loop (see `fuse.rs`: widening integers, sqrt): the same bits as feeding the
+    /// mapped values.
+    #[inline(always)]
+    pub fn feed_mapped<S: Copy, T: CpuElem>(
+        &mut self,
+        x: &[S],
+        map: impl Fn(S) -> T,
+    ) -> Result<()> {
+        let acc = self
+            .state
+            .downcast_mut::<TypedAcc<T>>()
+            .filter(|acc| matches!(acc.op, ReduceOp::Sum | ReduceOp::Mean))
+            .ok_or_else(|| Error::Internal("mapped feed of an unexpected reduction".into()))?;
+        acc.rows += x.len();
+        acc.block_rows += x.len();
+        feed_lanes_mapped(&mut acc.lanes, x, map, T::add);
+        Ok(())
+    }
+
+    /// Closes the current block, whose first row is `first_row`. Generic and inlined like
+    /// [`Accumulator::feed`], so the argmin search and the variance's passes are compiled for
+    /// the evaluator's ISA.
+    #[inline(always)]
+    pub fn end_block<T: CpuElem>(&mut self, first_row: usize) -> Result<()> {
+        let acc = self
+            .state
+            .downcast_mut::<TypedAcc<T>>()
+            .ok_or_else(|| Error::Internal("accumulator of unexpected type".into()))?;
+        close_block(acc, first_row);
+        Ok(())
+    }
+
     pub fn finish(self) -> Partial {
         (self.finish)(self.state)
+    }
+}
+
+#[inline(always)]
+fn close_block<T: CpuElem>(acc: &mut TypedAcc<T>, first_row: usize) {
+    if acc.block_rows == 0 {
+        return;
+    }
+    acc.block_rows = 0;
+    let lanes = std::mem::replace(&mut acc.lanes, [lane_identity(acc.op); LANES]);
+    match acc.op {
+        ReduceOp::Sum | ReduceOp::Mean => acc.partials.push(fold_lanes(lanes, T::add)),
+        ReduceOp::Prod => acc.partials.push(fold_lanes(lanes, T::mul)),
+        ReduceOp::Min | ReduceOp::Max => {
+            let min = acc.op == ReduceOp::Min;
+            let m = acc
+                .first_nan
+                .take()
+                .unwrap_or_else(|| fold_lanes(lanes, pick(min)));
+            let best = acc.best.map(|(b, _)| b);
+            let merged = match best {
+                Some(b) if min => nan_min(b, m),
+                Some(b) => nan_max(b, m),
+                None => m,
+            };
+            acc.best = Some((merged, 0));
+        }
+        ReduceOp::ArgMin | ReduceOp::ArgMax => {
+            let x = &acc.block;
+            let min = acc.op == ReduceOp::ArgMin;
+            let m = if min { lane_min(x) } else { lane_max(x) };
+            let at = if m.is_nan() {
+                x.iter().position(|v| v.is_nan())
+            } else {
+                x.iter().position(|v| *v == m)
+            };
+            let row = first_row + at.unwrap_or(0);
+            if acc.best.is_none_or(|(old, _)| better(m, old, min)) {
+                acc.best = Some((m, row));
+            }
+            acc.block.clear();
+        }
+        ReduceOp::Var(_) | ReduceOp::Std(_) => {
+            acc.moments = acc.moments.merge(moments_of_block(&acc.block));
+            acc.block.clear();
+        }
+        ReduceOp::Count | ReduceOp::Any | ReduceOp::All => {}
     }
 }
 
