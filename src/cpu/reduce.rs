@@ -62,7 +62,7 @@ fn feed_lanes_mapped<S: Copy, T: Elem>(
         // Integer and bool lanes wrap (or are bitwise), so their order changes no bit: one
         // plain fold, which LLVM vectorizes as a reduction of its own. In the quarters'
         // loop it vectorized the loop over rows instead, gathering each lane's column
-        // (`vpgatherdq`, 1.8 GB/s for an i32 sum on an AVX-512 EPYC Zen 5).
+        // (`vpgatherdq`, 1.8 GB/s for an i32 sum on an AVX-512 EPYC Zen 4).
         acc[0] = x.iter().fold(acc[0], |a, &v| f(a, map(v)));
         return;
     }
