@@ -18,7 +18,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUM_ROWS = 64 << 20
 FUSED_ROWS = 16 << 20
-GROUPS = ("sum_64m", "fused_16m", "filter_half_16m", "filter_1pct_16m")
+# fused_f32_1m comes from the bench's `--kernels` rows (seeds 10, 11, 12), where a peer's
+# fixed cost per call shows.
+KERNEL_ROWS = 1 << 20
+GROUPS = ("sum_64m", "fused_f32_1m", "fused_16m", "filter_half_16m", "filter_1pct_16m")
 
 
 def random_f32(n, seed, lo, hi):
@@ -45,7 +48,7 @@ def median_ns(runs, f):
 
 
 def swath_rows():
-    cmd = ["cargo", "bench", "-q", "--bench", "ratios", "--", "--json"]
+    cmd = ["cargo", "bench", "-q", "--bench", "ratios", "--", "--json", "--kernels"]
     out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
@@ -65,6 +68,15 @@ def main():
     rows.append(("sum_64m", "numpy np.sum", median_ns(15, lambda: np.sum(x)), b))
     rows.append(("sum_64m", "polars Series.sum", median_ns(15, lambda: s.sum()), b))
     del x, s
+
+    a, bb, c = (random_f32(KERNEL_ROWS, 10 + k, 0.0, 2.0) for k in range(3))
+    df = pl.DataFrame({"a": a, "b": bb, "c": c})
+    env = {"a": a, "bb": bb, "c": c}
+    expr = (pl.col("a") * pl.col("b") + pl.col("c")).sqrt().sum()
+    b = KERNEL_ROWS * 12
+    rows.append(("fused_f32_1m", "numpy", median_ns(101, lambda: np.sum(np.sqrt(a * bb + c))), b))
+    rows.append(("fused_f32_1m", "numexpr", median_ns(101, lambda: numexpr.evaluate("sum(sqrt(a*bb+c))", local_dict=env)), b))
+    rows.append(("fused_f32_1m", "polars lazy", median_ns(101, lambda: df.lazy().select(expr).collect()), b))
 
     a = random_f32(FUSED_ROWS, 2, 0.0, 2.0)
     bb = random_f32(FUSED_ROWS, 3, 0.0, 2.0)
