@@ -130,6 +130,20 @@ fn fusable_tree() -> impl Strategy<Value = G> {
         .prop_map(|(a, op, reduce)| if reduce { G::Red(op, Box::new(a)) } else { a })
 }
 
+/// A column's values as exact bits: floats by `to_bits`, so NaN's sign and payload count
+/// (the oracle's values print every NaN alike).
+fn exact_bits(c: &Column) -> String {
+    match (c.dtype(), c.as_slice::<f32>(), c.as_slice::<f64>()) {
+        (DType::F32, Ok(v), _) if c.null_count() == 0 => {
+            format!("{:x?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        }
+        (DType::F64, _, Ok(v)) if c.null_count() == 0 => {
+            format!("{:x?}", v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        }
+        _ => format!("{:?}", column_values(c)),
+    }
+}
+
 fn un(op: UnaryOp, e: Expr) -> Expr {
     Expr::Unary(op, Arc::new(e))
 }
@@ -348,7 +362,7 @@ proptest! {
                 };
                 out.map(|f| {
                     f.columns()
-                        .map(|(name, c)| format!("{name}: {:?}", column_values(c)))
+                        .map(|(name, c)| format!("{name}: {}", exact_bits(c)))
                         .collect::<Vec<_>>()
                 })
                 .map_err(|e| e.to_string())

@@ -48,10 +48,28 @@ thread_local! {
 /// every instruction in its own loop over whole blocks. The differential test runs it against
 /// today's evaluator, bit for bit. Chunks run by the pool's workers are not affected.
 pub fn with_reference_evaluator<R>(f: impl FnOnce() -> R) -> R {
-    let before = REFERENCE.with(|r| r.replace(true));
-    let result = with_tile_rows(BLOCK, f);
-    REFERENCE.with(|r| r.set(before));
-    result
+    let _restore = Restore::new(&REFERENCE, true);
+    with_tile_rows(BLOCK, f)
+}
+
+/// Sets a thread-local flag and puts its old value back when dropped, so a panic inside
+/// `f` (a property test catches it and goes on shrinking on this thread) leaves no flag set.
+struct Restore<T: Copy + 'static> {
+    key: &'static std::thread::LocalKey<std::cell::Cell<T>>,
+    before: T,
+}
+
+impl<T: Copy + 'static> Restore<T> {
+    fn new(key: &'static std::thread::LocalKey<std::cell::Cell<T>>, value: T) -> Restore<T> {
+        let before = key.with(|cell| cell.replace(value));
+        Restore { key, before }
+    }
+}
+
+impl<T: Copy + 'static> Drop for Restore<T> {
+    fn drop(&mut self) {
+        self.key.with(|cell| cell.set(self.before));
+    }
 }
 
 /// Runs `f` with the evaluator's tiles set to `rows` on this thread (rounded to a multiple of
@@ -62,10 +80,8 @@ pub fn with_tile_rows<R>(rows: usize, f: impl FnOnce() -> R) -> R {
     let rows = (rows..=BLOCK)
         .find(|r| BLOCK.is_multiple_of(*r))
         .unwrap_or(BLOCK);
-    let before = FORCED_TILE.with(|t| t.replace(rows));
-    let result = f();
-    FORCED_TILE.with(|t| t.set(before));
-    result
+    let _restore = Restore::new(&FORCED_TILE, rows);
+    f()
 }
 
 /// `with_dtype!` for the float dtypes only; `$other` for the rest.
@@ -205,7 +221,6 @@ fn feed_reduction(
             match op {
                 UnaryOp::Sqrt => acc.feed_mapped(x, |v| T::unary(UnaryOp::Sqrt, v)),
                 UnaryOp::Abs => acc.feed_mapped(x, |v| T::unary(UnaryOp::Abs, v)),
-                UnaryOp::Neg => acc.feed_mapped(x, |v| T::unary(UnaryOp::Neg, v)),
                 _ => Err(internal("lane op")),
             }
         }, Err(internal("lane op on a non-float"))),

@@ -7,7 +7,7 @@
 //!
 //! - integers summed into i64 (`sum` of an i32, u32 or bool column casts to i64 first, so
 //!   nothing overflows): the reduction's lane loop widens as it adds;
-//! - `sqrt`, `abs` or `-` of floats summed: the lane loop applies the op as it adds;
+//! - `sqrt` or `abs` of floats summed: the lane loop applies the op as it adds;
 //! - two float `+ - *` in a row (`a*b + c`): one loop computes both, rounding after each
 //!   (no contraction into a fused multiply-add, so every ISA gives the same bits).
 //!
@@ -31,8 +31,9 @@ pub enum Feed {
 }
 
 /// The unary ops a float sum's lanes apply themselves: cheap, and exact (the same bits
-/// whether computed here or in their own loop).
-pub const LANE_UNARY: [UnaryOp; 3] = [UnaryOp::Sqrt, UnaryOp::Abs, UnaryOp::Neg];
+/// whether computed here or in their own loop). Not `-`: LLVM may rewrite `a + (-v)` as
+/// `a - v`, which keeps a NaN's sign where the unfused loop flipped it.
+pub const LANE_UNARY: [UnaryOp; 2] = [UnaryOp::Sqrt, UnaryOp::Abs];
 
 /// The arithmetic ops fused in pairs.
 const PAIRED: [BinaryOp; 3] = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul];
