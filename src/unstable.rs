@@ -20,9 +20,9 @@ pub use crate::cost::{Calibration, CpuCosts, GpuCosts, Situation, Way, Work, dec
 pub use crate::cpu::CHUNK;
 pub use crate::cpu::block::{BLOCK as CPU_BLOCK, TILE as CPU_TILE};
 
-/// Runs `f` with the CPU evaluator's tiles set to `rows` on this thread (rounded to a multiple
-/// of 64 that divides [`CPU_BLOCK`]); chunks run by the pool's workers keep [`CPU_TILE`].
-/// Results do not depend on the tile size (`tests/properties.rs` checks it bit for bit).
+/// Runs `f` with the tiles of the CPU passes it starts on this thread set to `rows` (rounded
+/// to a multiple of 64 that divides [`CPU_BLOCK`]; the default is [`CPU_TILE`]), all their
+/// chunks included, on whichever thread they run. Results do not depend on the tile size (`tests/properties.rs` checks it bit for bit).
 ///
 /// ```
 /// use swath::prelude::*;
@@ -38,11 +38,10 @@ pub fn with_cpu_tile_rows<R>(rows: usize, f: impl FnOnce() -> R) -> R {
     crate::cpu::block::with_tile_rows(rows, f)
 }
 
-/// Runs `f` with this thread's CPU passes on the reference evaluator: every instruction in
-/// its own loop over whole [`CPU_BLOCK`]s, nothing fused (the evaluator before issue 13's
-/// tiles and fusion). The differential test in `tests/properties.rs` runs random expression
-/// trees through both and compares the bits. Pool workers are not affected: use
-/// `Backend::Cpu1`.
+/// Runs `f` with the CPU passes it starts on this thread (all their chunks) on the reference
+/// evaluator: every instruction in its own loop over whole [`CPU_BLOCK`]s, nothing fused
+/// (the evaluator before issue 13's tiles and fusion). The differential test in
+/// `tests/properties.rs` runs random expression trees through both and compares the bits.
 pub fn with_cpu_reference_evaluator<R>(f: impl FnOnce() -> R) -> R {
     crate::cpu::block::with_reference_evaluator(f)
 }

@@ -1,14 +1,14 @@
-//! The tile evaluator: runs a kernel over one chunk of rows, a tile (a few hundred rows) at a
+//! The tile evaluator: runs a kernel over one chunk of rows, a tile ([`TILE`] rows) at a
 //! time, so every intermediate value lives in a small scratch buffer that stays in L1 and
-//! never reaches main memory (numexpr's idea, with smaller blocks). Each instruction is one tight loop over the block
-//! with its op fixed, which the compiler vectorizes for the ISA the caller was compiled for
+//! never reaches main memory (numexpr's idea). Each instruction is one tight loop over the
+//! tile with its op fixed, which the compiler vectorizes for the ISA the caller was compiled for
 //! (see `isa.rs`): everything here is `#[inline(always)]` so it is compiled into each ISA's
 //! entry point rather than once at baseline.
 
 use std::ops::Range;
 
 use super::buffers::{Buf, CpuElem, OutSlice};
-use super::fuse::{Feed, Pair};
+use super::fuse::{Feed, Fusion, Pair};
 use super::reduce::{Accumulator, Partial};
 use crate::column::ColumnData;
 use crate::dtype::DType;
@@ -44,9 +44,9 @@ thread_local! {
     static REFERENCE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Runs `f` with this thread's CPU passes on the evaluator the tiles and fusion replaced:
-/// every instruction in its own loop over whole blocks. The differential test runs it against
-/// today's evaluator, bit for bit. Chunks run by the pool's workers are not affected.
+/// Runs `f` with the CPU passes it starts on this thread (all their chunks, on any thread)
+/// on the evaluator the tiles and fusion replaced: every instruction in its own loop over
+/// whole blocks. The differential test runs it against today's evaluator, bit for bit.
 pub fn with_reference_evaluator<R>(f: impl FnOnce() -> R) -> R {
     let _restore = Restore::new(&REFERENCE, true);
     with_tile_rows(BLOCK, f)
@@ -72,9 +72,9 @@ impl<T: Copy + 'static> Drop for Restore<T> {
     }
 }
 
-/// Runs `f` with the evaluator's tiles set to `rows` on this thread (rounded to a multiple of
-/// 64 that divides [`BLOCK`]), for measuring tile sizes and testing that they change no bit.
-/// Chunks run by the pool's workers are not affected.
+/// Runs `f` with the tiles of the CPU passes it starts on this thread set to `rows` (rounded
+/// to a multiple of 64 that divides [`BLOCK`]), for measuring tile sizes and testing that
+/// they change no bit.
 pub fn with_tile_rows<R>(rows: usize, f: impl FnOnce() -> R) -> R {
     let rows = rows.clamp(64, BLOCK) / 64 * 64;
     let rows = (rows..=BLOCK)
@@ -101,11 +101,43 @@ macro_rules! with_float {
     };
 }
 
-/// What a chunk needs besides its rows and output windows.
+/// What a chunk needs besides its rows and output windows: the same for every chunk of a
+/// pass, so it is worked out once per pass.
 pub struct ChunkInput<'a> {
     pub kernel: &'a Kernel,
     pub columns: &'a [&'a ColumnData],
     pub params: &'a [Scalar],
+    /// What the evaluator fuses (`fuse.rs`).
+    fusion: Fusion,
+    /// Rows per tile in kernels without per-row loops.
+    tile: usize,
+}
+
+impl<'a> ChunkInput<'a> {
+    /// The pass's input, with its fusions planned and its tile size read from this thread's
+    /// settings ([`with_tile_rows`], [`with_reference_evaluator`]).
+    pub fn new(
+        kernel: &'a Kernel,
+        columns: &'a [&'a ColumnData],
+        params: &'a [Scalar],
+    ) -> ChunkInput<'a> {
+        let fusion = if REFERENCE.with(std::cell::Cell::get) {
+            Fusion::none(kernel)
+        } else {
+            super::fuse::plan(kernel)
+        };
+        let tile = match FORCED_TILE.with(std::cell::Cell::get) {
+            0 => TILE,
+            forced => forced,
+        };
+        ChunkInput {
+            kernel,
+            columns,
+            params,
+            fusion,
+            tile,
+        }
+    }
 }
 
 pub(super) fn internal(what: &str) -> Error {
@@ -125,10 +157,7 @@ pub fn run_chunk(
     let (block_len, tile_len) = if program.instrs().contains(&Instr::LoopBegin) {
         (LOOP_BLOCK, LOOP_BLOCK)
     } else {
-        match FORCED_TILE.with(std::cell::Cell::get) {
-            0 => (BLOCK, TILE),
-            forced => (BLOCK, forced),
-        }
+        (BLOCK, input.tile)
     };
     let tile = tile_len.min(rows.len()).max(1);
     // One register per instruction; loads read the input column in place, constants and
@@ -154,11 +183,7 @@ pub fn run_chunk(
         .map(|r| Accumulator::new(r.op, program.dtype(r.value)))
         .collect();
     let mut loops = super::loops::loop_runs(program, tile);
-    let fusion = if REFERENCE.with(std::cell::Cell::get) {
-        super::fuse::Fusion::none(kernel)
-    } else {
-        super::fuse::plan(kernel)
-    };
+    let fusion = &input.fusion;
 
     let mut block_start = rows.start;
     while block_start < rows.end {

@@ -82,11 +82,7 @@ pub fn run_scheduled(
             windows[chunk].push(window);
         }
     }
-    let input = block::ChunkInput {
-        kernel,
-        columns: &data,
-        params,
-    };
+    let input = block::ChunkInput::new(kernel, &data, params);
     let rows_of = |chunk: usize| chunk * CHUNK..((chunk + 1) * CHUNK).min(kernel.rows);
     let run = |chunk: usize, mut outs: Vec<OutSlice<'_>>| {
         isa::run_chunk_with(plan.isa, &input, rows_of(chunk), &mut outs)

@@ -42,6 +42,15 @@ fn unquarter<T: Copy>(q: &Quarters<T>, acc: &mut [T; LANES]) {
     }
 }
 
+/// A 64-value row cut into the four 16-value pieces the quarters take.
+#[inline(always)]
+fn quarter_row<T>(row: &[T]) -> [&[T]; 4] {
+    let (r01, r23) = row.split_at(32);
+    let (r0, r1) = r01.split_at(16);
+    let (r2, r3) = r23.split_at(16);
+    [r0, r1, r2, r3]
+}
+
 /// Folds `x` into the lanes: lane j takes x[j], x[j + 64], ... in order. A block fed in
 /// pieces whose lengths are multiples of 64 (the evaluator's tiles) gets exactly the lanes
 /// one call over the whole block would, so tiling does not change a single bit.
@@ -69,9 +78,7 @@ fn feed_lanes_mapped<S: Copy, T: Elem>(
     let [mut q0, mut q1, mut q2, mut q3] = quarters(acc);
     let mut rows = x.chunks_exact(LANES);
     for row in &mut rows {
-        let (r01, r23) = row.split_at(32);
-        let (r0, r1) = r01.split_at(16);
-        let (r2, r3) = r23.split_at(16);
+        let [r0, r1, r2, r3] = quarter_row(row);
         for (a, &v) in q0.iter_mut().zip(r0) {
             *a = f(*a, map(v));
         }
@@ -139,9 +146,7 @@ fn feed_extreme<T: Elem>(acc: &mut [T; LANES], x: &[T], min: bool) -> bool {
     let [mut q0, mut q1, mut q2, mut q3] = quarters(acc);
     let mut rows = x.chunks_exact(LANES);
     for row in &mut rows {
-        let (r01, r23) = row.split_at(32);
-        let (r0, r1) = r01.split_at(16);
-        let (r2, r3) = r23.split_at(16);
+        let [r0, r1, r2, r3] = quarter_row(row);
         for ((((a0, a1), (a2, a3)), n), (((&v0, &v1), &v2), &v3)) in q0
             .iter_mut()
             .zip(q1.iter_mut())
