@@ -46,6 +46,22 @@ pub fn with_cpu_reference_evaluator<R>(f: impl FnOnce() -> R) -> R {
     crate::cpu::block::with_reference_evaluator(f)
 }
 
+/// Runs `f` with the CPU passes it starts on this thread on the tile evaluator even where
+/// the kernel could be compiled to machine code (AVX-512 only): for measuring the compiled
+/// kernels against the evaluator, which the differential test also compares them with.
+pub fn with_cpu_interpreter<R>(f: impl FnOnce() -> R) -> R {
+    crate::cpu::jit::with_interpreter(f)
+}
+
+pub use crate::cpu::jit::CompileStats;
+
+/// What the CPU kernel compiler has done in this process so far: shapes compiled (each
+/// once, then taken from a cache), the time that took, and the passes started on this thread
+/// that ran compiled code.
+pub fn cpu_compile_stats() -> CompileStats {
+    crate::cpu::jit::compile_stats()
+}
+
 /// Failures the GPU backend fakes on demand, so tests can check that each falls back to the
 /// CPU or reports an error: [`inject`](faults::inject) a [`Fault`](faults::Fault), or shrink
 /// the largest binding with [`set_max_binding`](faults::set_max_binding) to force windows.

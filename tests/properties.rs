@@ -130,6 +130,49 @@ fn fusable_tree() -> impl Strategy<Value = G> {
         .prop_map(|(a, op, reduce)| if reduce { G::Red(op, Box::new(a)) } else { a })
 }
 
+/// Trees the CPU compiles to machine code (`src/cpu/jit`): one float width throughout, made
+/// of `+ - * /`, `sqrt`, `abs`, `-` and comparisons under `when`, stored or summed. Random
+/// trees from [`tree`] mix dtypes and ops the compiler leaves to the evaluator.
+fn compilable_tree() -> impl Strategy<Value = G> {
+    use BinaryOp::*;
+    prop::sample::select(vec![DType::F32, DType::F64]).prop_flat_map(|width| {
+        let first = DType::ALL.iter().position(|&d| d == width).unwrap_or(0);
+        let leaf = prop_oneof![
+            6 => prop::sample::select(vec![first, first + 6]).prop_map(G::Col),
+            2 => any::<u64>().prop_map(move |s| G::Lit(width, s)),
+        ];
+        let chain = leaf.prop_recursive(5, 32, 3, |inner| {
+            prop_oneof![
+                6 => (prop::sample::select(vec![Add, Sub, Mul, Div]), inner.clone(), inner.clone())
+                    .prop_map(|(op, a, b)| G::Bin(op, Box::new(a), Box::new(b))),
+                2 => (
+                    prop::sample::select(vec![UnaryOp::Sqrt, UnaryOp::Abs, UnaryOp::Neg]),
+                    inner.clone()
+                )
+                    .prop_map(|(op, a)| G::Un(op, Box::new(a))),
+                2 => (
+                    prop::sample::select(vec![Eq, Ne, Lt, Le, Gt, Ge]),
+                    inner.clone(),
+                    inner.clone(),
+                    inner.clone(),
+                    inner.clone()
+                )
+                    .prop_map(|(op, x, y, a, b)| G::When(
+                        Box::new(G::Bin(op, Box::new(x), Box::new(y))),
+                        Box::new(a),
+                        Box::new(b)
+                    )),
+            ]
+        });
+        (
+            chain,
+            prop::sample::select(vec![ReduceOp::Sum, ReduceOp::Mean]),
+            any::<bool>(),
+        )
+            .prop_map(|(a, op, reduce)| if reduce { G::Red(op, Box::new(a)) } else { a })
+    })
+}
+
 /// A column's values as exact bits: floats by `to_bits`, so NaN's sign and payload count
 /// (the oracle's values print every NaN alike).
 fn exact_bits(c: &Column) -> String {
@@ -326,13 +369,17 @@ proptest! {
         prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
-    /// The differential test of the CPU evaluator: today's (tiles, fusion), the reference
-    /// evaluator they replaced (each instruction in its own loop over whole blocks, nothing
-    /// fused), and the smallest tiles give the same bits for every well-typed tree, on Tame
+    /// The differential test of the CPU evaluator: today's (compiled kernels where the ISA
+    /// allows, else tiles and fusion), the tile evaluator without the compiler, the reference
+    /// evaluator the tiles replaced (each instruction in its own loop over whole blocks,
+    /// nothing fused), and the smallest tiles give the same bits for every well-typed tree, on Tame
     /// and Wild data, at lengths around the tile and block edges, on every ISA.
     #[test]
     fn the_evaluator_gives_the_reference_evaluators_bits(
-        trees in prop::collection::vec(prop_oneof![tree(false), fusable_tree()], 1..4),
+        trees in prop::collection::vec(
+            prop_oneof![1 => tree(false), 1 => fusable_tree(), 2 => compilable_tree()],
+            1..4
+        ),
         len in prop_oneof![
             2 => 1usize..70,
             2 => 1020usize..1030,
@@ -342,7 +389,9 @@ proptest! {
         seed in any::<u64>(),
         wild in any::<bool>(),
     ) {
-        use swath::unstable::{with_cpu_reference_evaluator, with_cpu_tile_rows};
+        use swath::unstable::{
+            with_cpu_interpreter, with_cpu_reference_evaluator, with_cpu_tile_rows,
+        };
         let flavor = if wild { Flavor::Wild } else { Flavor::Tame };
         let frame = random_frame(&mut Rng::new(seed), len, COPIES, flavor);
         let repair = Repair::new();
@@ -358,6 +407,7 @@ proptest! {
                 let out = match how {
                     "reference" => with_cpu_reference_evaluator(run),
                     "small tiles" => with_cpu_tile_rows(64, run),
+                    "interpreter" => with_cpu_interpreter(run),
                     _ => run(),
                 };
                 out.map(|f| {
@@ -371,6 +421,7 @@ proptest! {
             prop_assert!(today.is_ok(), "{isa:?}: {:?}", today);
             prop_assert_eq!(&values("reference"), &today, "reference vs today, {:?}", isa);
             prop_assert_eq!(&values("small tiles"), &today, "64-row tiles vs today, {:?}", isa);
+            prop_assert_eq!(&values("interpreter"), &today, "evaluator vs compiled, {:?}", isa);
         }
     }
 
@@ -458,4 +509,45 @@ proptest! {
         let same = got.iter().zip(&expected).all(|(x, y)| x.to_bits() == y.to_bits());
         prop_assert!(same, "`{}` kept the wrong rows", e);
     }
+}
+
+/// The compiled kernels run where they should: on a CPU with AVX-512, the fused shapes of
+/// issue 13 run compiled code (not only the evaluator), stored and summed, at lengths with
+/// and without a partial last group, and give the evaluator's bits.
+#[test]
+fn compiled_kernels_run_the_fused_shapes() -> Result<(), Error> {
+    use swath::unstable::{cpu_compile_stats, with_cpu_interpreter};
+    if !Isa::Avx512.is_supported() {
+        eprintln!("SKIPPED compiled_kernels_run_the_fused_shapes: this CPU has no AVX-512");
+        return Ok(());
+    }
+    let avx512 = ExecOptions::new().backend(Backend::Cpu1).isa(Isa::Avx512);
+    for len in [1usize, 63, 64, 4097, 70_001] {
+        let frame = random_frame(&mut Rng::new(len as u64), len, COPIES, Flavor::Wild);
+        let [a, b, c] = [cname(DType::F32, 0), cname(DType::F32, 1), cname(DType::F64, 0)];
+        let (a, b, c) = (col(&a), col(&b), col(&c));
+        let exprs = [
+            (a.clone() * b.clone() + a.clone()).sqrt().sum().alias("fused"),
+            (a.clone() * b.clone() + a.clone()).alias("map"),
+            when(a.clone().gt(b.clone()))
+                .then(a.clone() * b.clone() - a.clone())
+                .otherwise(b.clone().abs())
+                .sum()
+                .alias("branchy"),
+            (-(c.clone() / (c.clone() * c.clone() + 1.5)))
+                .mean()
+                .alias("f64"),
+        ];
+        for e in exprs {
+            let before = cpu_compile_stats().passes;
+            let compiled = frame.select_with([e.clone()], &avx512)?;
+            let ran = cpu_compile_stats().passes - before;
+            assert!(ran >= 1, "`{e}` over {len} rows ran no compiled pass");
+            let evaluated = with_cpu_interpreter(|| frame.select_with([e.clone()], &avx512))?;
+            for ((name, x), (_, y)) in compiled.columns().zip(evaluated.columns()) {
+                assert_eq!(exact_bits(x), exact_bits(y), "{name}, {len} rows");
+            }
+        }
+    }
+    Ok(())
 }

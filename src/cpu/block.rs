@@ -111,24 +111,36 @@ pub struct ChunkInput<'a> {
     fusion: Fusion,
     /// Rows per tile in kernels without per-row loops.
     tile: usize,
+    /// The kernel compiled to machine code, where the pass's ISA and the kernel allow
+    /// (`jit/`); the tile evaluator runs it otherwise.
+    pub jit: Option<super::jit::JitPass>,
 }
 
 impl<'a> ChunkInput<'a> {
-    /// The pass's input, with its fusions planned and its tile size read from this thread's
-    /// settings ([`with_tile_rows`], [`with_reference_evaluator`]).
+    /// The pass's input for chunks run on `isa`, compiled where it can be, with its fusions
+    /// planned and its tile size read from this thread's settings ([`with_tile_rows`],
+    /// [`with_reference_evaluator`]; either one also keeps the pass on the evaluator).
     pub fn new(
         kernel: &'a Kernel,
         columns: &'a [&'a ColumnData],
         params: &'a [Scalar],
+        isa: crate::isa::Isa,
     ) -> ChunkInput<'a> {
-        let fusion = if REFERENCE.with(std::cell::Cell::get) {
+        let reference = REFERENCE.with(std::cell::Cell::get);
+        let forced = FORCED_TILE.with(std::cell::Cell::get);
+        let fusion = if reference {
             Fusion::none(kernel)
         } else {
             super::fuse::plan(kernel)
         };
-        let tile = match FORCED_TILE.with(std::cell::Cell::get) {
+        let tile = match forced {
             0 => TILE,
             forced => forced,
+        };
+        let jit = if reference || forced != 0 {
+            None
+        } else {
+            super::jit::prepare(kernel, isa)
         };
         ChunkInput {
             kernel,
@@ -136,6 +148,7 @@ impl<'a> ChunkInput<'a> {
             params,
             fusion,
             tile,
+            jit,
         }
     }
 }

@@ -25,6 +25,12 @@ pub fn run_chunk_with(
     rows: Range<usize>,
     outs: &mut [OutSlice<'_>],
 ) -> Result<Vec<Partial>> {
+    // A compiled kernel exists only for AVX-512 on a CPU that has it (`jit::prepare`).
+    if let Some(pass) = &input.jit
+        && isa == Isa::Avx512
+    {
+        return super::jit::run_chunk(input, pass, rows, outs);
+    }
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if Isa::Avx512.is_supported() => {

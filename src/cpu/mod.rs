@@ -8,6 +8,11 @@ mod costs;
 mod engine;
 mod fuse;
 pub mod isa;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod jit;
+#[cfg(not(target_arch = "x86_64"))]
+#[path = "jit/none.rs"]
+pub(crate) mod jit;
 mod loops;
 pub(crate) mod pool;
 mod reduce;
@@ -82,7 +87,7 @@ pub fn run_scheduled(
             windows[chunk].push(window);
         }
     }
-    let input = block::ChunkInput::new(kernel, &data, params);
+    let input = block::ChunkInput::new(kernel, &data, params, plan.isa);
     let rows_of = |chunk: usize| chunk * CHUNK..((chunk + 1) * CHUNK).min(kernel.rows);
     let run = |chunk: usize, mut outs: Vec<OutSlice<'_>>| {
         isa::run_chunk_with(plan.isa, &input, rows_of(chunk), &mut outs)

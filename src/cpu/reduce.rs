@@ -19,7 +19,7 @@ use crate::ops::elem::{Elem, nan_max, nan_min};
 use crate::ops::moments::Moments;
 pub use crate::ops::reduce::Partial;
 
-const LANES: usize = 64;
+pub const LANES: usize = 64;
 
 /// The 64 lanes, held as four arrays of 16 while a loop runs: one 64-element array stayed on
 /// the stack (LLVM does not promote it to registers), a load and a store for every vector
@@ -365,6 +365,19 @@ impl Accumulator {
         acc.block_rows += x.len();
         feed_lanes_mapped(&mut acc.lanes, x, map, T::add);
         Ok(())
+    }
+
+    /// The current block's 64 sum (or mean) lanes, for compiled code that adds `rows` more
+    /// rows of the block to them in the evaluator's lane order (`jit/`).
+    pub fn sum_lanes<T: CpuElem>(&mut self, rows: usize) -> Result<&mut [T; LANES]> {
+        let acc = self
+            .state
+            .downcast_mut::<TypedAcc<T>>()
+            .filter(|acc| matches!(acc.op, ReduceOp::Sum | ReduceOp::Mean))
+            .ok_or_else(|| Error::Internal("lanes of an unexpected reduction".into()))?;
+        acc.rows += rows;
+        acc.block_rows += rows;
+        Ok(&mut acc.lanes)
     }
 
     /// Closes the current block, whose first row is `first_row`. Generic and inlined like

@@ -1,0 +1,204 @@
+//! AVX-512 machine code for a lowered body (iced-x86's assembler encodes it).
+//!
+//! The function takes one argument, a pointer to `u64` words: the number of 64-row groups,
+//! a pointer to the constants (then -0.0), a pointer to the sums' lanes (64 per sum), then
+//! one pointer per input stream and per output stream, each at the first row. Per group it
+//! runs the body once per register of rows (4 times for f32, 8 for f64), each time on the
+//! next 64 bytes of every stream and into the next accumulator of every sum, so lane `j` of
+//! a sum takes rows `j`, `j + 64`, ... as the evaluator's lanes do.
+
+use iced_x86::IcedError;
+use iced_x86::code_asm::*;
+
+use super::lower::{Arith, Body, MAX_STREAMS, Op, Width};
+
+const ZMM: [AsmRegisterZmm; 32] = [
+    zmm0, zmm1, zmm2, zmm3, zmm4, zmm5, zmm6, zmm7, zmm8, zmm9, zmm10, zmm11, zmm12, zmm13, zmm14,
+    zmm15, zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22, zmm23, zmm24, zmm25, zmm26, zmm27,
+    zmm28, zmm29, zmm30, zmm31,
+];
+const K: [AsmRegisterK; 8] = [k0, k1, k2, k3, k4, k5, k6, k7];
+/// Registers holding the streams' base pointers. `rax` is the byte offset of the current
+/// group, `rcx` the end offset, `rdx` the lanes pointer; `rdi` (the argument) is read last.
+const STREAMS: [AsmRegister64; MAX_STREAMS] =
+    [rsi, r8, r9, r10, r11, rbx, rbp, r12, r13, r14, r15, rdi];
+/// Callee-saved registers among them (System V), pushed on entry.
+const SAVED: [AsmRegister64; 6] = [rbx, rbp, r12, r13, r14, r15];
+
+fn zmm(r: u8) -> AsmRegisterZmm {
+    ZMM[usize::from(r) % 32]
+}
+
+fn k(r: u8) -> AsmRegisterK {
+    K[usize::from(r) % 8]
+}
+
+/// `dst` written only where mask `r` is set (k1-k7).
+fn masked(dst: AsmRegisterZmm, r: u8) -> AsmRegisterZmm {
+    match r {
+        1 => dst.k1(),
+        2 => dst.k2(),
+        3 => dst.k3(),
+        4 => dst.k4(),
+        5 => dst.k5(),
+        6 => dst.k6(),
+        _ => dst.k7(),
+    }
+}
+
+/// The machine code of `body`, position-independent (only relative jumps inside).
+pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
+    let mut a = CodeAssembler::new(64)?;
+    let bytes = body.width.bytes();
+    let group_bytes = 64 * bytes as i32;
+    let registers_per_group = 64 / body.width.lanes();
+    let streams = body.inputs + body.outputs;
+
+    for &r in &SAVED {
+        a.push(r)?;
+    }
+    a.mov(rcx, qword_ptr(rdi))?;
+    a.imul_3(rcx, rcx, group_bytes)?;
+    a.mov(rdx, qword_ptr(rdi + 8))?;
+    for (c, &r) in body.const_registers.iter().enumerate() {
+        broadcast(&mut a, body.width, r, rdx + (c * bytes) as i32)?;
+    }
+    if let Some(r) = body.sign_register {
+        broadcast(
+            &mut a,
+            body.width,
+            r,
+            rdx + (body.const_registers.len() * bytes) as i32,
+        )?;
+    }
+    a.mov(rdx, qword_ptr(rdi + 16))?;
+    for (s, &first) in body.sum_registers.iter().enumerate() {
+        for g in 0..registers_per_group {
+            let at = (s * 64 * bytes + g * 64) as i32;
+            a.vmovups(zmm(first + g as u8), zmmword_ptr(rdx + at))?;
+        }
+    }
+    // `rdi` is the last stream register, so it is overwritten last.
+    for (s, &base) in STREAMS.iter().enumerate().take(streams) {
+        a.mov(base, qword_ptr(rdi + (24 + 8 * s) as i32))?;
+    }
+    a.xor(eax, eax)?;
+    let mut done = a.create_label();
+    let mut top = a.create_label();
+    a.test(rcx, rcx)?;
+    a.jz(done)?;
+    a.set_label(&mut top)?;
+    for g in 0..registers_per_group {
+        let disp = (g * 64) as i32;
+        for op in &body.ops {
+            emit_op(&mut a, body, *op, g as u8, disp)?;
+        }
+    }
+    a.add(rax, group_bytes)?;
+    a.cmp(rax, rcx)?;
+    a.jb(top)?;
+    a.set_label(&mut done)?;
+    for (s, &first) in body.sum_registers.iter().enumerate() {
+        for g in 0..registers_per_group {
+            let at = (s * 64 * bytes + g * 64) as i32;
+            a.vmovups(zmmword_ptr(rdx + at), zmm(first + g as u8))?;
+        }
+    }
+    a.vzeroupper()?;
+    for &r in SAVED.iter().rev() {
+        a.pop(r)?;
+    }
+    a.ret()?;
+    a.assemble(0)
+}
+
+fn broadcast(
+    a: &mut CodeAssembler,
+    width: Width,
+    r: u8,
+    at: AsmMemoryOperand,
+) -> Result<(), IcedError> {
+    match width {
+        Width::F32 => a.vbroadcastss(zmm(r), dword_ptr(at)),
+        Width::F64 => a.vbroadcastsd(zmm(r), qword_ptr(at)),
+    }
+}
+
+/// One op over register `group` of the rows (`disp` bytes into each stream's group).
+fn emit_op(
+    a: &mut CodeAssembler,
+    body: &Body,
+    op: Op,
+    group: u8,
+    disp: i32,
+) -> Result<(), IcedError> {
+    let f64 = body.width == Width::F64;
+    let stream = |s: u8| zmmword_ptr(STREAMS[usize::from(s) % MAX_STREAMS] + rax + disp);
+    let sign = zmm(body.sign_register.unwrap_or(0));
+    match op {
+        Op::Load { dst, stream: s } => a.vmovups(zmm(dst), stream(s)),
+        Op::Store { stream: s, src } => a.vmovups(stream(s), zmm(src)),
+        // Sign flip and sign clear: exact on every value, NaN included (integer ops on the
+        // bits, AVX-512F; the float forms need DQ).
+        Op::Neg { dst, a: x } => a.vpxord(zmm(dst), zmm(x), sign),
+        Op::Abs { dst, a: x } => a.vpandnd(zmm(dst), sign, zmm(x)),
+        Op::Sqrt { dst, a: x } if f64 => a.vsqrtpd(zmm(dst), zmm(x)),
+        Op::Sqrt { dst, a: x } => a.vsqrtps(zmm(dst), zmm(x)),
+        Op::Arith {
+            op,
+            dst,
+            a: x,
+            b: y,
+        } => {
+            let (d, x, y) = (zmm(dst), zmm(x), zmm(y));
+            match (op, f64) {
+                (Arith::Add, false) => a.vaddps(d, x, y),
+                (Arith::Sub, false) => a.vsubps(d, x, y),
+                (Arith::Mul, false) => a.vmulps(d, x, y),
+                (Arith::Div, false) => a.vdivps(d, x, y),
+                (Arith::Add, true) => a.vaddpd(d, x, y),
+                (Arith::Sub, true) => a.vsubpd(d, x, y),
+                (Arith::Mul, true) => a.vmulpd(d, x, y),
+                (Arith::Div, true) => a.vdivpd(d, x, y),
+            }
+        }
+        Op::Compare {
+            predicate,
+            mask,
+            a: x,
+            b: y,
+        } if f64 => a.vcmppd(k(mask), zmm(x), zmm(y), u32::from(predicate)),
+        Op::Compare {
+            predicate,
+            mask,
+            a: x,
+            b: y,
+        } => a.vcmpps(k(mask), zmm(x), zmm(y), u32::from(predicate)),
+        // dst = mask ? a : b: the blend takes its second source where the mask is set.
+        Op::Select {
+            dst,
+            mask,
+            a: x,
+            b: y,
+        } if f64 => a.vblendmpd(masked(zmm(dst), mask), zmm(y), zmm(x)),
+        Op::Select {
+            dst,
+            mask,
+            a: x,
+            b: y,
+        } => a.vblendmps(masked(zmm(dst), mask), zmm(y), zmm(x)),
+        Op::Accumulate { sum, src } => {
+            let first = body
+                .sum_registers
+                .get(usize::from(sum))
+                .copied()
+                .unwrap_or(0);
+            let acc = zmm(first + group);
+            if f64 {
+                a.vaddpd(acc, acc, zmm(src))
+            } else {
+                a.vaddps(acc, acc, zmm(src))
+            }
+        }
+    }
+}

@@ -1,0 +1,446 @@
+//! From a kernel to the body a compiled kernel runs once per vector of rows: which kernels
+//! qualify, and which register holds each value (see `README.md`).
+
+use crate::dtype::{DType, Scalar};
+use crate::ops::{BinaryOp, ReduceOp, UnaryOp};
+use crate::plan::ir::{Instr, Kernel};
+
+/// Vector registers (zmm0-31) and mask registers usable for values (k1-k7; k0 means "no mask").
+const VECTOR_REGISTERS: u8 = 32;
+const MASK_REGISTERS: u8 = 7;
+/// Streams (inputs plus outputs) the kernel can hold in general-purpose registers.
+pub const MAX_STREAMS: usize = 12;
+
+/// The float width every value of a compiled kernel has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Width {
+    F32,
+    F64,
+}
+
+impl Width {
+    pub fn bytes(self) -> usize {
+        match self {
+            Width::F32 => 4,
+            Width::F64 => 8,
+        }
+    }
+
+    /// Lanes of one 512-bit register.
+    pub fn lanes(self) -> usize {
+        64 / self.bytes()
+    }
+}
+
+/// A float op on whole registers. Operand order is the expression's: x86 returns the first
+/// operand's NaN when both are NaN, as the evaluator's loops do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `dst = stream[row]`.
+    Load {
+        dst: u8,
+        stream: u8,
+    },
+    /// `dst = -a` (sign flip), `|a|` (sign cleared) or `sqrt(a)`.
+    Neg {
+        dst: u8,
+        a: u8,
+    },
+    Abs {
+        dst: u8,
+        a: u8,
+    },
+    Sqrt {
+        dst: u8,
+        a: u8,
+    },
+    /// `dst = a op b` for `+ - * /`, rounded after each (never contracted).
+    Arith {
+        op: Arith,
+        dst: u8,
+        a: u8,
+        b: u8,
+    },
+    /// `mask = a cmp b`, with the x86 predicate that matches Rust's (false on NaN, but `!=`).
+    Compare {
+        predicate: u8,
+        mask: u8,
+        a: u8,
+        b: u8,
+    },
+    /// `dst = mask ? a : b`.
+    Select {
+        dst: u8,
+        mask: u8,
+        a: u8,
+        b: u8,
+    },
+    /// `stream[row] = src`.
+    Store {
+        stream: u8,
+        src: u8,
+    },
+    /// The lanes of sum `sum` += `src` (lane order fixed by the evaluator's 64 lanes).
+    Accumulate {
+        sum: u8,
+        src: u8,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// Where a constant register's value comes from, per pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConstSource {
+    Literal(Scalar),
+    Param(usize),
+}
+
+/// What a kernel compiles to: the code's shape, the cache key (constants' values are not in
+/// it, they are read at run time).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Body {
+    pub width: Width,
+    pub ops: Vec<Op>,
+    /// Number of input streams, then output streams (numbered after the inputs; output
+    /// stream `inputs + s` is the kernel's store `s`).
+    pub inputs: usize,
+    pub outputs: usize,
+    /// Registers holding the constants, in [`Lowered::consts`] order.
+    pub const_registers: Vec<u8>,
+    /// Register holding -0.0 (the sign bit) when `Neg` or `Abs` is used.
+    pub sign_register: Option<u8>,
+    /// First register of each sum's accumulators (one register per lane group, consecutive).
+    pub sum_registers: Vec<u8>,
+}
+
+/// A kernel lowered for compilation, with what each pass must hand the code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lowered {
+    pub body: Body,
+    /// Kernel input slot of each input stream.
+    pub loads: Vec<usize>,
+    /// Each constant register's value.
+    pub consts: Vec<ConstSource>,
+}
+
+/// The comparison predicates of `vcmpps` that match Rust's operators on floats.
+fn predicate(op: BinaryOp) -> Option<u8> {
+    Some(match op {
+        BinaryOp::Eq => 0x00, // EQ_OQ
+        BinaryOp::Ne => 0x04, // NEQ_UQ: NaN != x holds
+        BinaryOp::Lt => 0x11, // LT_OQ
+        BinaryOp::Le => 0x12, // LE_OQ
+        BinaryOp::Gt => 0x1e, // GT_OQ
+        BinaryOp::Ge => 0x1d, // GE_OQ
+        _ => return None,
+    })
+}
+
+fn arith(op: BinaryOp) -> Option<Arith> {
+    Some(match op {
+        BinaryOp::Add => Arith::Add,
+        BinaryOp::Sub => Arith::Sub,
+        BinaryOp::Mul => Arith::Mul,
+        BinaryOp::Div => Arith::Div,
+        _ => return None,
+    })
+}
+
+/// A pool of registers, lowest first.
+struct Pool {
+    free: Vec<u8>,
+}
+
+impl Pool {
+    fn new(registers: impl DoubleEndedIterator<Item = u8>) -> Pool {
+        Pool {
+            free: registers.rev().collect(),
+        }
+    }
+    fn take(&mut self) -> Option<u8> {
+        self.free.pop()
+    }
+    fn give(&mut self, register: u8) {
+        self.free.push(register);
+    }
+}
+
+/// Lowers `kernel` if every value it computes is a float of one width made by ops the
+/// compiler covers (loads, constants, params, `+ - * /`, neg, abs, sqrt, comparisons feeding
+/// selects, selects) and it only stores values and sums them. `None` for anything else: the
+/// evaluator runs those.
+pub fn lower(kernel: &Kernel) -> Option<Lowered> {
+    let program = &kernel.program;
+    let instrs = program.instrs();
+    let width = match kernel
+        .reductions
+        .iter()
+        .map(|r| r.value)
+        .chain(kernel.stores.iter().copied())
+        .map(|id| program.dtype(id))
+        .next()?
+    {
+        DType::F32 => Width::F32,
+        DType::F64 => Width::F64,
+        _ => return None,
+    };
+    let float = match width {
+        Width::F32 => DType::F32,
+        Width::F64 => DType::F64,
+    };
+    // Which values are needed, and each one's last use (an index into `instrs`; stores and
+    // sums use their value where it is made).
+    let mut needed = vec![false; instrs.len()];
+    for &id in &kernel.stores {
+        *needed.get_mut(id)? = true;
+    }
+    for r in &kernel.reductions {
+        if !matches!(r.op, ReduceOp::Sum | ReduceOp::Mean) || program.dtype(r.value) != float {
+            return None;
+        }
+        *needed.get_mut(r.value)? = true;
+    }
+    let mut last_use: Vec<usize> = (0..instrs.len()).collect();
+    for i in (0..instrs.len()).rev() {
+        if !needed[i] {
+            continue;
+        }
+        let operands: &[usize] = match &instrs[i] {
+            Instr::Load(_) | Instr::Const(_) | Instr::Param(_) => &[],
+            Instr::Unary(_, a) => &[*a],
+            Instr::Binary(_, a, b) => &[*a, *b],
+            Instr::Select(c, a, b) => &[*c, *a, *b],
+            _ => return None,
+        };
+        for &operand in operands {
+            if operand >= i {
+                return None;
+            }
+            needed[operand] = true;
+            last_use[operand] = last_use[operand].max(i);
+        }
+    }
+
+    let mut loads = Vec::new();
+    let mut consts = Vec::new();
+    let mut const_ids = Vec::new();
+    let uses_sign = instrs.iter().enumerate().any(|(i, instr)| {
+        needed[i] && matches!(instr, Instr::Unary(UnaryOp::Neg | UnaryOp::Abs, _))
+    });
+    for (i, instr) in instrs.iter().enumerate() {
+        if !needed[i] {
+            continue;
+        }
+        let dtype = program.dtype(i);
+        let is_compare = matches!(instr, Instr::Binary(op, ..) if predicate(*op).is_some());
+        // Every value is a float of the kernel's width, but comparisons (masks, which only
+        // selects may use: checked below).
+        if dtype != float && !(is_compare && dtype == DType::Bool) {
+            return None;
+        }
+        match *instr {
+            Instr::Const(value) => {
+                consts.push(ConstSource::Literal(value));
+                const_ids.push(i);
+            }
+            Instr::Param(k) => {
+                consts.push(ConstSource::Param(k));
+                const_ids.push(i);
+            }
+            Instr::Load(_) => {}
+            Instr::Unary(UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sqrt, a)
+            | Instr::Binary(_, a, _)
+                if program.dtype(a) != float =>
+            {
+                return None;
+            }
+            Instr::Unary(UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sqrt, _) => {}
+            Instr::Binary(op, ..) if arith(op).is_some() || is_compare => {}
+            Instr::Select(c, ..) if program.dtype(c) == DType::Bool => {}
+            _ => return None,
+        }
+    }
+    // Masks feed selects only, and only as their condition.
+    for (i, instr) in instrs.iter().enumerate() {
+        if !needed[i] {
+            continue;
+        }
+        let mask_operand = |id: usize| program.dtype(id) == DType::Bool;
+        match *instr {
+            Instr::Unary(_, a) if mask_operand(a) => return None,
+            Instr::Binary(_, a, b) if mask_operand(a) || mask_operand(b) => return None,
+            Instr::Select(_, a, b) if mask_operand(a) || mask_operand(b) => return None,
+            _ => {}
+        }
+    }
+    if kernel.stores.iter().any(|&id| program.dtype(id) != float) {
+        return None;
+    }
+
+    // Fixed registers: each sum's accumulators (one per lane group of the 64 lanes), the
+    // constants, the sign mask; the rest hold values from their op to their last use.
+    let groups = 64 / width.lanes();
+    let mut next = 0u8;
+    let mut fixed = |count: usize| -> Option<u8> {
+        let first = next;
+        next = next.checked_add(u8::try_from(count).ok()?)?;
+        (next <= VECTOR_REGISTERS).then_some(first)
+    };
+    let sum_registers = (0..kernel.reductions.len())
+        .map(|_| fixed(groups))
+        .collect::<Option<Vec<u8>>>()?;
+    let const_registers = (0..consts.len())
+        .map(|_| fixed(1))
+        .collect::<Option<Vec<u8>>>()?;
+    let sign_register = if uses_sign { Some(fixed(1)?) } else { None };
+    let mut vectors = Pool::new(next..VECTOR_REGISTERS);
+    let mut masks = Pool::new(1..=MASK_REGISTERS);
+
+    let mut register = vec![u8::MAX; instrs.len()];
+    for (&id, &r) in const_ids.iter().zip(&const_registers) {
+        register[id] = r;
+    }
+    let mut ops = Vec::new();
+    for (i, instr) in instrs.iter().enumerate() {
+        if !needed[i] {
+            continue;
+        }
+        // Operands whose last use is here give their registers back first, so the result
+        // may take one (the ops have separate destination and sources).
+        let operands: Vec<usize> = match *instr {
+            Instr::Unary(_, a) => vec![a],
+            Instr::Binary(_, a, b) => vec![a, b],
+            Instr::Select(c, a, b) => vec![c, a, b],
+            _ => vec![],
+        };
+        let mut released = Vec::new();
+        for &operand in &operands {
+            if last_use[operand] == i && !released.contains(&operand) {
+                released.push(operand);
+            }
+        }
+        for &operand in &released {
+            if const_ids.contains(&operand) {
+                continue;
+            }
+            if program.dtype(operand) == DType::Bool {
+                masks.give(register[operand]);
+            } else {
+                vectors.give(register[operand]);
+            }
+        }
+        match *instr {
+            Instr::Const(_) | Instr::Param(_) => {}
+            Instr::Load(k) => {
+                let stream = match loads.iter().position(|&l| l == k) {
+                    Some(s) => s,
+                    None => {
+                        loads.push(k);
+                        loads.len() - 1
+                    }
+                };
+                let dst = vectors.take()?;
+                register[i] = dst;
+                ops.push(Op::Load {
+                    dst,
+                    stream: u8::try_from(stream).ok()?,
+                });
+            }
+            Instr::Unary(op, a) => {
+                let dst = vectors.take()?;
+                let a = register[a];
+                register[i] = dst;
+                ops.push(match op {
+                    UnaryOp::Neg => Op::Neg { dst, a },
+                    UnaryOp::Abs => Op::Abs { dst, a },
+                    _ => Op::Sqrt { dst, a },
+                });
+            }
+            Instr::Binary(op, a, b) => {
+                let (a, b) = (register[a], register[b]);
+                if let Some(predicate) = predicate(op) {
+                    let mask = masks.take()?;
+                    register[i] = mask;
+                    ops.push(Op::Compare {
+                        predicate,
+                        mask,
+                        a,
+                        b,
+                    });
+                } else {
+                    let dst = vectors.take()?;
+                    register[i] = dst;
+                    ops.push(Op::Arith {
+                        op: arith(op)?,
+                        dst,
+                        a,
+                        b,
+                    });
+                }
+            }
+            Instr::Select(c, a, b) => {
+                let (mask, a, b) = (register[c], register[a], register[b]);
+                let dst = vectors.take()?;
+                register[i] = dst;
+                ops.push(Op::Select { dst, mask, a, b });
+            }
+            _ => return None,
+        }
+        // Stores and sums of this value, where it is made.
+        for (s, _) in kernel.stores.iter().enumerate().filter(|&(_, &id)| id == i) {
+            ops.push(Op::Store {
+                stream: u8::try_from(s).ok()?, // numbered after the inputs below
+                src: register[i],
+            });
+        }
+        for (k, _) in kernel
+            .reductions
+            .iter()
+            .enumerate()
+            .filter(|(_, red)| red.value == i)
+        {
+            ops.push(Op::Accumulate {
+                sum: u8::try_from(k).ok()?,
+                src: register[i],
+            });
+        }
+        // A value nobody reads again (stored or summed only) frees its register now.
+        if last_use[i] == i && !const_ids.contains(&i) {
+            if program.dtype(i) == DType::Bool {
+                masks.give(register[i]);
+            } else {
+                vectors.give(register[i]);
+            }
+        }
+    }
+    // Output streams are numbered after the inputs.
+    let inputs = loads.len();
+    for op in &mut ops {
+        if let Op::Store { stream, .. } = op {
+            *stream = u8::try_from(inputs + usize::from(*stream)).ok()?;
+        }
+    }
+    if inputs + kernel.stores.len() > MAX_STREAMS {
+        return None;
+    }
+    Some(Lowered {
+        body: Body {
+            width,
+            ops,
+            inputs,
+            outputs: kernel.stores.len(),
+            const_registers,
+            sign_register,
+            sum_registers,
+        },
+        loads,
+        consts,
+    })
+}

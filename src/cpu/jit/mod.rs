@@ -1,0 +1,136 @@
+//! Kernels compiled to AVX-512 machine code at run time: the whole elementwise chain runs in
+//! registers, every input stream advancing together, as in a hand-written loop. Kernels the
+//! compiler does not cover run on the tile evaluator (`block.rs`), which stays the reference.
+//! Why it looks like this: `README.md` beside this file.
+
+mod emit;
+mod lower;
+mod run;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rustc_hash::FxHashMap;
+
+use crate::isa::Isa;
+use crate::plan::ir::Kernel;
+pub use lower::Lowered;
+pub use run::run_chunk;
+
+/// Distinct kernel shapes kept compiled; past this the cache starts again (a program that
+/// makes this many shapes is generating them, and each costs only microseconds).
+const CACHE_CAPACITY: usize = 1024;
+
+/// The entry point: one pointer to the argument words (`emit.rs`).
+type Entry = unsafe extern "sysv64" fn(*const u64);
+
+/// One kernel shape's machine code.
+pub struct Compiled {
+    /// Keeps the executable pages mapped while `entry` may run.
+    _code: memmap2::Mmap,
+    entry: Entry,
+}
+
+/// A pass's compiled kernel and what it hands the code.
+pub struct JitPass {
+    compiled: Arc<Compiled>,
+    lowered: Lowered,
+}
+
+static CACHE: Mutex<Option<FxHashMap<lower::Body, Arc<Compiled>>>> = Mutex::new(None);
+static COMPILES: AtomicU64 = AtomicU64::new(0);
+static COMPILE_NANOS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Whether the CPU passes started on this thread skip the compiler ([`with_interpreter`]).
+    static INTERPRETER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// CPU passes started on this thread that ran compiled code.
+    static COMPILED_PASSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` with the CPU passes it starts on this thread on the tile evaluator even where a
+/// kernel could be compiled: for measuring one against the other, and for the differential
+/// test.
+pub fn with_interpreter<R>(f: impl FnOnce() -> R) -> R {
+    let before = INTERPRETER.with(|c| c.replace(true));
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            INTERPRETER.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
+/// What the kernel compiler has done in this process so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CompileStats {
+    /// Kernel shapes compiled (each once; later passes take them from the cache).
+    pub kernels: u64,
+    /// Nanoseconds spent compiling them, in all.
+    pub nanos: u64,
+    /// CPU passes started on this thread that ran compiled code.
+    pub passes: u64,
+}
+
+pub fn compile_stats() -> CompileStats {
+    CompileStats {
+        kernels: COMPILES.load(Ordering::Relaxed),
+        nanos: COMPILE_NANOS.load(Ordering::Relaxed),
+        passes: COMPILED_PASSES.with(std::cell::Cell::get),
+    }
+}
+
+/// The compiled form of `kernel` for a pass on `isa`, compiling it on first sight of its
+/// shape; `None` where the evaluator runs it (another ISA, a kernel the compiler does not
+/// cover, or a failure to compile, logged).
+pub fn prepare(kernel: &Kernel, isa: Isa) -> Option<JitPass> {
+    if isa != Isa::Avx512 || !Isa::Avx512.is_supported() || INTERPRETER.with(|c| c.get()) {
+        return None;
+    }
+    let lowered = lower::lower(kernel)?;
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let cache = cache.get_or_insert_with(FxHashMap::default);
+    COMPILED_PASSES.with(|c| c.set(c.get() + 1));
+    if let Some(compiled) = cache.get(&lowered.body) {
+        return Some(JitPass {
+            compiled: Arc::clone(compiled),
+            lowered,
+        });
+    }
+    let started = Instant::now();
+    let compiled = match compile(&lowered.body) {
+        Ok(compiled) => Arc::new(compiled),
+        Err(why) => {
+            log::warn!("swath: compiling a CPU kernel failed ({why}); the evaluator runs it");
+            return None;
+        }
+    };
+    COMPILES.fetch_add(1, Ordering::Relaxed);
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    COMPILE_NANOS.fetch_add(nanos, Ordering::Relaxed);
+    if cache.len() >= CACHE_CAPACITY {
+        cache.clear();
+    }
+    cache.insert(lowered.body.clone(), Arc::clone(&compiled));
+    COMPILED_PASSES.with(|c| c.set(c.get() + 1));
+    Some(JitPass { compiled, lowered })
+}
+
+fn compile(body: &lower::Body) -> Result<Compiled, String> {
+    let bytes = emit::emit(body).map_err(|e| e.to_string())?;
+    let mut pages = memmap2::MmapMut::map_anon(bytes.len()).map_err(|e| e.to_string())?;
+    pages.copy_from_slice(&bytes);
+    // Writable, then executable, never both.
+    let code = pages.make_exec().map_err(|e| e.to_string())?;
+    // SAFETY: `code` holds the complete function `emit` assembled for this calling
+    // convention (position-independent: its only jumps are relative and inside it), and
+    // stays mapped as long as the returned `Compiled` lives, which every caller of `entry`
+    // holds (`JitPass` keeps an `Arc`).
+    let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code.as_ptr()) };
+    Ok(Compiled { _code: code, entry })
+}

@@ -1,0 +1,42 @@
+//! Where there is no kernel compiler (not x86-64): every pass runs on the tile evaluator.
+
+use std::ops::Range;
+
+use crate::cpu::block::ChunkInput;
+use crate::cpu::buffers::OutSlice;
+use crate::cpu::reduce::Partial;
+use crate::error::Result;
+use crate::isa::Isa;
+use crate::plan::ir::Kernel;
+
+/// Never made: no kernel is compiled here.
+pub enum JitPass {}
+
+pub fn prepare(_kernel: &Kernel, _isa: Isa) -> Option<JitPass> {
+    None
+}
+
+pub fn run_chunk(
+    _input: &ChunkInput<'_>,
+    pass: &JitPass,
+    _rows: Range<usize>,
+    _outs: &mut [OutSlice<'_>],
+) -> Result<Vec<Partial>> {
+    match *pass {}
+}
+
+pub fn with_interpreter<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// What the kernel compiler has done: nothing, here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CompileStats {
+    pub kernels: u64,
+    pub nanos: u64,
+    pub passes: u64,
+}
+
+pub fn compile_stats() -> CompileStats {
+    CompileStats::default()
+}

@@ -1,0 +1,180 @@
+//! Runs a compiled kernel over one chunk, block by block, so each sum closes its blocks
+//! exactly where the evaluator does and the results are the evaluator's bits.
+
+use std::ops::Range;
+
+use super::JitPass;
+use super::lower::{ConstSource, Width};
+use crate::cpu::block::{BLOCK, ChunkInput, internal};
+use crate::cpu::buffers::{CpuElem, OutSlice};
+use crate::cpu::reduce::{Accumulator, LANES, Partial};
+use crate::error::Result;
+
+/// Runs `pass` over `rows` of the chunk. The caller has checked that the CPU has AVX-512
+/// (`prepare` compiles only then).
+pub fn run_chunk(
+    input: &ChunkInput<'_>,
+    pass: &JitPass,
+    rows: Range<usize>,
+    outs: &mut [OutSlice<'_>],
+) -> Result<Vec<Partial>> {
+    match pass.lowered.body.width {
+        Width::F32 => run_typed::<f32>(input, pass, rows, outs),
+        Width::F64 => run_typed::<f64>(input, pass, rows, outs),
+    }
+}
+
+fn run_typed<T: CpuElem>(
+    input: &ChunkInput<'_>,
+    pass: &JitPass,
+    rows: Range<usize>,
+    outs: &mut [OutSlice<'_>],
+) -> Result<Vec<Partial>> {
+    let kernel = input.kernel;
+    let lowered = &pass.lowered;
+    let inputs: Vec<&[T]> = lowered
+        .loads
+        .iter()
+        .map(|&k| {
+            input
+                .columns
+                .get(k)
+                .and_then(|c| T::slice(c))
+                .and_then(|c| c.get(rows.clone()))
+                .ok_or_else(|| internal("compiled kernel input"))
+        })
+        .collect::<Result<_>>()?;
+    let mut outputs: Vec<&mut [T]> = outs
+        .iter_mut()
+        .map(|o| {
+            T::out_mut(o)
+                .filter(|o| o.len() == rows.len())
+                .ok_or_else(|| internal("compiled kernel output"))
+        })
+        .collect::<Result<_>>()?;
+    if outputs.len() != lowered.body.outputs {
+        return Err(internal("compiled kernel outputs"));
+    }
+    // The constants as the evaluator fills its registers (a null is the default), then the
+    // sign bit for neg and abs.
+    let mut consts: Vec<T> = lowered
+        .consts
+        .iter()
+        .map(|source| {
+            let value = match *source {
+                ConstSource::Literal(value) => value,
+                ConstSource::Param(k) => *input
+                    .params
+                    .get(k)
+                    .ok_or_else(|| internal("missing param"))?,
+            };
+            Ok(T::from_scalar(value).unwrap_or_default())
+        })
+        .collect::<Result<_>>()?;
+    consts.push(
+        T::from_scalar(crate::dtype::Scalar::F64(-0.0))
+            .unwrap_or_else(|| T::from_scalar(crate::dtype::Scalar::F32(-0.0)).unwrap_or_default()),
+    );
+    let mut accs: Vec<Accumulator> = kernel
+        .reductions
+        .iter()
+        .map(|r| Accumulator::new(r.op, kernel.program.dtype(r.value)))
+        .collect();
+    let sums = accs.len();
+    let mut lanes: Vec<T> = vec![T::default(); sums * LANES];
+
+    let mut block_start = 0;
+    let len = rows.len();
+    while block_start < len {
+        let block_end = (block_start + BLOCK).min(len);
+        let block_rows = block_end - block_start;
+        let full = block_rows / LANES * LANES;
+        for (acc, lane) in accs.iter_mut().zip(lanes.chunks_exact_mut(LANES)) {
+            lane.copy_from_slice(acc.sum_lanes::<T>(block_rows)?);
+        }
+        if full > 0 {
+            let ins: Vec<&[T]> = inputs
+                .iter()
+                .map(|x| &x[block_start..block_start + full])
+                .collect();
+            let mut outs: Vec<&mut [T]> = outputs
+                .iter_mut()
+                .map(|o| &mut o[block_start..block_start + full])
+                .collect();
+            call(pass, full / LANES, &consts, &mut lanes, &ins, &mut outs)?;
+        }
+        let tail = block_rows - full;
+        if tail > 0 {
+            // The last rows run as one zero-padded group through scratch copies; the lanes
+            // past the tail are put back as they were, so only real rows are summed.
+            let at = block_start + full;
+            let padded: Vec<[T; LANES]> = inputs
+                .iter()
+                .map(|x| {
+                    let mut row = [T::default(); LANES];
+                    row[..tail].copy_from_slice(&x[at..at + tail]);
+                    row
+                })
+                .collect();
+            let ins: Vec<&[T]> = padded.iter().map(|r| &r[..]).collect();
+            let mut scratch: Vec<[T; LANES]> = vec![[T::default(); LANES]; outputs.len()];
+            let mut outs: Vec<&mut [T]> = scratch.iter_mut().map(|r| &mut r[..]).collect();
+            let before = lanes.clone();
+            call(pass, 1, &consts, &mut lanes, &ins, &mut outs)?;
+            for (lane, old) in lanes
+                .chunks_exact_mut(LANES)
+                .zip(before.chunks_exact(LANES))
+            {
+                lane[tail..].copy_from_slice(&old[tail..]);
+            }
+            for (o, s) in outputs.iter_mut().zip(&scratch) {
+                o[at..at + tail].copy_from_slice(&s[..tail]);
+            }
+        }
+        for (acc, lane) in accs.iter_mut().zip(lanes.chunks_exact(LANES)) {
+            acc.sum_lanes::<T>(0)?.copy_from_slice(lane);
+            acc.end_block::<T>(rows.start + block_start)?;
+        }
+        block_start = block_end;
+    }
+    Ok(accs.into_iter().map(Accumulator::finish).collect())
+}
+
+/// Calls the code over `groups` groups of 64 rows: every input and output holds exactly
+/// that many rows.
+fn call<T: CpuElem>(
+    pass: &JitPass,
+    groups: usize,
+    consts: &[T],
+    lanes: &mut [T],
+    inputs: &[&[T]],
+    outputs: &mut [&mut [T]],
+) -> Result<()> {
+    let rows = groups * LANES;
+    let body = &pass.lowered.body;
+    let fits = inputs.len() == body.inputs
+        && outputs.len() == body.outputs
+        && inputs.iter().all(|x| x.len() == rows)
+        && outputs.iter().all(|o| o.len() == rows)
+        && lanes.len() == body.sum_registers.len() * LANES
+        && consts.len() == body.const_registers.len() + 1;
+    if !fits {
+        // Running on a mismatch would read or write out of bounds.
+        return Err(internal("compiled kernel arguments do not fit its body"));
+    }
+    let mut args: Vec<u64> = vec![
+        groups as u64,
+        consts.as_ptr() as u64,
+        lanes.as_mut_ptr() as u64,
+    ];
+    args.extend(inputs.iter().map(|x| x.as_ptr() as u64));
+    args.extend(outputs.iter_mut().map(|o| o.as_mut_ptr() as u64));
+    // SAFETY: the code was assembled for this body (`emit.rs`): it reads `groups * 64` rows
+    // from each input pointer and writes as many to each output pointer (all checked just
+    // above to hold exactly that many), reads `const_registers + 1` constants, reads and
+    // writes 64 lanes per sum, and touches nothing else. It uses AVX-512, which `prepare`
+    // checked the CPU has before compiling, and follows the System V calling convention
+    // it is declared with. `pass` holds the code's pages mapped for the call.
+    unsafe { (pass.compiled.entry)(args.as_ptr()) };
+    Ok(())
+}
