@@ -18,6 +18,7 @@ fn cpu() -> CpuCosts {
         cached_read_bytes_per_ns: 60.0,
         cache_bytes: 2.0 * 1024.0 * 1024.0,
         cheap_op_ns: 0.1,
+        compiled_op_ns: 0.0,
         heavy_op_ns: 5.0,
         libm_op_ns: 40.0,
         pool_compute_speedup: 2.0,
@@ -60,6 +61,7 @@ fn sum_work(rows: f64) -> Work {
         cheap_ops: 1.0,
         heavy_ops: 0.0,
         libm_ops: 0.0,
+        compiled: false,
     }
 }
 
@@ -71,6 +73,7 @@ fn heavy_work(rows: f64) -> Work {
         cheap_ops: 2.0,
         heavy_ops: 2.0,
         libm_ops: 0.0,
+        compiled: false,
     }
 }
 
@@ -136,6 +139,7 @@ fn a_map_over_resident_inputs_counts_no_read_back() {
         cheap_ops: 1.0,
         heavy_ops: 0.0,
         libm_ops: 0.0,
+        compiled: false,
     };
     let read_back = 64e6 * 4.0 / fast.download_bytes_per_ns;
     let upload = 64e6 * 4.0 / fast.upload_bytes_per_ns;
@@ -437,6 +441,7 @@ fn library_call_transcendentals_cost_their_own_rate() {
     let as_vector = Work {
         heavy_ops: 1.0,
         libm_ops: 0.0,
+        compiled: false,
         ..sin64
     };
     assert_eq!(old.serial_ns(&sin64), old.serial_ns(&as_vector));
@@ -577,6 +582,7 @@ fn the_engine_list_decides_as_the_written_rule_did() {
         Work {
             bytes_in: 8.0,
             libm_ops: 3.0,
+            compiled: false,
             ..sum_work(1.0)
         },
     ];

@@ -524,10 +524,17 @@ fn compiled_kernels_run_the_fused_shapes() -> Result<(), Error> {
     let avx512 = ExecOptions::new().backend(Backend::Cpu1).isa(Isa::Avx512);
     for len in [1usize, 63, 64, 4097, 70_001] {
         let frame = random_frame(&mut Rng::new(len as u64), len, COPIES, Flavor::Wild);
-        let [a, b, c] = [cname(DType::F32, 0), cname(DType::F32, 1), cname(DType::F64, 0)];
+        let [a, b, c] = [
+            cname(DType::F32, 0),
+            cname(DType::F32, 1),
+            cname(DType::F64, 0),
+        ];
         let (a, b, c) = (col(&a), col(&b), col(&c));
         let exprs = [
-            (a.clone() * b.clone() + a.clone()).sqrt().sum().alias("fused"),
+            (a.clone() * b.clone() + a.clone())
+                .sqrt()
+                .sum()
+                .alias("fused"),
             (a.clone() * b.clone() + a.clone()).alias("map"),
             when(a.clone().gt(b.clone()))
                 .then(a.clone() * b.clone() - a.clone())

@@ -283,6 +283,7 @@ fn info() -> Result<(), Error> {
                 cheap_ops: cheap,
                 heavy_ops: heavy,
                 libm_ops: 0.0,
+                compiled: false,
             };
             let situation = swath::unstable::Situation {
                 work,

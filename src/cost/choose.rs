@@ -277,7 +277,10 @@ fn choose_among(
     let threads = options.resolved_threads()?;
     let backend = options.resolved_backend()?;
     let chunks = kernel.rows.div_ceil(CHUNK);
-    let work = Work::of(kernel);
+    let work = Work {
+        compiled: crate::cpu::jit::covers(kernel, isa),
+        ..Work::of(kernel)
+    };
     let cpu = costs.cpu;
     // Only ask about the GPU (which starts and may measure it) when its estimate could
     // matter: `auto` and a pass big enough that even a fast GPU's round trip could pay off.
@@ -428,6 +431,7 @@ mod examples {
             cache_bytes: 1e6,
             pool_compute_speedup: 8.0,
             cheap_op_ns: 0.5,
+            compiled_op_ns: 0.0,
             heavy_op_ns: 5.0,
             libm_op_ns: 20.0,
         };
@@ -463,6 +467,7 @@ mod examples {
             cache_bytes: 1e6,
             pool_compute_speedup: 8.0,
             cheap_op_ns: 0.5,
+            compiled_op_ns: 0.0,
             heavy_op_ns: 5.0,
             libm_op_ns: 20.0,
         };
@@ -599,6 +604,7 @@ mod examples {
             cached_read_bytes_per_ns: 1.0,
             cache_bytes: 0.0,
             cheap_op_ns: 1.0,
+            compiled_op_ns: 0.0,
             heavy_op_ns: 1.0,
             libm_op_ns: 1.0,
             pool_compute_speedup: 1.0,

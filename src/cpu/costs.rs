@@ -27,6 +27,10 @@ pub struct CpuCosts {
     pub cache_bytes: f64,
     /// ns per element of one cheap op on one thread.
     pub cheap_op_ns: f64,
+    /// ns per element of one cheap op in compiled code (`cpu/jit`) on one thread (0: not
+    /// measured, taken as `cheap_op_ns`).
+    #[serde(default)]
+    pub compiled_op_ns: f64,
     /// ns per element of one vectorized transcendental op ([`Work::heavy_ops`]) on one thread.
     pub heavy_op_ns: f64,
     /// ns per element of one transcendental computed by a library call ([`Work::libm_ops`])
@@ -47,10 +51,13 @@ impl CpuCosts {
         } else {
             self.heavy_op_ns
         };
+        let cheap_op_ns = if w.compiled && self.compiled_op_ns > 0.0 {
+            self.compiled_op_ns
+        } else {
+            self.cheap_op_ns
+        };
         w.rows
-            * (w.cheap_ops * self.cheap_op_ns
-                + w.heavy_ops * self.heavy_op_ns
-                + w.libm_ops * libm_op_ns)
+            * (w.cheap_ops * cheap_op_ns + w.heavy_ops * self.heavy_op_ns + w.libm_ops * libm_op_ns)
     }
 
     /// Estimated ns on the calling thread.

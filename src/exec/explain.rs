@@ -89,6 +89,10 @@ pub fn explain_placed(
             _ => format!("cpu/{}", s.isa),
         };
         let _ = writeln!(out, "  choice: {way} — {how}; reads {bytes} bytes");
+        if choice.way != crate::cost::Way::Gpu {
+            let code = crate::cpu::jit::describe(kernel, s.isa);
+            let _ = writeln!(out, "  cpu code: {code}");
+        }
     }
     for o in plan
         .outputs

@@ -23,6 +23,9 @@ pub struct Work {
     /// counted with the f32 ones, the Black-Scholes example's f64 pass was estimated 10x too
     /// fast.
     pub libm_ops: f64,
+    /// Whether the CPU runs this pass as compiled code (`cpu/jit`), whose cheap ops cost
+    /// less than the evaluator's. Set by the chooser, which knows the ISA.
+    pub compiled: bool,
 }
 
 impl Work {

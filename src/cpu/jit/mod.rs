@@ -30,6 +30,8 @@ pub struct Compiled {
     /// Keeps the executable pages mapped while `entry` may run.
     _code: memmap2::Mmap,
     entry: Entry,
+    /// How long compiling it took.
+    nanos: u64,
 }
 
 /// A pass's compiled kernel and what it hands the code.
@@ -103,7 +105,7 @@ pub fn prepare(kernel: &Kernel, isa: Isa) -> Option<JitPass> {
         });
     }
     let started = Instant::now();
-    let compiled = match compile(&lowered.body) {
+    let compiled = match compile(&lowered.body, started) {
         Ok(compiled) => Arc::new(compiled),
         Err(why) => {
             log::warn!("swath: compiling a CPU kernel failed ({why}); the evaluator runs it");
@@ -111,8 +113,7 @@ pub fn prepare(kernel: &Kernel, isa: Isa) -> Option<JitPass> {
         }
     };
     COMPILES.fetch_add(1, Ordering::Relaxed);
-    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    COMPILE_NANOS.fetch_add(nanos, Ordering::Relaxed);
+    COMPILE_NANOS.fetch_add(compiled.nanos, Ordering::Relaxed);
     if cache.len() >= CACHE_CAPACITY {
         cache.clear();
     }
@@ -121,7 +122,34 @@ pub fn prepare(kernel: &Kernel, isa: Isa) -> Option<JitPass> {
     Some(JitPass { compiled, lowered })
 }
 
-fn compile(body: &lower::Body) -> Result<Compiled, String> {
+/// Whether a pass of `kernel` on `isa` runs compiled code (for the cost model).
+pub fn covers(kernel: &Kernel, isa: Isa) -> bool {
+    isa == Isa::Avx512 && Isa::Avx512.is_supported() && lower::lower(kernel).is_some()
+}
+
+/// How a pass of `kernel` on `isa` runs its rows, for `explain`: compiled code (and what
+/// compiling it cost, or that it will compile on first use) or the evaluator, and why.
+pub fn describe(kernel: &Kernel, isa: Isa) -> String {
+    if isa != Isa::Avx512 || !Isa::Avx512.is_supported() {
+        return "tile evaluator (compiled kernels need AVX-512)".into();
+    }
+    let Some(lowered) = lower::lower(kernel) else {
+        return "tile evaluator (an op, dtype or reduction the compiler does not cover)".into();
+    };
+    let ops = lowered.body.ops.len();
+    let cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match cache.as_ref().and_then(|c| c.get(&lowered.body)) {
+        Some(compiled) => format!(
+            "compiled, {ops} ops per vector (cached; compiling took {:.1} us)",
+            compiled.nanos as f64 / 1e3
+        ),
+        None => format!("compiled, {ops} ops per vector (compiles on first run, once)"),
+    }
+}
+
+fn compile(body: &lower::Body, started: Instant) -> Result<Compiled, String> {
     let bytes = emit::emit(body).map_err(|e| e.to_string())?;
     let mut pages = memmap2::MmapMut::map_anon(bytes.len()).map_err(|e| e.to_string())?;
     pages.copy_from_slice(&bytes);
@@ -132,5 +160,10 @@ fn compile(body: &lower::Body) -> Result<Compiled, String> {
     // stays mapped as long as the returned `Compiled` lives, which every caller of `entry`
     // holds (`JitPass` keeps an `Arc`).
     let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code.as_ptr()) };
-    Ok(Compiled { _code: code, entry })
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    Ok(Compiled {
+        _code: code,
+        entry,
+        nanos,
+    })
 }

@@ -40,3 +40,11 @@ pub struct CompileStats {
 pub fn compile_stats() -> CompileStats {
     CompileStats::default()
 }
+
+pub fn describe(_kernel: &Kernel, _isa: Isa) -> String {
+    "tile evaluator (no kernel compiler for this architecture)".into()
+}
+
+pub fn covers(_kernel: &Kernel, _isa: Isa) -> bool {
+    false
+}

@@ -83,6 +83,7 @@ fn run_typed<T: CpuElem>(
     let sums = accs.len();
     let mut lanes: Vec<T> = vec![T::default(); sums * LANES];
 
+    let mut args = Vec::with_capacity(3 + inputs.len() + outputs.len());
     let mut block_start = 0;
     let len = rows.len();
     while block_start < len {
@@ -93,15 +94,11 @@ fn run_typed<T: CpuElem>(
             lane.copy_from_slice(acc.sum_lanes::<T>(block_rows)?);
         }
         if full > 0 {
-            let ins: Vec<&[T]> = inputs
-                .iter()
-                .map(|x| &x[block_start..block_start + full])
-                .collect();
-            let mut outs: Vec<&mut [T]> = outputs
-                .iter_mut()
-                .map(|o| &mut o[block_start..block_start + full])
-                .collect();
-            call(pass, full / LANES, &consts, &mut lanes, &ins, &mut outs)?;
+            let call = Call {
+                groups: full / LANES,
+                at: block_start,
+            };
+            call.run(pass, &mut args, &consts, &mut lanes, &inputs, &mut outputs)?;
         }
         let tail = block_rows - full;
         if tail > 0 {
@@ -120,7 +117,8 @@ fn run_typed<T: CpuElem>(
             let mut scratch: Vec<[T; LANES]> = vec![[T::default(); LANES]; outputs.len()];
             let mut outs: Vec<&mut [T]> = scratch.iter_mut().map(|r| &mut r[..]).collect();
             let before = lanes.clone();
-            call(pass, 1, &consts, &mut lanes, &ins, &mut outs)?;
+            let call = Call { groups: 1, at: 0 };
+            call.run(pass, &mut args, &consts, &mut lanes, &ins, &mut outs)?;
             for (lane, old) in lanes
                 .chunks_exact_mut(LANES)
                 .zip(before.chunks_exact(LANES))
@@ -140,41 +138,52 @@ fn run_typed<T: CpuElem>(
     Ok(accs.into_iter().map(Accumulator::finish).collect())
 }
 
-/// Calls the code over `groups` groups of 64 rows: every input and output holds exactly
-/// that many rows.
-fn call<T: CpuElem>(
-    pass: &JitPass,
+/// One call of the code: `groups` groups of 64 rows from row `at` of every stream.
+struct Call {
     groups: usize,
-    consts: &[T],
-    lanes: &mut [T],
-    inputs: &[&[T]],
-    outputs: &mut [&mut [T]],
-) -> Result<()> {
-    let rows = groups * LANES;
-    let body = &pass.lowered.body;
-    let fits = inputs.len() == body.inputs
-        && outputs.len() == body.outputs
-        && inputs.iter().all(|x| x.len() == rows)
-        && outputs.iter().all(|o| o.len() == rows)
-        && lanes.len() == body.sum_registers.len() * LANES
-        && consts.len() == body.const_registers.len() + 1;
-    if !fits {
-        // Running on a mismatch would read or write out of bounds.
-        return Err(internal("compiled kernel arguments do not fit its body"));
+    at: usize,
+}
+
+impl Call {
+    /// Runs the code; `args` is scratch for its argument words (kept between calls, so a
+    /// chunk's blocks allocate nothing).
+    fn run<T: CpuElem>(
+        &self,
+        pass: &JitPass,
+        args: &mut Vec<u64>,
+        consts: &[T],
+        lanes: &mut [T],
+        inputs: &[&[T]],
+        outputs: &mut [&mut [T]],
+    ) -> Result<()> {
+        let end = self.at + self.groups * LANES;
+        let body = &pass.lowered.body;
+        let fits = inputs.len() == body.inputs
+            && outputs.len() == body.outputs
+            && inputs.iter().all(|x| x.len() >= end)
+            && outputs.iter().all(|o| o.len() >= end)
+            && lanes.len() == body.sum_registers.len() * LANES
+            && consts.len() == body.const_registers.len() + 1;
+        if !fits {
+            // Running on a mismatch would read or write out of bounds.
+            return Err(internal("compiled kernel arguments do not fit its body"));
+        }
+        args.clear();
+        args.extend([
+            self.groups as u64,
+            consts.as_ptr() as u64,
+            lanes.as_mut_ptr() as u64,
+        ]);
+        args.extend(inputs.iter().map(|x| x[self.at..].as_ptr() as u64));
+        args.extend(outputs.iter_mut().map(|o| o[self.at..].as_mut_ptr() as u64));
+        // SAFETY: the code was assembled for this body (`emit.rs`): it reads `groups * 64`
+        // rows from each input pointer and writes as many to each output pointer (each
+        // slice was checked just above to hold them past `at`), reads `const_registers + 1`
+        // constants, reads and writes 64 lanes per sum, and touches nothing else. It uses
+        // AVX-512, which `prepare` checked the CPU has before compiling, and follows the
+        // System V calling convention it is declared with. `pass` holds the code's pages
+        // mapped for the call.
+        unsafe { (pass.compiled.entry)(args.as_ptr()) };
+        Ok(())
     }
-    let mut args: Vec<u64> = vec![
-        groups as u64,
-        consts.as_ptr() as u64,
-        lanes.as_mut_ptr() as u64,
-    ];
-    args.extend(inputs.iter().map(|x| x.as_ptr() as u64));
-    args.extend(outputs.iter_mut().map(|o| o.as_mut_ptr() as u64));
-    // SAFETY: the code was assembled for this body (`emit.rs`): it reads `groups * 64` rows
-    // from each input pointer and writes as many to each output pointer (all checked just
-    // above to hold exactly that many), reads `const_registers + 1` constants, reads and
-    // writes 64 lanes per sum, and touches nothing else. It uses AVX-512, which `prepare`
-    // checked the CPU has before compiling, and follows the System V calling convention
-    // it is declared with. `pass` holds the code's pages mapped for the call.
-    unsafe { (pass.compiled.entry)(args.as_ptr()) };
-    Ok(())
 }
