@@ -380,6 +380,23 @@ impl Accumulator {
         Ok(&mut acc.lanes)
     }
 
+    /// Adds the partials of whole blocks that compiled code summed and folded itself (by
+    /// `fold_lanes`' tree), `rows` rows in all; no block may be open.
+    pub fn add_block_sums<T: CpuElem>(
+        &mut self,
+        sums: impl Iterator<Item = T>,
+        rows: usize,
+    ) -> Result<()> {
+        let acc = self
+            .state
+            .downcast_mut::<TypedAcc<T>>()
+            .filter(|acc| matches!(acc.op, ReduceOp::Sum | ReduceOp::Mean) && acc.block_rows == 0)
+            .ok_or_else(|| Error::Internal("block sums for an unexpected reduction".into()))?;
+        acc.rows += rows;
+        acc.partials.extend(sums);
+        Ok(())
+    }
+
     /// Closes the current block, whose first row is `first_row`. Generic and inlined like
     /// [`Accumulator::feed`], so the argmin search and the variance's passes are compiled for
     /// the evaluator's ISA.

@@ -1,11 +1,15 @@
 //! AVX-512 machine code for a lowered body (iced-x86's assembler encodes it).
 //!
 //! The function takes one argument, a pointer to `u64` words: the number of 64-row groups,
-//! a pointer to the constants (then -0.0), a pointer to the sums' lanes (64 per sum), then
-//! one pointer per input stream and per output stream, each at the first row. Per group it
-//! runs the body once per register of rows (4 times for f32, 8 for f64), each time on the
-//! next 64 bytes of every stream and into the next accumulator of every sum, so lane `j` of
-//! a sum takes rows `j`, `j + 64`, ... as the evaluator's lanes do.
+//! the groups per block (0: never close a block), a pointer to the constants (then -0.0), a
+//! pointer to the sums' lanes (64 per sum: the state on entry, the state on return, and the
+//! identity a new block starts from), a pointer where each closed block leaves one partial
+//! per sum, then one pointer per input stream and per output stream, each at the first row.
+//! Per group it runs the body once per register of rows (4 times for f32, 8 for f64), each
+//! time on the next 64 bytes of every stream and into the next accumulator of every sum, so
+//! lane `j` of a sum takes rows `j`, `j + 64`, ... as the evaluator's lanes do. At a block's
+//! end it folds each sum's lanes by the evaluator's tree (`fold_lanes`: halving the width,
+//! lower lanes first) into that block's partial.
 
 use iced_x86::IcedError;
 use iced_x86::code_asm::*;
@@ -17,16 +21,34 @@ const ZMM: [AsmRegisterZmm; 32] = [
     zmm15, zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22, zmm23, zmm24, zmm25, zmm26, zmm27,
     zmm28, zmm29, zmm30, zmm31,
 ];
+const YMM: [AsmRegisterYmm; 32] = [
+    ymm0, ymm1, ymm2, ymm3, ymm4, ymm5, ymm6, ymm7, ymm8, ymm9, ymm10, ymm11, ymm12, ymm13, ymm14,
+    ymm15, ymm16, ymm17, ymm18, ymm19, ymm20, ymm21, ymm22, ymm23, ymm24, ymm25, ymm26, ymm27,
+    ymm28, ymm29, ymm30, ymm31,
+];
+const XMM: [AsmRegisterXmm; 32] = [
+    xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14,
+    xmm15, xmm16, xmm17, xmm18, xmm19, xmm20, xmm21, xmm22, xmm23, xmm24, xmm25, xmm26, xmm27,
+    xmm28, xmm29, xmm30, xmm31,
+];
 const K: [AsmRegisterK; 8] = [k0, k1, k2, k3, k4, k5, k6, k7];
 /// Registers holding the streams' base pointers. `rax` is the byte offset of the current
-/// group, `rcx` the end offset, `rdx` the lanes pointer; `rdi` (the argument) is read last.
-const STREAMS: [AsmRegister64; MAX_STREAMS] =
-    [rsi, r8, r9, r10, r11, rbx, rbp, r12, r13, r14, r15, rdi];
+/// group, `rcx` the end offset, `rdx` the lanes pointer, `r14` the groups left in the block,
+/// `r15` where the next partial goes; `rdi` (the argument) is read last.
+const STREAMS: [AsmRegister64; MAX_STREAMS] = [rsi, r8, r9, r10, r11, rbx, rbp, r12, r13, rdi];
 /// Callee-saved registers among them (System V), pushed on entry.
 const SAVED: [AsmRegister64; 6] = [rbx, rbp, r12, r13, r14, r15];
 
 fn zmm(r: u8) -> AsmRegisterZmm {
     ZMM[usize::from(r) % 32]
+}
+
+fn ymm(r: u8) -> AsmRegisterYmm {
+    YMM[usize::from(r) % 32]
+}
+
+fn xmm(r: u8) -> AsmRegisterXmm {
+    XMM[usize::from(r) % 32]
 }
 
 fn k(r: u8) -> AsmRegisterK {
@@ -59,7 +81,11 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
     }
     a.mov(rcx, qword_ptr(rdi))?;
     a.imul_3(rcx, rcx, group_bytes)?;
-    a.mov(rdx, qword_ptr(rdi + 8))?;
+    // The groups per block stay on the stack, to restart the count at each block.
+    a.push(qword_ptr(rdi + 8))?;
+    a.mov(r14, qword_ptr(rdi + 8))?;
+    a.mov(r15, qword_ptr(rdi + 32))?;
+    a.mov(rdx, qword_ptr(rdi + 16))?;
     for (c, &r) in body.const_registers.iter().enumerate() {
         broadcast(&mut a, body.width, r, rdx + (c * bytes) as i32)?;
     }
@@ -71,16 +97,11 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
             rdx + (body.const_registers.len() * bytes) as i32,
         )?;
     }
-    a.mov(rdx, qword_ptr(rdi + 16))?;
-    for (s, &first) in body.sum_registers.iter().enumerate() {
-        for g in 0..registers_per_group {
-            let at = (s * 64 * bytes + g * 64) as i32;
-            a.vmovups(zmm(first + g as u8), zmmword_ptr(rdx + at))?;
-        }
-    }
+    a.mov(rdx, qword_ptr(rdi + 24))?;
+    load_lanes(&mut a, body)?;
     // `rdi` is the last stream register, so it is overwritten last.
     for (s, &base) in STREAMS.iter().enumerate().take(streams) {
-        a.mov(base, qword_ptr(rdi + (24 + 8 * s) as i32))?;
+        a.mov(base, qword_ptr(rdi + (40 + 8 * s) as i32))?;
     }
     a.xor(eax, eax)?;
     let mut done = a.create_label();
@@ -95,6 +116,18 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
         }
     }
     a.add(rax, group_bytes)?;
+    if !body.sum_registers.is_empty() {
+        let mut same_block = a.create_label();
+        a.dec(r14)?;
+        a.jnz(same_block)?;
+        for (s, &first) in body.sum_registers.iter().enumerate() {
+            fold(&mut a, body, first, s)?;
+        }
+        a.add(r15, (body.sum_registers.len() * bytes) as i32)?;
+        load_lanes(&mut a, body)?;
+        a.mov(r14, qword_ptr(rsp))?;
+        a.set_label(&mut same_block)?;
+    }
     a.cmp(rax, rcx)?;
     a.jb(top)?;
     a.set_label(&mut done)?;
@@ -105,6 +138,7 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
         }
     }
     a.vzeroupper()?;
+    a.add(rsp, 8)?;
     for &r in SAVED.iter().rev() {
         a.pop(r)?;
     }
@@ -200,5 +234,62 @@ fn emit_op(
                 a.vaddps(acc, acc, zmm(src))
             }
         }
+    }
+}
+
+/// Every sum's accumulators from the lanes at `rdx`.
+fn load_lanes(a: &mut CodeAssembler, body: &Body) -> Result<(), IcedError> {
+    let bytes = body.width.bytes();
+    for (s, &first) in body.sum_registers.iter().enumerate() {
+        for g in 0..64 / body.width.lanes() {
+            let at = (s * 64 * bytes + g * 64) as i32;
+            a.vmovups(zmm(first + g as u8), zmmword_ptr(rdx + at))?;
+        }
+    }
+    Ok(())
+}
+
+/// Folds sum `s`'s 64 lanes (registers from `first`) as `fold_lanes` does: lane `j` takes
+/// lane `j + width` for width 32, 16, ..., 1, lower lanes as the first operand. Leaves the
+/// partial at `r15 + s * size`.
+fn fold(a: &mut CodeAssembler, body: &Body, first: u8, s: usize) -> Result<(), IcedError> {
+    let f64 = body.width == Width::F64;
+    let add = |a: &mut CodeAssembler, d: AsmRegisterZmm, x: AsmRegisterZmm| {
+        if f64 {
+            a.vaddpd(d, d, x)
+        } else {
+            a.vaddps(d, d, x)
+        }
+    };
+    // Whole registers first: 64 lanes are 4 (f32) or 8 (f64) registers.
+    let mut registers = 64 / body.width.lanes();
+    while registers > 1 {
+        registers /= 2;
+        for j in 0..registers {
+            add(a, zmm(first + j as u8), zmm(first + (j + registers) as u8))?;
+        }
+    }
+    // Then within the register: the upper 256, 128, 64 (f32) and 32 bits onto the lower.
+    // A 256- or 128-bit write zeroes the bits above it, which the next extract no longer
+    // needs; the accumulators are reloaded after the fold.
+    let (acc, t) = (first, body.scratch_register);
+    let (x, tx) = (xmm(acc), xmm(t));
+    a.vextractf64x4(ymm(t), zmm(acc), 1)?;
+    if f64 {
+        a.vaddpd(ymm(acc), ymm(acc), ymm(t))?;
+        a.vextractf32x4(tx, zmm(acc), 1)?;
+        a.vaddpd(x, x, tx)?;
+        a.vunpckhpd(tx, x, x)?;
+        a.vaddsd(x, x, tx)?;
+        a.vmovsd(qword_ptr(r15 + (s * 8) as i32), x)
+    } else {
+        a.vaddps(ymm(acc), ymm(acc), ymm(t))?;
+        a.vextractf32x4(tx, zmm(acc), 1)?;
+        a.vaddps(x, x, tx)?;
+        a.vmovhlps(tx, tx, x)?;
+        a.vaddps(x, x, tx)?;
+        a.vmovshdup(tx, x)?;
+        a.vaddss(x, x, tx)?;
+        a.vmovss(dword_ptr(r15 + (s * 4) as i32), x)
     }
 }

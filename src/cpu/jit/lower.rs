@@ -9,7 +9,7 @@ use crate::plan::ir::{Instr, Kernel};
 const VECTOR_REGISTERS: u8 = 32;
 const MASK_REGISTERS: u8 = 7;
 /// Streams (inputs plus outputs) the kernel can hold in general-purpose registers.
-pub const MAX_STREAMS: usize = 12;
+pub const MAX_STREAMS: usize = 10;
 
 /// The float width every value of a compiled kernel has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,6 +118,8 @@ pub struct Body {
     pub sign_register: Option<u8>,
     /// First register of each sum's accumulators (one register per lane group, consecutive).
     pub sum_registers: Vec<u8>,
+    /// A register free between groups, for folding the sums' lanes at a block's end.
+    pub scratch_register: u8,
 }
 
 /// A kernel lowered for compilation, with what each pass must hand the code.
@@ -300,6 +302,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
         .map(|_| fixed(1))
         .collect::<Option<Vec<u8>>>()?;
     let sign_register = if uses_sign { Some(fixed(1)?) } else { None };
+    let scratch_register = next;
     let mut vectors = Pool::new(next..VECTOR_REGISTERS);
     let mut masks = Pool::new(1..=MASK_REGISTERS);
 
@@ -427,7 +430,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
             *stream = u8::try_from(inputs + usize::from(*stream)).ok()?;
         }
     }
-    if inputs + kernel.stores.len() > MAX_STREAMS {
+    if inputs + kernel.stores.len() > MAX_STREAMS || scratch_register >= VECTOR_REGISTERS {
         return None;
     }
     Some(Lowered {
@@ -439,6 +442,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
             const_registers,
             sign_register,
             sum_registers,
+            scratch_register,
         },
         loads,
         consts,

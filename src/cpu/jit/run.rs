@@ -83,33 +83,51 @@ fn run_typed<T: CpuElem>(
     let sums = accs.len();
     let mut lanes: Vec<T> = vec![T::default(); sums * LANES];
 
-    let mut args = Vec::with_capacity(3 + inputs.len() + outputs.len());
-    let mut block_start = 0;
+    let mut args = Vec::with_capacity(5 + inputs.len() + outputs.len());
+    // Every group of 64 rows in one call, which closes each whole block itself and leaves
+    // its partials; the chunk starts a block, so the lanes start from the identity.
     let len = rows.len();
-    while block_start < len {
-        let block_end = (block_start + BLOCK).min(len);
-        let block_rows = block_end - block_start;
-        let full = block_rows / LANES * LANES;
-        for (acc, lane) in accs.iter_mut().zip(lanes.chunks_exact_mut(LANES)) {
-            lane.copy_from_slice(acc.sum_lanes::<T>(block_rows)?);
+    let groups = len / LANES;
+    let block_groups = BLOCK / LANES;
+    let blocks = groups / block_groups;
+    for (acc, lane) in accs.iter_mut().zip(lanes.chunks_exact_mut(LANES)) {
+        lane.copy_from_slice(acc.sum_lanes::<T>(0)?);
+    }
+    let mut partials = vec![T::default(); blocks * sums];
+    Call {
+        groups,
+        block_groups,
+        at: 0,
+    }
+    .run(
+        pass,
+        &mut args,
+        &consts,
+        &mut lanes,
+        &mut partials,
+        &inputs,
+        &mut outputs,
+    )?;
+    for (s, acc) in accs.iter_mut().enumerate() {
+        let block_sums = partials.iter().skip(s).step_by(sums.max(1)).copied();
+        acc.add_block_sums::<T>(block_sums, blocks * BLOCK)?;
+    }
+    // The last block, if it is not whole: its groups are in the lanes; its last rows
+    // (fewer than 64) run as one zero-padded group through scratch copies, and the lanes past
+    // them are put back as they were, so only real rows are summed.
+    let block_start = blocks * BLOCK;
+    if block_start < len {
+        for (acc, lane) in accs.iter_mut().zip(lanes.chunks_exact(LANES)) {
+            acc.sum_lanes::<T>(len - block_start)?.copy_from_slice(lane);
         }
-        if full > 0 {
-            let call = Call {
-                groups: full / LANES,
-                at: block_start,
-            };
-            call.run(pass, &mut args, &consts, &mut lanes, &inputs, &mut outputs)?;
-        }
-        let tail = block_rows - full;
+        let at = groups * LANES;
+        let tail = len - at;
         if tail > 0 {
-            // The last rows run as one zero-padded group through scratch copies; the lanes
-            // past the tail are put back as they were, so only real rows are summed.
-            let at = block_start + full;
             let padded: Vec<[T; LANES]> = inputs
                 .iter()
                 .map(|x| {
                     let mut row = [T::default(); LANES];
-                    row[..tail].copy_from_slice(&x[at..at + tail]);
+                    row[..tail].copy_from_slice(&x[at..]);
                     row
                 })
                 .collect();
@@ -117,30 +135,44 @@ fn run_typed<T: CpuElem>(
             let mut scratch: Vec<[T; LANES]> = vec![[T::default(); LANES]; outputs.len()];
             let mut outs: Vec<&mut [T]> = scratch.iter_mut().map(|r| &mut r[..]).collect();
             let before = lanes.clone();
-            let call = Call { groups: 1, at: 0 };
-            call.run(pass, &mut args, &consts, &mut lanes, &ins, &mut outs)?;
-            for (lane, old) in lanes
-                .chunks_exact_mut(LANES)
-                .zip(before.chunks_exact(LANES))
-            {
+            let never_closes = Call {
+                groups: 1,
+                block_groups: 0,
+                at: 0,
+            };
+            never_closes.run(
+                pass,
+                &mut args,
+                &consts,
+                &mut lanes,
+                &mut [],
+                &ins,
+                &mut outs,
+            )?;
+            for (acc, (lane, old)) in accs.iter_mut().zip(
+                lanes
+                    .chunks_exact_mut(LANES)
+                    .zip(before.chunks_exact(LANES)),
+            ) {
                 lane[tail..].copy_from_slice(&old[tail..]);
+                acc.sum_lanes::<T>(0)?.copy_from_slice(lane);
             }
             for (o, s) in outputs.iter_mut().zip(&scratch) {
-                o[at..at + tail].copy_from_slice(&s[..tail]);
+                o[at..].copy_from_slice(&s[..tail]);
             }
         }
-        for (acc, lane) in accs.iter_mut().zip(lanes.chunks_exact(LANES)) {
-            acc.sum_lanes::<T>(0)?.copy_from_slice(lane);
+        for acc in &mut accs {
             acc.end_block::<T>(rows.start + block_start)?;
         }
-        block_start = block_end;
     }
     Ok(accs.into_iter().map(Accumulator::finish).collect())
 }
 
-/// One call of the code: `groups` groups of 64 rows from row `at` of every stream.
+/// One call of the code: `groups` groups of 64 rows from row `at` of every stream, closing a
+/// block every `block_groups` groups (0: never).
 struct Call {
     groups: usize,
+    block_groups: usize,
     at: usize,
 }
 
@@ -153,6 +185,7 @@ impl Call {
         args: &mut Vec<u64>,
         consts: &[T],
         lanes: &mut [T],
+        partials: &mut [T],
         inputs: &[&[T]],
         outputs: &mut [&mut [T]],
     ) -> Result<()> {
@@ -163,7 +196,9 @@ impl Call {
             && inputs.iter().all(|x| x.len() >= end)
             && outputs.iter().all(|o| o.len() >= end)
             && lanes.len() == body.sum_registers.len() * LANES
-            && consts.len() == body.const_registers.len() + 1;
+            && consts.len() == body.const_registers.len() + 1
+            && (self.block_groups == 0
+                || partials.len() >= self.groups / self.block_groups * body.sum_registers.len());
         if !fits {
             // Running on a mismatch would read or write out of bounds.
             return Err(internal("compiled kernel arguments do not fit its body"));
@@ -171,15 +206,18 @@ impl Call {
         args.clear();
         args.extend([
             self.groups as u64,
+            self.block_groups as u64,
             consts.as_ptr() as u64,
             lanes.as_mut_ptr() as u64,
+            partials.as_mut_ptr() as u64,
         ]);
         args.extend(inputs.iter().map(|x| x[self.at..].as_ptr() as u64));
         args.extend(outputs.iter_mut().map(|o| o[self.at..].as_mut_ptr() as u64));
         // SAFETY: the code was assembled for this body (`emit.rs`): it reads `groups * 64`
         // rows from each input pointer and writes as many to each output pointer (each
         // slice was checked just above to hold them past `at`), reads `const_registers + 1`
-        // constants, reads and writes 64 lanes per sum, and touches nothing else. It uses
+        // constants, reads and writes 64 lanes per sum, writes one partial per sum per
+        // closed block (checked to fit), and touches nothing else. It uses
         // AVX-512, which `prepare` checked the CPU has before compiling, and follows the
         // System V calling convention it is declared with. `pass` holds the code's pages
         // mapped for the call.
