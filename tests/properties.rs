@@ -527,7 +527,7 @@ fn compiled_kernels_run_the_fused_shapes() -> Result<(), Error> {
     // The first select of the process calibrates the cost model, running compiled probes
     // on this thread: done here, so the counts below are the selects' own.
     let warm = random_frame(&mut Rng::new(1), 10, COPIES, Flavor::Tame);
-    warm.select_with([col(&cname(DType::F32, 0)).sum()], &avx512)?;
+    warm.select_with([col(cname(DType::F32, 0)).sum()], &avx512)?;
     for len in [1000usize, 4096, 4097, 4159, 9000, 70_001] {
         let frame = random_frame(&mut Rng::new(len as u64), len, COPIES, Flavor::Wild);
         let [a, b, c] = [

@@ -342,6 +342,14 @@ fn calibration_table(c: &swath::unstable::Calibration) -> String {
              (f32 exp, ln, sin, cos), {:.2} as a library call (the rest, and every f64 one)",
             cpu.cheap_op_ns, cpu.heavy_op_ns, cpu.libm_op_ns
         ),
+        if cpu.compiled_op_ns > 0.0 && cpu.compiled_op_ns < cpu.cheap_op_ns {
+            format!(
+                "  cpu cheap op in compiled kernels (AVX-512 float chains): {:.3} ns/element",
+                cpu.compiled_op_ns
+            )
+        } else {
+            "  cpu compiled kernels: none on this machine (they need AVX-512)".to_string()
+        },
         format!(
             "  cpu pool computes {:.1}x as fast as one thread ({} threads)",
             cpu.pool_compute_speedup, cpu.threads

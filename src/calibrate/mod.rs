@@ -162,6 +162,7 @@ fn load(path: &Path) -> std::result::Result<Calibration, String> {
         cpu.pool_read_bytes_per_ns,
         cpu.cached_read_bytes_per_ns,
         cpu.cheap_op_ns,
+        cpu.compiled_op_ns,
         cpu.heavy_op_ns,
         cpu.libm_op_ns,
     ];

@@ -100,9 +100,8 @@ fn run_typed<T: CpuElem>(
         at: 0,
     }
     .run(
-        pass,
+        (pass, &consts),
         &mut args,
-        &consts,
         &mut lanes,
         &mut partials,
         &inputs,
@@ -141,9 +140,8 @@ fn run_typed<T: CpuElem>(
                 at: 0,
             };
             never_closes.run(
-                pass,
+                (pass, &consts),
                 &mut args,
-                &consts,
                 &mut lanes,
                 &mut [],
                 &ins,
@@ -181,9 +179,8 @@ impl Call {
     /// chunk's blocks allocate nothing).
     fn run<T: CpuElem>(
         &self,
-        pass: &JitPass,
+        (pass, consts): (&JitPass, &[T]),
         args: &mut Vec<u64>,
-        consts: &[T],
         lanes: &mut [T],
         partials: &mut [T],
         inputs: &[&[T]],
