@@ -369,6 +369,8 @@ impl Accumulator {
 
     /// The current block's 64 sum (or mean) lanes, for compiled code that adds `rows` more
     /// rows of the block to them in the evaluator's lane order (`jit/`).
+    // Used by the kernel compiler, which exists on x86-64 only.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub fn sum_lanes<T: CpuElem>(&mut self, rows: usize) -> Result<&mut [T; LANES]> {
         let acc = self
             .state
@@ -382,6 +384,8 @@ impl Accumulator {
 
     /// Adds the partials of whole blocks that compiled code summed and folded itself (by
     /// `fold_lanes`' tree), `rows` rows in all; no block may be open.
+    // Used by the kernel compiler, which exists on x86-64 only.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub fn add_block_sums<T: CpuElem>(
         &mut self,
         sums: impl Iterator<Item = T>,

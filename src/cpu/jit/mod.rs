@@ -6,6 +6,7 @@
 mod emit;
 mod lower;
 mod run;
+mod stats;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,7 @@ use crate::isa::Isa;
 use crate::plan::ir::Kernel;
 pub use lower::Lowered;
 pub use run::run_chunk;
+pub use stats::CompileStats;
 
 /// Distinct kernel shapes kept compiled; past this the cache starts again (a program that
 /// makes this many shapes is generating them, and each costs only microseconds).
@@ -70,17 +72,6 @@ pub fn with_interpreter<R>(f: impl FnOnce() -> R) -> R {
     }
     let _restore = Restore(before);
     f()
-}
-
-/// What the kernel compiler has done in this process so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CompileStats {
-    /// Kernel shapes compiled (each once; later passes take them from the cache).
-    pub kernels: u64,
-    /// Nanoseconds spent compiling them, in all.
-    pub nanos: u64,
-    /// CPU passes started on this thread that ran compiled code.
-    pub passes: u64,
 }
 
 pub fn compile_stats() -> CompileStats {

@@ -9,6 +9,10 @@ use crate::error::Result;
 use crate::isa::Isa;
 use crate::plan::ir::Kernel;
 
+#[path = "stats.rs"]
+mod stats;
+pub use stats::CompileStats;
+
 /// Never made: no kernel is compiled here.
 pub enum JitPass {}
 
@@ -27,14 +31,6 @@ pub fn run_chunk(
 
 pub fn with_interpreter<R>(f: impl FnOnce() -> R) -> R {
     f()
-}
-
-/// What the kernel compiler has done: nothing, here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CompileStats {
-    pub kernels: u64,
-    pub nanos: u64,
-    pub passes: u64,
 }
 
 pub fn compile_stats() -> CompileStats {
