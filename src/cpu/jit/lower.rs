@@ -446,3 +446,71 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
         consts,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    /// The one kernel of `exprs` over columns named `f0..`, `d0..` (f32, f64) and `i0..`
+    /// (i32).
+    fn kernel(exprs: &[Expr]) -> Kernel {
+        let schema = |name: &str| match name.as_bytes().first() {
+            Some(b'f') => Some(DType::F32),
+            Some(b'd') => Some(DType::F64),
+            Some(b'i') => Some(DType::I32),
+            _ => None,
+        };
+        let plan = crate::plan::lower(exprs, 10_000, &schema, &|| "f0".to_string());
+        let mut kernels = plan.map(|p| p.kernels).unwrap_or_default();
+        assert_eq!(kernels.len(), 1, "{exprs:?}");
+        kernels.remove(0)
+    }
+
+    fn f(k: usize) -> Expr {
+        col(format!("f{k}"))
+    }
+
+    #[test]
+    fn the_fused_shapes_lower() {
+        let fused = kernel(&[(f(0) * f(1) + f(2)).sqrt().sum()]);
+        let lowered = lower(&fused).expect("fused lowers");
+        assert_eq!(lowered.body.width, Width::F32);
+        assert_eq!(lowered.loads.len(), 3);
+        assert_eq!(lowered.body.sum_registers.len(), 1);
+        let branchy = when(f(0).gt(f(1)))
+            .then(f(0) * f(1) - f(2))
+            .otherwise(f(2).abs());
+        let lowered = lower(&kernel(&[branchy.clone().alias("m"), branchy.sum()]));
+        let body = lowered.expect("branchy lowers").body;
+        assert!(body.ops.iter().any(|op| matches!(op, Op::Select { .. })));
+        assert!(body.ops.iter().any(|op| matches!(op, Op::Store { .. })));
+        assert!(body.sign_register.is_some());
+    }
+
+    #[test]
+    fn what_the_compiler_does_not_cover_stays_on_the_evaluator() {
+        let refused = [
+            vec![col("i0").sum()],                                   // integers
+            vec![(f(0) + col("d0").cast(DType::F32)).sum()],         // a cast
+            vec![f(0).sin().sum()],                                  // a transcendental
+            vec![f(0).max()],                                        // another reduction
+            vec![f(0).sum().alias("a"), col("d0").sum().alias("b")], // two widths
+            vec![f(0).gt(f(1)).alias("mask")],                       // a stored mask
+        ];
+        for exprs in refused {
+            assert!(lower(&kernel(&exprs)).is_none(), "{exprs:?}");
+        }
+        // More streams than general-purpose registers.
+        let many: Vec<Expr> = (0..MAX_STREAMS + 1)
+            .map(|k| (f(k) * 2.0).alias(format!("o{k}")))
+            .collect();
+        assert!(lower(&kernel(&many)).is_none());
+        // More accumulators than vector registers: five f64 sums need 40.
+        let sums: Vec<Expr> = (0..5)
+            .map(|k| (col(format!("d{k}")) * 3.0).sum().alias(format!("s{k}")))
+            .collect();
+        assert!(lower(&kernel(&sums)).is_none());
+        assert!(lower(&kernel(&sums[..3])).is_some());
+    }
+}
