@@ -30,6 +30,14 @@ pub(crate) fn zeroed_vec<T: Default + Clone>(n: usize) -> Vec<T> {
     v
 }
 
+/// Room for `n` values, not yet written (length 0, capacity `n`), advised like
+/// [`zeroed_vec`]: for outputs a pass writes whole, which need no zeroing first.
+pub(crate) fn unwritten_vec<T>(n: usize) -> Vec<T> {
+    let v: Vec<T> = Vec::with_capacity(n);
+    advise(v.as_ptr().cast::<u8>(), n * std::mem::size_of::<T>());
+    v
+}
+
 fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| std::env::var("SWATH_HUGEPAGES").map_or(true, |v| v.trim() != "0"))

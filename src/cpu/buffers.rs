@@ -1,6 +1,7 @@
 //! Typed buffers the CPU evaluator works in: per-block scratch registers and the output
 //! slices each chunk writes.
 
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use crate::column::{ColumnData, ColumnElem};
@@ -27,6 +28,86 @@ pub enum OutSlice<'a> {
     U32(&'a mut [u32]),
     F32(&'a mut [f32]),
     F64(&'a mut [f64]),
+    /// Not yet written: the columns of a compiled pass, which writes every row, so they are
+    /// not zeroed first (`cpu/jit`).
+    F32Uninit(&'a mut [MaybeUninit<f32>]),
+    F64Uninit(&'a mut [MaybeUninit<f64>]),
+}
+
+/// The float types compiled kernels write, and their windows of unwritten memory.
+pub trait UninitOut: Sized {
+    fn uninit_mut<'s>(o: &'s mut OutSlice<'_>) -> Option<&'s mut [MaybeUninit<Self>]>;
+}
+
+impl UninitOut for f32 {
+    fn uninit_mut<'s>(o: &'s mut OutSlice<'_>) -> Option<&'s mut [MaybeUninit<f32>]> {
+        match o {
+            OutSlice::F32Uninit(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl UninitOut for f64 {
+    fn uninit_mut<'s>(o: &'s mut OutSlice<'_>) -> Option<&'s mut [MaybeUninit<f64>]> {
+        match o {
+            OutSlice::F64Uninit(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// An output column of a compiled pass: allocated, never zeroed, its length set only once
+/// every row has been written ([`UninitColumn::assume_written`]).
+pub enum UninitColumn {
+    F32(Vec<f32>, usize),
+    F64(Vec<f64>, usize),
+}
+
+impl UninitColumn {
+    /// `len` unwritten rows of `dtype` (a float), advised to use huge pages when large.
+    pub fn new(dtype: DType, len: usize) -> Option<UninitColumn> {
+        match dtype {
+            DType::F32 => Some(UninitColumn::F32(crate::hugepages::unwritten_vec(len), len)),
+            DType::F64 => Some(UninitColumn::F64(crate::hugepages::unwritten_vec(len), len)),
+            _ => None,
+        }
+    }
+
+    /// Its windows of `chunk` rows.
+    pub fn chunks_mut(&mut self, chunk: usize) -> Vec<OutSlice<'_>> {
+        let chunk = chunk.max(1);
+        match self {
+            UninitColumn::F32(v, len) => v.spare_capacity_mut()[..*len]
+                .chunks_mut(chunk)
+                .map(OutSlice::F32Uninit)
+                .collect(),
+            UninitColumn::F64(v, len) => v.spare_capacity_mut()[..*len]
+                .chunks_mut(chunk)
+                .map(OutSlice::F64Uninit)
+                .collect(),
+        }
+    }
+
+    /// The column, once its pass has written every row of every window.
+    ///
+    /// # Safety
+    /// Every window of [`UninitColumn::chunks_mut`] must have been written whole.
+    pub unsafe fn assume_written(self) -> Buf {
+        match self {
+            UninitColumn::F32(mut v, len) => {
+                // SAFETY: the caller vouches that all `len` rows (within the capacity
+                // `unwritten_vec` reserved) were written.
+                unsafe { v.set_len(len) };
+                Buf::F32(v)
+            }
+            UninitColumn::F64(mut v, len) => {
+                // SAFETY: as above.
+                unsafe { v.set_len(len) };
+                Buf::F64(v)
+            }
+        }
+    }
 }
 
 /// Element types the CPU evaluator handles: ties a Rust type to its buffer variants.

@@ -75,19 +75,31 @@ pub fn run_scheduled(
         });
     }
     let program = &kernel.program;
-    let mut buffers: Vec<Buf> = kernel
-        .stores
-        .iter()
-        .map(|&s| Buf::zeroed(program.dtype(s), kernel.rows))
-        .collect();
+    let input = block::ChunkInput::new(kernel, &data, params, plan.isa);
+    // A compiled pass writes every row of its outputs (`jit/run.rs`), so they are not
+    // zeroed first: zeroing a reused 1M-row column was about a quarter of a compiled map.
+    let compiled = input.jit.is_some() && plan.isa == Isa::Avx512;
+    let mut zeroed: Vec<Buf> = Vec::new();
+    let mut unwritten: Vec<buffers::UninitColumn> = Vec::new();
+    for &s in &kernel.stores {
+        let dtype = program.dtype(s);
+        match buffers::UninitColumn::new(dtype, kernel.rows) {
+            Some(column) if compiled => unwritten.push(column),
+            _ => zeroed.push(Buf::zeroed(dtype, kernel.rows)),
+        }
+    }
+    if compiled && !zeroed.is_empty() {
+        return Err(Error::Internal("a compiled pass stores a non-float".into()));
+    }
     // Hand each chunk its own window of every output column.
     let mut windows: Vec<Vec<OutSlice<'_>>> = (0..plan.chunks).map(|_| Vec::new()).collect();
-    for buffer in &mut buffers {
-        for (chunk, window) in buffer.chunks_mut(CHUNK).into_iter().enumerate() {
+    let zeroed_windows = zeroed.iter_mut().map(|b| b.chunks_mut(CHUNK));
+    let unwritten_windows = unwritten.iter_mut().map(|c| c.chunks_mut(CHUNK));
+    for column in zeroed_windows.chain(unwritten_windows) {
+        for (chunk, window) in column.into_iter().enumerate() {
             windows[chunk].push(window);
         }
     }
-    let input = block::ChunkInput::new(kernel, &data, params, plan.isa);
     let rows_of = |chunk: usize| chunk * CHUNK..((chunk + 1) * CHUNK).min(kernel.rows);
     let run = |chunk: usize, mut outs: Vec<OutSlice<'_>>| {
         isa::run_chunk_with(plan.isa, &input, rows_of(chunk), &mut outs)
@@ -104,8 +116,15 @@ pub fn run_scheduled(
             red.op.combine(&parts, red.dtype)
         })
         .collect();
-    let stores = buffers
+    let written = unwritten.into_iter().map(|column| {
+        // SAFETY: the pass is compiled, so every chunk ran `jit::run_chunk` (`isa.rs` sends
+        // every chunk of an AVX-512 pass with compiled code there), and each returned Ok
+        // (checked above), which it does only after writing every row of its windows.
+        unsafe { column.assume_written() }
+    });
+    let stores = zeroed
         .into_iter()
+        .chain(written)
         .map(|b| Column::from_data(b.into_column_data()))
         .collect();
     Ok(KernelOutput { stores, reductions })

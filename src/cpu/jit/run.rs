@@ -6,7 +6,9 @@ use std::ops::Range;
 use super::JitPass;
 use super::lower::{ConstSource, Width};
 use crate::cpu::block::{BLOCK, ChunkInput, internal};
-use crate::cpu::buffers::{CpuElem, OutSlice};
+use std::mem::MaybeUninit;
+
+use crate::cpu::buffers::{CpuElem, OutSlice, UninitOut};
 use crate::cpu::reduce::{Accumulator, LANES, Partial};
 use crate::error::Result;
 
@@ -24,7 +26,7 @@ pub fn run_chunk(
     }
 }
 
-fn run_typed<T: CpuElem>(
+fn run_typed<T: CpuElem + UninitOut>(
     input: &ChunkInput<'_>,
     pass: &JitPass,
     rows: Range<usize>,
@@ -44,10 +46,12 @@ fn run_typed<T: CpuElem>(
                 .ok_or_else(|| internal("compiled kernel input"))
         })
         .collect::<Result<_>>()?;
-    let mut outputs: Vec<&mut [T]> = outs
+    // The output windows are unwritten memory (`UninitColumn`): every row is written below,
+    // the groups by the code, the last rows from the scratch group.
+    let mut outputs: Vec<&mut [MaybeUninit<T>]> = outs
         .iter_mut()
         .map(|o| {
-            T::out_mut(o)
+            T::uninit_mut(o)
                 .filter(|o| o.len() == rows.len())
                 .ok_or_else(|| internal("compiled kernel output"))
         })
@@ -131,8 +135,10 @@ fn run_typed<T: CpuElem>(
                 })
                 .collect();
             let ins: Vec<&[T]> = padded.iter().map(|r| &r[..]).collect();
-            let mut scratch: Vec<[T; LANES]> = vec![[T::default(); LANES]; outputs.len()];
-            let mut outs: Vec<&mut [T]> = scratch.iter_mut().map(|r| &mut r[..]).collect();
+            let zero = MaybeUninit::new(T::default());
+            let mut scratch: Vec<[MaybeUninit<T>; LANES]> = vec![[zero; LANES]; outputs.len()];
+            let mut outs: Vec<&mut [MaybeUninit<T>]> =
+                scratch.iter_mut().map(|r| &mut r[..]).collect();
             let before = lanes.clone();
             let never_closes = Call {
                 groups: 1,
@@ -184,7 +190,7 @@ impl Call {
         lanes: &mut [T],
         partials: &mut [T],
         inputs: &[&[T]],
-        outputs: &mut [&mut [T]],
+        outputs: &mut [&mut [MaybeUninit<T>]],
     ) -> Result<()> {
         let end = self.at + self.groups * LANES;
         let body = &pass.lowered.body;
