@@ -1,13 +1,13 @@
-//! Runs a compiled kernel over one chunk, block by block, so each sum closes its blocks
-//! exactly where the evaluator does and the results are the evaluator's bits.
+//! Runs a compiled kernel over one chunk: one call for every whole group of 64 rows, which
+//! closes each whole block itself, then the last block's rows. Each sum closes its blocks
+//! exactly where the evaluator does, so the results are the evaluator's bits.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use super::JitPass;
 use super::lower::{ConstSource, Width};
 use crate::cpu::block::{BLOCK, ChunkInput, internal};
-use std::mem::MaybeUninit;
-
 use crate::cpu::buffers::{CpuElem, OutSlice, UninitOut};
 use crate::cpu::reduce::{Accumulator, LANES, Partial};
 use crate::error::Result;
@@ -75,10 +75,8 @@ fn run_typed<T: CpuElem + UninitOut>(
             Ok(T::from_scalar(value).unwrap_or_default())
         })
         .collect::<Result<_>>()?;
-    consts.push(
-        T::from_scalar(crate::dtype::Scalar::F64(-0.0))
-            .unwrap_or_else(|| T::from_scalar(crate::dtype::Scalar::F32(-0.0)).unwrap_or_default()),
-    );
+    // -0.0, the sign bit alone (a float sum's identity).
+    consts.push(<T as crate::ops::elem::Elem>::SUM_IDENTITY);
     let mut accs: Vec<Accumulator> = kernel
         .reductions
         .iter()
