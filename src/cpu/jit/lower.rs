@@ -181,6 +181,11 @@ impl Pool {
 pub fn lower(kernel: &Kernel) -> Option<Lowered> {
     let program = &kernel.program;
     let instrs = program.instrs();
+    // A hand-built kernel may name values that do not exist (`Program::dtype` would panic).
+    let outputs = kernel.reductions.iter().map(|r| r.value);
+    if outputs.chain(kernel.stores.iter().copied()).any(|id| id >= instrs.len()) {
+        return None;
+    }
     let width = match kernel
         .reductions
         .iter()
