@@ -131,7 +131,8 @@ fn fusable_tree() -> impl Strategy<Value = G> {
 }
 
 /// Trees the CPU compiles to machine code (`src/cpu/jit`): one float width throughout, made
-/// of `+ - * /`, `sqrt`, `abs`, `-` and comparisons under `when`, stored or summed. Random
+/// of `+ - * /`, `minimum`, `maximum`, `sqrt`, `abs`, `-` and comparisons under `when`,
+/// stored or summed. Random
 /// trees from [`tree`] mix dtypes and ops the compiler leaves to the evaluator.
 fn compilable_tree() -> impl Strategy<Value = G> {
     use BinaryOp::*;
@@ -143,7 +144,11 @@ fn compilable_tree() -> impl Strategy<Value = G> {
         ];
         let chain = leaf.prop_recursive(5, 32, 3, |inner| {
             prop_oneof![
-                6 => (prop::sample::select(vec![Add, Sub, Mul, Div]), inner.clone(), inner.clone())
+                6 => (
+                    prop::sample::select(vec![Add, Sub, Mul, Div, Minimum, Maximum]),
+                    inner.clone(),
+                    inner.clone()
+                )
                     .prop_map(|(op, a, b)| G::Bin(op, Box::new(a), Box::new(b))),
                 2 => (
                     prop::sample::select(vec![UnaryOp::Sqrt, UnaryOp::Abs, UnaryOp::Neg]),
@@ -550,6 +555,11 @@ fn compiled_kernels_run_the_fused_shapes() -> Result<(), Error> {
             (-(c.clone() / (c.clone() * c.clone() + 1.5)))
                 .mean()
                 .alias("f64"),
+            // NaN-propagating extremes on Wild data (NaN, infinities, signed zeros).
+            a.clone().minimum(b.clone()).alias("minimum"),
+            (c.clone().maximum(c.clone() * -1.0) + c.clone().clamp(lit(-1.0), lit(1.0)))
+                .sum()
+                .alias("maximum"),
         ];
         for e in exprs {
             let before = cpu_compile_stats().passes;

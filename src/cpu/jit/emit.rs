@@ -221,6 +221,35 @@ fn emit_op(
             a: x,
             b: y,
         } => a.vblendmps(masked(zmm(dst), mask), zmm(y), zmm(x)),
+        // b replaces a where (b < a, or b > a for max, or b is NaN) and a is not NaN.
+        Op::Extreme {
+            max,
+            dst,
+            a: x,
+            b: y,
+            masks: [m1, m2],
+        } => {
+            let (x, y, first, second) = (zmm(x), zmm(y), k(m1), k(m2));
+            let better = if max { 0x1e } else { 0x11 }; // GT_OQ, LT_OQ
+            let cmp = |a: &mut CodeAssembler, m, p: AsmRegisterZmm, q: AsmRegisterZmm, imm: u32| {
+                if f64 {
+                    a.vcmppd(m, p, q, imm)
+                } else {
+                    a.vcmpps(m, p, q, imm)
+                }
+            };
+            cmp(a, first, y, x, better)?;
+            cmp(a, second, y, y, 0x03)?; // UNORD_Q: b is NaN
+            a.korw(first, first, second)?;
+            cmp(a, second, x, x, 0x07)?; // ORD_Q: a is not NaN
+            a.kandw(first, first, second)?;
+            // The blend takes its second source where the mask is set.
+            if f64 {
+                a.vblendmpd(masked(zmm(dst), m1), x, y)
+            } else {
+                a.vblendmps(masked(zmm(dst), m1), x, y)
+            }
+        }
         Op::Accumulate { sum, src } => {
             let first = body
                 .sum_registers

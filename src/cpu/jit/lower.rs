@@ -68,6 +68,16 @@ pub enum Op {
         a: u8,
         b: u8,
     },
+    /// `dst = minimum(a, b)` (or maximum) as `ops::elem::nan_min` (`nan_max`) picks: `a` if
+    /// it is NaN, else `b` if `b` is NaN or smaller (larger), else `a`; the chosen operand's
+    /// bits unchanged. `masks` are two mask registers it may overwrite.
+    Extreme {
+        max: bool,
+        dst: u8,
+        a: u8,
+        b: u8,
+        masks: [u8; 2],
+    },
     /// `dst = mask ? a : b`.
     Select {
         dst: u8,
@@ -155,6 +165,15 @@ fn arith(op: BinaryOp) -> Option<Arith> {
     })
 }
 
+/// Whether `op` is `maximum` (true) or `minimum` (false), the NaN-propagating extremes.
+fn extreme(op: BinaryOp) -> Option<bool> {
+    match op {
+        BinaryOp::Minimum => Some(false),
+        BinaryOp::Maximum => Some(true),
+        _ => None,
+    }
+}
+
 /// A pool of registers, lowest first.
 struct Pool {
     free: Vec<u8>,
@@ -176,14 +195,17 @@ impl Pool {
 
 /// Lowers `kernel` if every value it computes is a float of one width made by ops the
 /// compiler covers (loads, constants, params, `+ - * /`, neg, abs, sqrt, comparisons feeding
-/// selects, selects) and it only stores values and sums them. `None` for anything else: the
+/// selects, selects, `minimum`, `maximum`) and it only stores values and sums them. `None` for anything else: the
 /// evaluator runs those.
 pub fn lower(kernel: &Kernel) -> Option<Lowered> {
     let program = &kernel.program;
     let instrs = program.instrs();
     // A hand-built kernel may name values that do not exist (`Program::dtype` would panic).
     let outputs = kernel.reductions.iter().map(|r| r.value);
-    if outputs.chain(kernel.stores.iter().copied()).any(|id| id >= instrs.len()) {
+    if outputs
+        .chain(kernel.stores.iter().copied())
+        .any(|id| id >= instrs.len())
+    {
         return None;
     }
     let width = match kernel
@@ -269,7 +291,8 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
                 return None;
             }
             Instr::Unary(UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sqrt, _) => {}
-            Instr::Binary(op, ..) if arith(op).is_some() || is_compare => {}
+            Instr::Binary(op, ..) if arith(op).is_some() || is_compare || extreme(op).is_some() => {
+            }
             Instr::Select(c, ..) if program.dtype(c) == DType::Bool => {}
             _ => return None,
         }
@@ -379,6 +402,20 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
                         mask,
                         a,
                         b,
+                    });
+                } else if let Some(max) = extreme(op) {
+                    // Two masks for the choice, free again once the op is done.
+                    let (m1, m2) = (masks.take()?, masks.take()?);
+                    masks.give(m2);
+                    masks.give(m1);
+                    let dst = vectors.take()?;
+                    register[i] = dst;
+                    ops.push(Op::Extreme {
+                        max,
+                        dst,
+                        a,
+                        b,
+                        masks: [m1, m2],
                     });
                 } else {
                     let dst = vectors.take()?;
@@ -491,6 +528,15 @@ mod tests {
         assert!(body.ops.iter().any(|op| matches!(op, Op::Select { .. })));
         assert!(body.ops.iter().any(|op| matches!(op, Op::Store { .. })));
         assert!(body.sign_register.is_some());
+        let clipped =
+            lower(&kernel(&[f(0).clamp(lit(-1.0f32), lit(1.0f32)).sum()])).expect("clip lowers");
+        let extremes = clipped.body.ops.iter();
+        assert_eq!(
+            extremes
+                .filter(|op| matches!(op, Op::Extreme { .. }))
+                .count(),
+            2
+        );
     }
 
     #[test]
