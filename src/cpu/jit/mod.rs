@@ -174,3 +174,35 @@ fn compile(body: &lower::Body, started: Instant) -> Result<Compiled, String> {
         nanos,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    /// `explain`'s line: compiled once a shape has run, on the evaluator below `MIN_ROWS`,
+    /// on other ISAs and for ops the compiler does not cover.
+    #[test]
+    fn describe_says_how_a_pass_runs() -> crate::Result<()> {
+        let schema = |name: &str| (name == "x").then_some(DType::F32);
+        let kernel = |e: Expr, rows: usize| -> crate::Result<Kernel> {
+            let plan = crate::plan::lower(&[e], rows, &schema, &|| "x".to_string())?;
+            Ok(plan.kernels[0].clone())
+        };
+        let fused = kernel((col("x") * 3.0 + 1.0).sqrt().sum(), 10_000)?;
+        assert!(describe(&fused, Isa::Base).contains("need AVX-512"));
+        let small = kernel((col("x") * 3.0 + 1.0).sqrt().sum(), 100)?;
+        assert!(describe(&small, Isa::Avx512).starts_with("tile evaluator"));
+        let sine = kernel(col("x").sin().sum(), 10_000)?;
+        assert!(describe(&sine, Isa::Avx512).starts_with("tile evaluator"));
+        if Isa::Avx512.is_supported() {
+            assert!(prepare(&fused, Isa::Avx512).is_some());
+            let text = describe(&fused, Isa::Avx512);
+            assert!(
+                text.starts_with("compiled") && text.contains("cached"),
+                "{text}"
+            );
+        }
+        Ok(())
+    }
+}
