@@ -25,10 +25,10 @@ pub fn run_chunk_with(
     rows: Range<usize>,
     outs: &mut [OutSlice<'_>],
 ) -> Result<Vec<Partial>> {
-    // A compiled kernel exists only for AVX-512 on a CPU that has it (`jit::prepare`).
-    if let Some(pass) = &input.jit
-        && isa == Isa::Avx512
-    {
+    // A compiled kernel was prepared for this pass's ISA, AVX-512, on a CPU that has it
+    // (`jit::prepare`). Every chunk of such a pass runs it: `run_scheduled` relies on that
+    // to skip zeroing the outputs.
+    if let Some(pass) = &input.jit {
         return super::jit::run_chunk(input, pass, rows, outs);
     }
     match isa {

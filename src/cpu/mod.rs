@@ -78,19 +78,21 @@ pub fn run_scheduled(
     let input = block::ChunkInput::new(kernel, &data, params, plan.isa);
     // A compiled pass writes every row of its outputs (`jit/run.rs`), so they are not
     // zeroed first: zeroing a reused 1M-row column was about a quarter of a compiled map.
-    let compiled = input.jit.is_some() && plan.isa == Isa::Avx512;
-    let mut zeroed: Vec<Buf> = Vec::new();
-    let mut unwritten: Vec<buffers::UninitColumn> = Vec::new();
-    for &s in &kernel.stores {
-        let dtype = program.dtype(s);
-        match buffers::UninitColumn::new(dtype, kernel.rows) {
-            Some(column) if compiled => unwritten.push(column),
-            _ => zeroed.push(Buf::zeroed(dtype, kernel.rows)),
-        }
-    }
-    if compiled && !zeroed.is_empty() {
-        return Err(Error::Internal("a compiled pass stores a non-float".into()));
-    }
+    let dtypes = kernel.stores.iter().map(|&s| program.dtype(s));
+    let (mut zeroed, mut unwritten): (Vec<Buf>, Vec<buffers::UninitColumn>) = if input.jit.is_some()
+    {
+        let columns = dtypes.map(|d| buffers::UninitColumn::new(d, kernel.rows));
+        let columns = columns.collect::<Option<_>>();
+        (
+            Vec::new(),
+            columns.ok_or_else(|| Error::Internal("a compiled pass stores a non-float".into()))?,
+        )
+    } else {
+        (
+            dtypes.map(|d| Buf::zeroed(d, kernel.rows)).collect(),
+            Vec::new(),
+        )
+    };
     // Hand each chunk its own window of every output column.
     let mut windows: Vec<Vec<OutSlice<'_>>> = (0..plan.chunks).map(|_| Vec::new()).collect();
     let zeroed_windows = zeroed.iter_mut().map(|b| b.chunks_mut(CHUNK));
@@ -118,7 +120,7 @@ pub fn run_scheduled(
         .collect();
     let written = unwritten.into_iter().map(|column| {
         // SAFETY: the pass is compiled, so every chunk ran `jit::run_chunk` (`isa.rs` sends
-        // every chunk of an AVX-512 pass with compiled code there), and each returned Ok
+        // every chunk of a pass with compiled code there), and each returned Ok
         // (checked above), which it does only after writing every row of its windows.
         unsafe { column.assume_written() }
     });

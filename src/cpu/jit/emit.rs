@@ -98,7 +98,7 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
         )?;
     }
     a.mov(rdx, qword_ptr(rdi + 24))?;
-    load_lanes(&mut a, body)?;
+    move_lanes(&mut a, body, true)?;
     // `rdi` is the last stream register, so it is overwritten last.
     for (s, &base) in STREAMS.iter().enumerate().take(streams) {
         a.mov(base, qword_ptr(rdi + (40 + 8 * s) as i32))?;
@@ -124,19 +124,14 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
             fold(&mut a, body, first, s)?;
         }
         a.add(r15, (body.sum_registers.len() * bytes) as i32)?;
-        load_lanes(&mut a, body)?;
+        move_lanes(&mut a, body, true)?;
         a.mov(r14, qword_ptr(rsp))?;
         a.set_label(&mut same_block)?;
     }
     a.cmp(rax, rcx)?;
     a.jb(top)?;
     a.set_label(&mut done)?;
-    for (s, &first) in body.sum_registers.iter().enumerate() {
-        for g in 0..registers_per_group {
-            let at = (s * 64 * bytes + g * 64) as i32;
-            a.vmovups(zmmword_ptr(rdx + at), zmm(first + g as u8))?;
-        }
-    }
+    move_lanes(&mut a, body, false)?;
     a.vzeroupper()?;
     a.add(rsp, 8)?;
     for &r in SAVED.iter().rev() {
@@ -266,13 +261,17 @@ fn emit_op(
     }
 }
 
-/// Every sum's accumulators from the lanes at `rdx`.
-fn load_lanes(a: &mut CodeAssembler, body: &Body) -> Result<(), IcedError> {
+/// Every sum's accumulators from (`load`) or to the lanes at `rdx`.
+fn move_lanes(a: &mut CodeAssembler, body: &Body, load: bool) -> Result<(), IcedError> {
     let bytes = body.width.bytes();
     for (s, &first) in body.sum_registers.iter().enumerate() {
         for g in 0..64 / body.width.lanes() {
-            let at = (s * 64 * bytes + g * 64) as i32;
-            a.vmovups(zmm(first + g as u8), zmmword_ptr(rdx + at))?;
+            let (register, at) = (zmm(first + g as u8), rdx + (s * 64 * bytes + g * 64) as i32);
+            if load {
+                a.vmovups(register, zmmword_ptr(at))?;
+            } else {
+                a.vmovups(zmmword_ptr(at), register)?;
+            }
         }
     }
     Ok(())

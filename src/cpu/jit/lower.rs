@@ -26,6 +26,13 @@ impl Width {
         }
     }
 
+    pub fn dtype(self) -> DType {
+        match self {
+            Width::F32 => DType::F32,
+            Width::F64 => DType::F64,
+        }
+    }
+
     /// Lanes of one 512-bit register.
     pub fn lanes(self) -> usize {
         64 / self.bytes()
@@ -174,6 +181,19 @@ fn extreme(op: BinaryOp) -> Option<bool> {
     }
 }
 
+/// The operands of an instruction the compiler covers and how many there are (an array,
+/// not a vector: lowering runs on every pass, and its allocations showed in a 1000-row
+/// select's profile); `None` for instructions it does not cover.
+fn operands(instr: &Instr) -> Option<([usize; 3], usize)> {
+    Some(match *instr {
+        Instr::Load(_) | Instr::Const(_) | Instr::Param(_) => ([0; 3], 0),
+        Instr::Unary(_, a) => ([a, 0, 0], 1),
+        Instr::Binary(_, a, b) => ([a, b, 0], 2),
+        Instr::Select(c, a, b) => ([c, a, b], 3),
+        _ => return None,
+    })
+}
+
 /// A pool of registers, lowest first.
 struct Pool {
     free: Vec<u8>,
@@ -194,9 +214,9 @@ impl Pool {
 }
 
 /// Lowers `kernel` if every value it computes is a float of one width made by ops the
-/// compiler covers (loads, constants, params, `+ - * /`, neg, abs, sqrt, comparisons feeding
-/// selects, selects, `minimum`, `maximum`) and it only stores values and sums them. `None` for anything else: the
-/// evaluator runs those.
+/// compiler covers (loads, constants, params, `+ - * /`, neg, abs, sqrt, `minimum`,
+/// `maximum`, comparisons feeding selects, selects) and it only stores values and sums them.
+/// `None` for anything else: the evaluator runs those.
 pub fn lower(kernel: &Kernel) -> Option<Lowered> {
     let program = &kernel.program;
     let instrs = program.instrs();
@@ -220,10 +240,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
         DType::F64 => Width::F64,
         _ => return None,
     };
-    let float = match width {
-        Width::F32 => DType::F32,
-        Width::F64 => DType::F64,
-    };
+    let float = width.dtype();
     // Which values are needed, and each one's last use (an index into `instrs`; stores and
     // sums use their value where it is made).
     let mut needed = vec![false; instrs.len()];
@@ -241,14 +258,8 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
         if !needed[i] {
             continue;
         }
-        let operands: &[usize] = match &instrs[i] {
-            Instr::Load(_) | Instr::Const(_) | Instr::Param(_) => &[],
-            Instr::Unary(_, a) => &[*a],
-            Instr::Binary(_, a, b) => &[*a, *b],
-            Instr::Select(c, a, b) => &[*c, *a, *b],
-            _ => return None,
-        };
-        for &operand in operands {
+        let (operands, count) = operands(&instrs[i])?;
+        for &operand in &operands[..count] {
             if operand >= i {
                 return None;
             }
@@ -345,14 +356,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
         }
         // Operands whose last use is here give their registers back first, so the result
         // may take one (the ops have separate destination and sources).
-        // (Arrays, not vectors: lowering runs on every pass and its allocations showed in
-        // a 1000-row select's profile.)
-        let (operands, count) = match *instr {
-            Instr::Unary(_, a) => ([a, 0, 0], 1),
-            Instr::Binary(_, a, b) => ([a, b, 0], 2),
-            Instr::Select(c, a, b) => ([c, a, b], 3),
-            _ => ([0; 3], 0),
-        };
+        let (operands, count) = operands(instr)?;
         let operands = &operands[..count];
         for (k, &operand) in operands.iter().enumerate() {
             let repeated = operands[..k].contains(&operand);
