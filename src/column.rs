@@ -27,6 +27,11 @@ use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elem::Elem;
 
+mod bitmap;
+mod nulls;
+
+pub use bitmap::Bitmap;
+
 /// The values of a column, one variant per dtype: what [`Column::data`] returns.
 ///
 /// ```
@@ -203,79 +208,6 @@ impl ColumnData {
     }
 }
 
-/// Validity of each row: a set bit means the row holds a value, a clear bit means null.
-///
-/// ```
-/// use swath::column::Bitmap;
-/// let nulls = Bitmap::new(3, false);
-/// assert_eq!((nulls.len(), nulls.null_count()), (3, 3));
-/// assert!(!nulls.is_valid(0));
-/// assert_eq!(Bitmap::new(3, true).null_count(), 0);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bitmap {
-    words: Vec<u64>,
-    len: usize,
-}
-
-impl Bitmap {
-    /// A bitmap of `len` rows, all valid or all null.
-    ///
-    /// ```
-    /// use swath::column::Bitmap;
-    /// let valid = Bitmap::new(100, true);
-    /// assert!(valid.is_valid(99));
-    /// assert_eq!(valid.null_count(), 0);
-    /// ```
-    pub fn new(len: usize, valid: bool) -> Self {
-        let fill = if valid { u64::MAX } else { 0 };
-        Bitmap {
-            words: vec![fill; len.div_ceil(64)],
-            len,
-        }
-    }
-    /// The number of rows it covers.
-    ///
-    /// ```
-    /// use swath::column::Bitmap;
-    /// assert_eq!(Bitmap::new(70, true).len(), 70);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.len
-    }
-    /// Whether it covers no rows.
-    ///
-    /// ```
-    /// use swath::column::Bitmap;
-    /// assert!(Bitmap::new(0, true).is_empty());
-    /// assert!(!Bitmap::new(1, false).is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-    /// Whether `row` holds a value; false for null rows and for rows past the end.
-    ///
-    /// ```
-    /// use swath::column::Bitmap;
-    /// let b = Bitmap::new(2, true);
-    /// assert!(b.is_valid(1));
-    /// assert!(!b.is_valid(2)); // past the end
-    /// ```
-    pub fn is_valid(&self, row: usize) -> bool {
-        row < self.len && self.words[row / 64] >> (row % 64) & 1 == 1
-    }
-    /// The number of null rows.
-    ///
-    /// ```
-    /// use swath::column::Bitmap;
-    /// assert_eq!(Bitmap::new(5, false).null_count(), 5);
-    /// assert_eq!(Bitmap::new(5, true).null_count(), 0);
-    /// ```
-    pub fn null_count(&self) -> usize {
-        (0..self.len).filter(|&r| !self.is_valid(r)).count()
-    }
-}
-
 /// One named-less column of values: what a [`crate::Frame`] holds under each name. Built from
 /// a `Vec`, a slice or an ndarray `Array1`/`ArrayView1` of `bool`, `i32`, `i64`, `u32`, `f32`
 /// or `f64`; cloning shares the values.
@@ -305,6 +237,9 @@ struct Inner {
     /// threads never upload one column twice.
     device: Mutex<Option<Arc<dyn DeviceCopy>>>,
     validity: Option<Arc<Bitmap>>,
+    /// The validity as a bool column, made the first time a select reads it (see
+    /// `nulls.rs`): kernels read it as they read any bool column.
+    valid_bools: OnceLock<Column>,
 }
 
 /// A column's copy in a device's memory, made and kept by a backend (the GPU's buffer,
@@ -345,7 +280,7 @@ impl Column {
         Column::with_validity(data, None)
     }
 
-    fn with_validity(data: ColumnData, validity: Option<Arc<Bitmap>>) -> Self {
+    pub(crate) fn with_validity(data: ColumnData, validity: Option<Arc<Bitmap>>) -> Self {
         let host = OnceLock::new();
         let (dtype, len) = (data.dtype(), data.len());
         let _ = host.set(data);
@@ -356,6 +291,7 @@ impl Column {
                 host,
                 device: Mutex::new(None),
                 validity,
+                valid_bools: OnceLock::new(),
             }),
         }
     }
@@ -369,6 +305,7 @@ impl Column {
                 host: OnceLock::new(),
                 device: Mutex::new(Some(device)),
                 validity: None,
+                valid_bools: OnceLock::new(),
             }),
         }
     }
@@ -678,8 +615,7 @@ impl Column {
     }
 
     fn first_null(&self) -> Option<usize> {
-        let validity = self.inner.validity.as_ref()?;
-        (0..self.len()).find(|&r| !validity.is_valid(r))
+        self.inner.validity.as_ref()?.first_null()
     }
 
     /// Fills in the column name on errors raised without one.
@@ -708,20 +644,8 @@ impl Column {
     /// This column's validity carried over to `data`, the rows of it that `mask`
     /// keeps (a filter's gather).
     pub(crate) fn with_kept_rows(&self, data: ColumnData, mask: &[bool]) -> Column {
-        let validity = self.inner.validity.as_ref().map(|v| {
-            let kept: Vec<bool> = (0..self.len())
-                .filter(|&r| mask.get(r) == Some(&true))
-                .map(|r| v.is_valid(r))
-                .collect();
-            let mut bitmap = Bitmap::new(kept.len(), true);
-            for (row, valid) in kept.iter().enumerate() {
-                if !valid {
-                    bitmap.words[row / 64] &= !(1u64 << (row % 64));
-                }
-            }
-            Arc::new(bitmap)
-        });
-        Column::with_validity(data, validity)
+        let validity = self.inner.validity.as_ref().map(|v| v.kept(mask));
+        Column::with_validity(data, validity.filter(|v| v.null_count() > 0).map(Arc::new))
     }
 }
 

@@ -37,6 +37,9 @@ pub enum Error {
     /// Two columns (or two outputs of one select) share a name.
     #[error("duplicate column name `{0}`")]
     DuplicateColumn(String),
+    /// A column name swath cannot take (one holding a NUL byte, which it reserves).
+    #[error("invalid column name {0:?}: names cannot hold a NUL byte")]
+    InvalidName(String),
     /// An operation was given a dtype it does not take.
     #[error("in `{expr}`: {message}")]
     InvalidType {

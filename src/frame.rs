@@ -47,6 +47,9 @@ impl Frame {
         let mut frame = Frame::default();
         for (i, (name, column)) in columns.into_iter().enumerate() {
             let name = name.into();
+            if name.contains('\0') {
+                return Err(Error::InvalidName(name));
+            }
             if frame.columns.iter().any(|(n, _)| *n == name) {
                 return Err(Error::DuplicateColumn(name));
             }
@@ -201,24 +204,35 @@ impl Frame {
         options: &ExecOptions,
     ) -> Result<Frame> {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
-        let plan = self.plan(&exprs)?;
-        let outputs = crate::exec::execute(&plan, &|name| self.column(name).cloned(), options)?;
+        let (plan, validity) = self.plan(&exprs)?;
+        let mut outputs = crate::exec::execute(&plan, &|name| self.resolve(name), options)?;
         let full = plan
             .outputs
             .iter()
             .any(|o| !matches!(o.source, plan::Source::Scalar(_)));
         let height = if full { self.height } else { 1 };
+        // Each output's values take their validity (a bool output after them), if any.
+        let valid: Vec<Option<Column>> = validity
+            .iter()
+            .map(|v| v.map(|k| outputs[k].1.clone()))
+            .collect();
+        outputs.truncate(validity.len());
         let columns = outputs
             .into_iter()
-            .map(|(name, column)| {
+            .zip(valid)
+            .map(|((name, column), valid)| {
+                let column = match valid {
+                    Some(valid) => column.with_validity_of(&valid)?,
+                    None => column,
+                };
                 let column = if column.len() == height {
                     column
                 } else {
                     broadcast(&column, height)
                 };
-                (name, column)
+                Ok((name, column))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Frame { columns, height })
     }
 
@@ -316,7 +330,17 @@ impl Frame {
             });
         }
         let keep: std::borrow::Cow<'_, [bool]> = if mask.len() == self.height {
-            mask.as_slice::<bool>()?.into()
+            if mask.null_count() > 0 {
+                // A null predicate drops the row (Polars).
+                let values = mask.to_options::<bool>()?;
+                values
+                    .iter()
+                    .map(|v| *v == Some(true))
+                    .collect::<Vec<_>>()
+                    .into()
+            } else {
+                mask.as_slice::<bool>()?.into()
+            }
         } else if mask.get(0) == Ok(Scalar::Bool(true)) {
             // A single value (a reduction, or a literal) keeps all rows or none.
             return Ok(self.clone());
@@ -367,6 +391,41 @@ impl Frame {
         })
     }
 
+    /// The rows with no null in the columns `subset` names (every column when `None`), as
+    /// Polars' `drop_nulls`. Errors on a name the frame lacks.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([
+    ///     ("x", Column::from(vec![Some(1.0f64), None, Some(3.0)])),
+    ///     ("k", Column::from(vec![Some(1i32), Some(2), None])),
+    /// ])?;
+    /// assert_eq!(df.drop_nulls(None)?.values::<f64>("x")?, [1.0]);
+    /// assert_eq!(df.drop_nulls(Some(&["x"]))?.values::<f64>("x")?, [1.0, 3.0]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn drop_nulls(&self, subset: Option<&[&str]>) -> Result<Frame> {
+        let names: Vec<&str> = match subset {
+            Some(names) => names.to_vec(),
+            None => self.columns.iter().map(|(n, _)| n.as_str()).collect(),
+        };
+        let mut keep: Option<Expr> = None;
+        for name in names {
+            if self.column(name)?.null_count() == 0 {
+                continue;
+            }
+            let valid = crate::expr::col(name).is_not_null();
+            keep = Some(match keep {
+                Some(k) => k & valid,
+                None => valid,
+            });
+        }
+        match keep {
+            Some(keep) => self.filter(keep),
+            None => Ok(self.clone()),
+        }
+    }
+
     /// How `select(exprs)` would run: its passes, fused ops, outputs and backend decisions.
     /// Nothing is computed.
     ///
@@ -400,16 +459,38 @@ impl Frame {
     ) -> Result<String> {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
         // Where the inputs are now (host or GPU) changes the estimates, as when it runs.
-        let column = |name: &str| self.column(name).cloned();
-        crate::exec::explain_placed(&self.plan(&exprs)?, options, &|kernel| {
+        let column = |name: &str| self.resolve(name);
+        crate::exec::explain_placed(&self.plan(&exprs)?.0, options, &|kernel| {
             crate::exec::resident_inputs(kernel, &column)
         })
     }
 
-    pub(crate) fn plan(&self, exprs: &[Expr]) -> Result<plan::Plan> {
-        let schema = |name: &str| self.column(name).ok().map(Column::dtype);
+    /// The plan of `exprs`, with nulls rewritten into plain expressions when they need it
+    /// (`frame/nulls.rs`), and for each expression the index of the plan output holding its
+    /// validity, if any row can be null.
+    pub(crate) fn plan(&self, exprs: &[Expr]) -> Result<(plan::Plan, Vec<Option<usize>>)> {
+        let schema = |name: &str| match nulls::validity_of(name) {
+            Some(of) => self.column(of).ok().map(|_| DType::Bool),
+            None => self.column(name).ok().map(Column::dtype),
+        };
         let names = || self.names().join(", ");
-        plan::lower(exprs, self.height, &schema, &names)
+        let nullable = |name: &str| self.column(name).is_ok_and(|c| c.null_count() > 0);
+        if !nulls::needs_rewrite(exprs, &nullable) {
+            let plan = plan::lower(exprs, self.height, &schema, &names)?;
+            return Ok((plan, vec![None; exprs.len()]));
+        }
+        let lowered = nulls::rewrite(exprs, &schema, &names, &nullable)?;
+        let plan = plan::lower(&lowered.exprs, self.height, &schema, &names)?;
+        Ok((plan, lowered.validity))
+    }
+
+    /// The column a select reads under `name`: a column of the frame, or the validity of one
+    /// as a bool column (`nulls::validity_input`).
+    pub(crate) fn resolve(&self, name: &str) -> Result<Column> {
+        match nulls::validity_of(name) {
+            Some(of) => self.column(of).map(Column::validity_column),
+            None => self.column(name).cloned(),
+        }
     }
 }
 
@@ -421,3 +502,4 @@ fn broadcast(column: &Column, height: usize) -> Column {
 mod compress;
 mod display;
 pub(crate) mod filter;
+mod nulls;

@@ -28,8 +28,12 @@ impl Expr {
     pub(crate) fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         match self {
             Expr::Column(_) | Expr::Literal(_) | Expr::RowIndex | Expr::LoopState(_) => {}
-            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => f(a),
-            Expr::Binary(_, a, b) => {
+            Expr::Unary(_, a)
+            | Expr::Cast(_, a)
+            | Expr::Reduce(_, a)
+            | Expr::Alias(a, _)
+            | Expr::Nulls(_, a) => f(a),
+            Expr::Binary(_, a, b) | Expr::FillNull(a, b) => {
                 f(a);
                 f(b);
             }
@@ -110,10 +114,12 @@ impl Expr {
             | Expr::RowIndex
             | Expr::LoopState(_)
             | Expr::Loop(..) => {}
-            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => {
-                take(a)
-            }
-            Expr::Binary(_, a, b) => {
+            Expr::Unary(_, a)
+            | Expr::Cast(_, a)
+            | Expr::Reduce(_, a)
+            | Expr::Alias(a, _)
+            | Expr::Nulls(_, a) => take(a),
+            Expr::Binary(_, a, b) | Expr::FillNull(a, b) => {
                 take(a);
                 take(b);
             }
@@ -211,6 +217,8 @@ impl PartialEq for Expr {
             (Expr::RowIndex, Expr::RowIndex) => true,
             (Expr::LoopState(a), Expr::LoopState(b)) => a == b,
             (Expr::Loop(s, o), Expr::Loop(t, p)) => o == p && s == t,
+            (Expr::Nulls(o, a), Expr::Nulls(p, b)) => o == p && a == b,
+            (Expr::FillNull(a1, a2), Expr::FillNull(b1, b2)) => a1 == b1 && a2 == b2,
             _ => false,
         }
     }
@@ -241,6 +249,8 @@ impl std::fmt::Debug for Expr {
             Expr::RowIndex => f.write_str("RowIndex"),
             Expr::LoopState(name) => f.debug_tuple("LoopState").field(name).finish(),
             Expr::Loop(spec, output) => f.debug_tuple("Loop").field(spec).field(output).finish(),
+            Expr::Nulls(op, a) => f.debug_tuple("Nulls").field(op).field(a).finish(),
+            Expr::FillNull(a, b) => f.debug_tuple("FillNull").field(a).field(b).finish(),
         }
     }
 }

@@ -73,6 +73,8 @@ impl fmt::Display for Shown<'_> {
             },
             Expr::Alias(e, name) => write!(f, "{}.alias(\"{name}\")", Shown(e)),
             Expr::RowIndex => f.write_str("row_index()"),
+            Expr::Nulls(op, e) => write!(f, "{}.{}()", Shown(e), op.name()),
+            Expr::FillNull(a, b) => write!(f, "{}.fill_null({})", Shown(a), Shown(b)),
             Expr::LoopState(name) => write!(f, "state(\"{name}\")"),
             Expr::Loop(spec, output) => {
                 write!(f, "iterate({})", spec.max_iter)?;

@@ -7,6 +7,7 @@
 mod depth;
 mod display;
 mod iterate;
+mod nulls;
 mod parse;
 mod when;
 
@@ -18,6 +19,7 @@ use crate::ops::{BinaryOp, ReduceOp, UnaryOp};
 
 pub use depth::MAX_DEPTH;
 pub use iterate::{Iterate, LoopOutput, LoopSpec, LoopState, iterate, state};
+pub use nulls::NullOp;
 pub use parse::parse;
 
 pub use when::{ChainedThen, ChainedWhen, Then, When, when};
@@ -75,6 +77,12 @@ pub enum Expr {
     LoopState(String),
     /// One output of a per-row loop built with [`iterate`].
     Loop(Arc<LoopSpec>, LoopOutput),
+    /// A question about the operand's nulls: [`Expr::is_null`], [`Expr::is_not_null`],
+    /// [`Expr::null_count`], [`Expr::len`].
+    Nulls(NullOp, Arc<Expr>),
+    /// The first operand, with its nulls replaced by the second's values
+    /// ([`Expr::fill_null`]).
+    FillNull(Arc<Expr>, Arc<Expr>),
 }
 
 /// The column named `name`.
@@ -195,10 +203,14 @@ impl Expr {
             | Expr::RowIndex
             | Expr::LoopState(_)
             | Expr::Loop(..) => Vec::new(),
-            Expr::Unary(_, a) | Expr::Cast(_, a) | Expr::Reduce(_, a) | Expr::Alias(a, _) => {
+            Expr::Unary(_, a)
+            | Expr::Cast(_, a)
+            | Expr::Reduce(_, a)
+            | Expr::Alias(a, _)
+            | Expr::Nulls(_, a) => {
                 vec![a]
             }
-            Expr::Binary(_, a, b) => vec![a, b],
+            Expr::Binary(_, a, b) | Expr::FillNull(a, b) => vec![a, b],
             Expr::Select {
                 cond,
                 then,
@@ -353,19 +365,19 @@ impl Expr {
         /// ```
         minimum => Minimum,
         /// Floor division, `self // other` in the parser: the quotient rounded toward negative
-        /// infinity (numpy's `floor_divide`, Polars' `floor_div`). Integer `x // 0` is 0.
+        /// infinity (numpy's `floor_divide`, Polars' `floor_div`). Integer `x // 0` is null.
         ///
         /// ```
         /// use swath::prelude::*;
         /// let df = Frame::new([("k", Column::from(vec![7i32, -7, 7, 5]))])?;
         /// let out = df.select([col("k").floor_div(lit(2)), col("k").floor_div(lit(0)).alias("z")])?;
         /// assert_eq!(out.values::<i32>("k")?, [3, -4, 3, 2]);
-        /// assert_eq!(out.values::<i32>("z")?, [0, 0, 0, 0]);
+        /// assert_eq!(out.column("z")?.null_count(), 4); // integer division by zero: null
         /// # Ok::<(), swath::Error>(())
         /// ```
         floor_div => FloorDiv,
         /// C's `fmod`: the remainder with the dividend's sign (numpy's `fmod`); `%` takes the
-        /// divisor's. Integer `fmod(x, 0)` is 0.
+        /// divisor's. Integer `fmod(x, 0)` is null.
         ///
         /// ```
         /// use swath::prelude::*;
@@ -740,7 +752,10 @@ impl Expr {
             Expr::LoopState(name) => name.clone(),
             Expr::Loop(_, LoopOutput::Iterations) => "iterations".to_string(),
             Expr::Loop(_, LoopOutput::State(name)) => name.clone(),
-            Expr::Unary(_, e) | Expr::Cast(_, e) | Expr::Reduce(_, e) => e.output_name(),
+            Expr::Unary(_, e) | Expr::Cast(_, e) | Expr::Reduce(_, e) | Expr::Nulls(_, e) => {
+                e.output_name()
+            }
+            Expr::FillNull(a, _) => a.output_name(),
             Expr::Binary(_, a, b) => first_column(a)
                 .or_else(|| first_column(b))
                 .unwrap_or_else(|| "literal".into()),

@@ -361,7 +361,16 @@ fn call(name: &str, mut args: Vec<Expr>) -> std::result::Result<Expr, String> {
             _ => return Err(format!("`{name}` takes 1 argument(s), got {n}")),
         }
     }
+    if let Some(op) = crate::expr::NullOp::from_name(name) {
+        arity(1)?;
+        return Ok(Expr::Nulls(op, Arc::new(args.remove(0))));
+    }
     match name {
+        "fill_null" => {
+            arity(2)?;
+            let fill = args.remove(1);
+            return Ok(args.remove(0).fill_null(fill));
+        }
         "var" | "std" => {
             let ddof = match n {
                 1 => 1,

@@ -1,18 +1,52 @@
-//! One CSV column's values as its cells arrive, typed on the way (no cell is kept as text).
+//! One CSV column's values as its cells arrive, typed on the way (no cell is kept as text),
+//! and which of its rows are null.
 
-use crate::column::Column;
+use std::sync::Arc;
 
-/// One column's values so far, in the narrowest type that holds them all: bool while every
-/// cell is `true`/`false`, i64 while every cell is a whole number, then f64 (an empty cell is
-/// NaN there). A cell that fits none of these is an error.
-pub(super) enum TypedCells {
+use crate::column::{Bitmap, Column};
+use crate::dtype::DType;
+
+/// One column's cells so far: their values, typed, and the rows that are null.
+pub(super) struct Cells {
+    typed: TypedCells,
+    /// Null rows, counted from this part's first row (few in most files, so a list).
+    nulls: Vec<usize>,
+    rows: usize,
+}
+
+/// Values in the narrowest type that holds every non-null cell so far: bool while every cell
+/// is `true`/`false`, i64 while every cell is a whole number, then f64. A cell that fits none
+/// of these is an error. A null row holds the type's zero. `Empty`: no value yet (only
+/// nulls, or no rows).
+enum TypedCells {
     Empty,
     Bool(Vec<bool>),
     I64(Vec<i64>),
     F64(Vec<f64>),
 }
 
-impl TypedCells {
+impl Cells {
+    pub(super) fn new() -> Cells {
+        Cells {
+            typed: TypedCells::Empty,
+            nulls: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// A null cell.
+    pub(super) fn push_null(&mut self) {
+        self.nulls.push(self.rows);
+        match &mut self.typed {
+            TypedCells::Empty => {}
+            TypedCells::Bool(v) => v.push(false),
+            TypedCells::I64(v) => v.push(0),
+            TypedCells::F64(v) => v.push(0.0),
+        }
+        self.rows += 1;
+    }
+
+    /// A cell holding a value (trimmed, not a null string).
     pub(super) fn push(&mut self, cell: &[u8]) -> std::result::Result<(), String> {
         let text = std::str::from_utf8(cell).map_err(|_| "a cell is not UTF-8 text".to_string())?;
         let boolean = || {
@@ -24,32 +58,21 @@ impl TypedCells {
                 None
             }
         };
-        let float = || {
-            if text.is_empty() {
-                Some(f64::NAN)
-            } else {
-                text.parse::<f64>().ok()
-            }
-        };
+        let float = || text.parse::<f64>().ok();
         let not_a_number = || format!("`{text}` is not a number (text columns are not supported)");
-        match self {
+        let rows = self.rows;
+        match &mut self.typed {
             TypedCells::Empty => {
-                *self = if let Some(b) = boolean() {
-                    TypedCells::Bool(vec![b])
+                self.typed = if let Some(b) = boolean() {
+                    TypedCells::Bool(padded(rows, b))
                 } else if let Ok(i) = text.parse::<i64>() {
-                    TypedCells::I64(vec![i])
+                    TypedCells::I64(padded(rows, i))
                 } else {
-                    TypedCells::F64(vec![float().ok_or_else(not_a_number)?])
+                    TypedCells::F64(padded(rows, float().ok_or_else(not_a_number)?))
                 };
             }
             TypedCells::Bool(values) => match boolean() {
                 Some(b) => values.push(b),
-                None if text.is_empty() => {
-                    return Err(
-                        "an empty cell in a column of true/false values (nulls are not supported yet)"
-                            .to_string(),
-                    );
-                }
                 None if float().is_some() => {
                     return Err(format!(
                         "`{text}` in a column of true/false values (mixed columns are not supported)"
@@ -61,25 +84,29 @@ impl TypedCells {
                 Ok(i) => values.push(i),
                 Err(_) => {
                     let x = float().ok_or_else(not_a_number)?;
-                    // Whole numbers so far, and now a fraction (or an empty cell): the column
-                    // is f64 (each integer converts with one rounding, as parsing it would).
+                    // Whole numbers so far, and now a fraction: the column is f64 (each
+                    // integer converts with one rounding, as parsing it would).
                     let mut floats: Vec<f64> = values.iter().map(|&i| i as f64).collect();
                     floats.push(x);
-                    *self = TypedCells::F64(floats);
+                    self.typed = TypedCells::F64(floats);
                 }
             },
             TypedCells::F64(values) => values.push(float().ok_or_else(not_a_number)?),
         }
+        self.rows += 1;
         Ok(())
     }
 
-    /// These values followed by `next`'s (the same column, later rows), in the narrowest type
+    /// These cells followed by `next`'s (the same column, later rows), in the narrowest type
     /// that holds both.
-    pub(super) fn append(self, next: TypedCells) -> std::result::Result<TypedCells, String> {
+    pub(super) fn append(mut self, next: Cells) -> std::result::Result<Cells, String> {
         use TypedCells::*;
         let floats = |v: Vec<i64>| v.into_iter().map(|i| i as f64).collect::<Vec<f64>>();
-        Ok(match (self, next) {
-            (Empty, other) | (other, Empty) => other,
+        let (rows, later) = (self.rows, next.rows);
+        let typed = match (self.typed, next.typed) {
+            (Empty, Empty) => Empty,
+            (Empty, other) => other.padded_front(rows),
+            (other, Empty) => other.padded_back(later),
             (Bool(mut a), Bool(b)) => {
                 a.extend(b);
                 Bool(a)
@@ -107,30 +134,93 @@ impl TypedCells {
                         .to_string(),
                 );
             }
+        };
+        self.nulls.extend(next.nulls.into_iter().map(|r| r + rows));
+        Ok(Cells {
+            typed,
+            nulls: self.nulls,
+            rows: rows + later,
         })
     }
 
     pub(super) fn into_column(self) -> Column {
-        match self {
-            // No rows says nothing about the type; f64 is what a numeric tool would assume.
-            TypedCells::Empty => Column::from(Vec::<f64>::new()),
+        let validity = (!self.nulls.is_empty()).then(|| {
+            let mut valid = vec![true; self.rows];
+            for &r in &self.nulls {
+                valid[r] = false;
+            }
+            Arc::new(Bitmap::from_bools(&valid))
+        });
+        let data = match self.typed {
+            // Only nulls (or no rows) say nothing about the type; f64 is what a numeric tool
+            // would assume.
+            TypedCells::Empty => return Column::nulls(DType::F64, self.rows),
             TypedCells::Bool(v) => Column::from(v),
             TypedCells::I64(v) => Column::from(v),
             TypedCells::F64(v) => Column::from(v),
+        };
+        match validity {
+            Some(validity) => data.with_bitmap(validity),
+            None => data,
         }
     }
+}
+
+impl TypedCells {
+    /// These values after `n` null rows.
+    fn padded_front(self, n: usize) -> TypedCells {
+        fn front<T: Default + Clone>(n: usize, v: Vec<T>) -> Vec<T> {
+            let mut out = vec![T::default(); n];
+            out.extend(v);
+            out
+        }
+        match self {
+            TypedCells::Empty => TypedCells::Empty,
+            TypedCells::Bool(v) => TypedCells::Bool(front(n, v)),
+            TypedCells::I64(v) => TypedCells::I64(front(n, v)),
+            TypedCells::F64(v) => TypedCells::F64(front(n, v)),
+        }
+    }
+    /// These values before `n` null rows.
+    fn padded_back(self, n: usize) -> TypedCells {
+        fn back<T: Default + Clone>(n: usize, mut v: Vec<T>) -> Vec<T> {
+            v.resize(v.len() + n, T::default());
+            v
+        }
+        match self {
+            TypedCells::Empty => TypedCells::Empty,
+            TypedCells::Bool(v) => TypedCells::Bool(back(n, v)),
+            TypedCells::I64(v) => TypedCells::I64(back(n, v)),
+            TypedCells::F64(v) => TypedCells::F64(back(n, v)),
+        }
+    }
+}
+
+/// `rows` zeros (null rows) then `value`.
+fn padded<T: Default + Clone>(rows: usize, value: T) -> Vec<T> {
+    let mut v = vec![T::default(); rows];
+    v.push(value);
+    v
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn column(cells: &[&str]) -> std::result::Result<Column, String> {
-        let mut typed = TypedCells::Empty;
+    fn typed(cells: &[&str]) -> std::result::Result<Cells, String> {
+        let mut typed = Cells::new();
         for cell in cells {
-            typed.push(cell.as_bytes())?;
+            if cell.is_empty() {
+                typed.push_null();
+            } else {
+                typed.push(cell.as_bytes())?;
+            }
         }
-        Ok(typed.into_column())
+        Ok(typed)
+    }
+
+    fn column(cells: &[&str]) -> std::result::Result<Column, String> {
+        typed(cells).map(Cells::into_column)
     }
 
     #[test]
@@ -141,41 +231,44 @@ mod tests {
         assert_eq!(dtype(&["true", "FALSE"]), Ok(DType::Bool));
         assert_eq!(dtype(&["1", "-7", "+3"]), Ok(DType::I64));
         assert_eq!(dtype(&["1", "2.5"]), Ok(DType::F64));
-        assert_eq!(dtype(&["1", ""]), Ok(DType::F64));
-        assert_eq!(dtype(&["", "1"]), Ok(DType::F64));
+        assert_eq!(dtype(&["1", ""]), Ok(DType::I64));
+        assert_eq!(dtype(&["", "1"]), Ok(DType::I64));
+        assert_eq!(dtype(&["", "true"]), Ok(DType::Bool));
+        assert_eq!(dtype(&["", ""]), Ok(DType::F64));
         assert_eq!(dtype(&["inf", "NaN", "1e300"]), Ok(DType::F64));
         let values = column(&["9007199254740993", "0.5", ""])
-            .and_then(|c| c.to_vec::<f64>().map_err(|e| e.to_string()));
-        let values = values.unwrap_or_default();
-        assert_eq!(values[..2], [9007199254740993.0, 0.5]);
-        assert!(values[2].is_nan());
+            .and_then(|c| c.to_options::<f64>().map_err(|e| e.to_string()));
+        assert_eq!(values, Ok(vec![Some(9007199254740993.0), Some(0.5), None]));
+        let values =
+            column(&["", "7", ""]).and_then(|c| c.to_options::<i64>().map_err(|e| e.to_string()));
+        assert_eq!(values, Ok(vec![None, Some(7), None]));
     }
 
     #[test]
     fn appending_gives_what_pushing_every_cell_would() {
-        let parts: [&[&str]; 5] = [&["1", "2"], &[], &["3.5", ""], &["4"], &["true"]];
-        let typed = |cells: &[&str]| {
-            let mut t = TypedCells::Empty;
-            for c in cells {
-                t.push(c.as_bytes()).map(|_| ())?;
-            }
-            Ok::<TypedCells, String>(t)
-        };
-        let mut joined = TypedCells::Empty;
-        for part in &parts[..4] {
+        let parts: [&[&str]; 7] = [
+            &["", ""],
+            &["1", "2"],
+            &[],
+            &["3.5", ""],
+            &["4"],
+            &[""],
+            &["true"],
+        ];
+        let mut joined = Cells::new();
+        for part in &parts[..6] {
             joined = joined
-                .append(typed(part).unwrap_or(TypedCells::Empty))
-                .unwrap_or(TypedCells::Empty);
+                .append(typed(part).unwrap_or_else(|_| Cells::new()))
+                .unwrap_or_else(|_| Cells::new());
         }
-        let whole = column(&["1", "2", "3.5", "", "4"])
-            .and_then(|c| c.to_vec::<f64>().map_err(|e| e.to_string()));
+        let whole = column(&["", "", "1", "2", "3.5", "", "4", ""])
+            .and_then(|c| c.to_options::<f64>().map_err(|e| e.to_string()));
         let joined = joined
             .into_column()
-            .to_vec::<f64>()
+            .to_options::<f64>()
             .map_err(|e| e.to_string());
-        let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
-        assert_eq!(joined.map(bits), whole.map(bits));
-        let mixed = typed(parts[0]).and_then(|t| t.append(typed(parts[4])?));
+        assert_eq!(joined, whole);
+        let mixed = typed(parts[1]).and_then(|t| t.append(typed(parts[6])?));
         assert!(mixed.is_err_and(|m| m.contains("mixed with numbers")));
     }
 
@@ -186,7 +279,6 @@ mod tests {
         assert!(message(&["x"]).contains("`x` is not a number"));
         assert!(message(&["1", "true"]).contains("`true` is not a number"));
         assert!(message(&["true", "1"]).contains("`1` in a column of true/false"));
-        assert!(message(&["true", ""]).contains("an empty cell in a column of true/false"));
         assert!(message(&["true", "maybe"]).contains("`maybe` is not a number"));
     }
 }

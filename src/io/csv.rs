@@ -1,11 +1,14 @@
 //! CSV into a Frame, with each column's dtype inferred from its values: `true`/`false` give
-//! bool, whole numbers i64, other numbers f64. An empty cell in a numeric column becomes NaN
-//! (the column is then f64), since full null support is still to come.
+//! bool, whole numbers i64, other numbers f64. An empty cell (or one of the null strings
+//! [`CsvOptions::null_values`] names) is null, in every dtype. Columns the options leave out
+//! are skipped without being parsed.
 
 use std::io::Read;
 use std::path::Path;
 
-use super::cells::TypedCells;
+use super::cells::Cells;
+pub use super::csv_options::CsvOptions;
+use super::csv_options::Projection;
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::options::ExecOptions;
@@ -13,8 +16,8 @@ use crate::options::ExecOptions;
 /// Reads the CSV file at `path` (first row: column names), inferring each column's dtype
 /// as the module docs say.
 ///
-/// Errors: [`Error::Io`] naming the file for a file that cannot be read, a ragged row, or a
-/// column holding text; [`Error::DuplicateColumn`] for repeated names.
+/// Errors: [`Error::Io`] naming the file for a file that cannot be read, a ragged row, a cell
+/// that is not UTF-8, or a column holding text; [`Error::DuplicateColumn`] for repeated names.
 ///
 /// ```
 /// use swath::prelude::*;
@@ -24,12 +27,33 @@ use crate::options::ExecOptions;
 /// let df = swath::io::read_csv(&path)?;
 /// assert_eq!(df.names(), ["id", "price", "ok"]);
 /// assert_eq!(df.values::<i64>("id")?, [1, 2]);
-/// assert!(df.values::<f64>("price")?[1].is_nan()); // an empty cell
+/// assert_eq!(df.column("price")?.to_options::<f64>()?, [Some(2.5), None]); // an empty cell
 /// assert_eq!(df.values::<bool>("ok")?, [true, false]);
 /// assert!(matches!(swath::io::read_csv(dir.path().join("missing.csv")), Err(Error::Io { .. })));
 /// # Ok::<(), swath::Error>(())
 /// ```
 pub fn read_csv(path: impl AsRef<Path>) -> Result<Frame> {
+    read_csv_with(path, &CsvOptions::default())
+}
+
+/// [`read_csv`] with options: which columns to read, and which strings are null.
+///
+/// Errors: as [`read_csv`], and [`Error::Io`] naming a requested column the header lacks.
+///
+/// ```
+/// use swath::io::CsvOptions;
+/// use swath::prelude::*;
+/// let dir = tempfile::tempdir().expect("a temporary directory");
+/// let path = dir.path().join("data.csv");
+/// std::fs::write(&path, "name,price,qty\nbolt,2.5,NA\nnut,,3\n").expect("writable");
+/// let options = CsvOptions::new().columns(["price", "qty"]).null_values(["", "NA"]);
+/// let df = swath::io::read_csv_with(&path, &options)?; // `name` (text) is never parsed
+/// assert_eq!(df.names(), ["price", "qty"]);
+/// assert_eq!(df.column("price")?.to_options::<f64>()?, [Some(2.5), None]);
+/// assert_eq!(df.column("qty")?.to_options::<i64>()?, [None, Some(3)]);
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn read_csv_with(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Frame> {
     let path = path.as_ref();
     let shown = path.display().to_string();
     let io = |message: String| Error::Io {
@@ -38,7 +62,7 @@ pub fn read_csv(path: impl AsRef<Path>) -> Result<Frame> {
     };
     let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
     let threads = ExecOptions::default().resolved_threads()?;
-    parse(file, threads, BLOCK_BYTES, PART_BYTES).map_err(io)
+    parse(file, options, threads, BLOCK_BYTES, PART_BYTES).map_err(io)
 }
 
 /// Bytes read at a time: the file is parsed a block at a time, so memory holds one block of
@@ -54,6 +78,7 @@ const PART_BYTES: usize = 1 << 20;
 /// hold a line end, so from the first block with a quote on, the rest goes through one reader.
 fn parse<R: Read>(
     mut input: R,
+    options: &CsvOptions,
     threads: usize,
     block_bytes: usize,
     part_bytes: usize,
@@ -68,13 +93,13 @@ fn parse<R: Read>(
             let mut reader = ::csv::ReaderBuilder::new()
                 .flexible(true)
                 .from_reader(std::io::Cursor::new(buf).chain(input));
-            let mut table = Table::new(header(&mut reader)?);
-            table.add(read_part(&mut reader, table.width()))?;
+            let mut table = Table::new(Projection::new(header(&mut reader)?, options)?);
+            table.add(read_part(&mut reader, &table.projection))?;
             return table.into_frame();
         }
     };
     let mut reader = ::csv::ReaderBuilder::new().from_reader(&buf[..header_end]);
-    let mut table = Table::new(header(&mut reader)?);
+    let mut table = Table::new(Projection::new(header(&mut reader)?, options)?);
     buf.drain(..header_end);
     loop {
         let cut = if eof {
@@ -83,11 +108,11 @@ fn parse<R: Read>(
             buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
         };
         let count = (cut / part_bytes.max(1)).clamp(1, 4 * threads.max(1));
-        let width = table.width();
+        let projection = &table.projection;
         let parts = crate::cpu::pool::map_items(
             threads,
             split_at_line_ends(&buf[..cut], count),
-            |_, piece: &[u8]| read_part(&mut records(piece), width),
+            |_, piece: &[u8]| read_part(&mut records(piece), projection),
         )
         .map_err(|e| e.to_string())?;
         for part in parts {
@@ -100,7 +125,8 @@ fn parse<R: Read>(
         eof = fill(&mut input, &mut buf, block_bytes)?;
         if buf.contains(&b'"') {
             let rest = std::io::Cursor::new(buf).chain(input);
-            table.add(read_part(&mut records(rest), width))?;
+            let part = read_part(&mut records(rest), &table.projection);
+            table.add(part)?;
             return table.into_frame();
         }
     }
@@ -137,23 +163,19 @@ fn header<R: Read>(reader: &mut ::csv::Reader<R>) -> std::result::Result<Vec<Str
 
 /// The columns read so far, and their rows.
 struct Table {
-    names: Vec<String>,
-    columns: Vec<TypedCells>,
+    projection: Projection,
+    columns: Vec<Cells>,
     rows: usize,
 }
 
 impl Table {
-    fn new(names: Vec<String>) -> Table {
-        let columns = names.iter().map(|_| TypedCells::Empty).collect();
+    fn new(projection: Projection) -> Table {
+        let columns = projection.names.iter().map(|_| Cells::new()).collect();
         Table {
-            names,
+            projection,
             columns,
             rows: 0,
         }
-    }
-
-    fn width(&self) -> usize {
-        self.names.len()
     }
 
     /// The next part's rows after these; its error, if it has one, at its row in the file.
@@ -161,13 +183,13 @@ impl Table {
         &mut self,
         part: std::result::Result<Part, PartError>,
     ) -> std::result::Result<(), String> {
-        let part = part.map_err(|e| e.at(self.rows, &self.names))?;
+        let part = part.map_err(|e| e.at(self.rows, &self.projection.header))?;
         self.rows += part.rows;
         let columns = std::mem::take(&mut self.columns);
         self.columns = columns
             .into_iter()
             .zip(part.columns)
-            .zip(&self.names)
+            .zip(&self.projection.names)
             .map(|((sofar, next), name)| {
                 sofar
                     .append(next)
@@ -179,6 +201,7 @@ impl Table {
 
     fn into_frame(self) -> std::result::Result<Frame, String> {
         let columns = self
+            .projection
             .names
             .into_iter()
             .zip(self.columns)
@@ -207,7 +230,7 @@ fn split_at_line_ends(bytes: &[u8], count: usize) -> Vec<&[u8]> {
 
 /// One part's columns and how many rows it had.
 struct Part {
-    columns: Vec<TypedCells>,
+    columns: Vec<Cells>,
     rows: usize,
 }
 
@@ -235,9 +258,10 @@ impl PartError {
 /// reader, whose trimming took 200 of the 280 ms of reading a 48 MB file.
 fn read_part<R: std::io::Read>(
     reader: &mut ::csv::Reader<R>,
-    width: usize,
+    projection: &Projection,
 ) -> std::result::Result<Part, PartError> {
-    let mut columns: Vec<TypedCells> = (0..width).map(|_| TypedCells::Empty).collect();
+    let width = projection.header.len();
+    let mut columns: Vec<Cells> = projection.names.iter().map(|_| Cells::new()).collect();
     let mut record = ::csv::ByteRecord::new();
     let mut row = 0;
     loop {
@@ -258,14 +282,18 @@ fn read_part<R: std::io::Read>(
                 message: format!("{} fields where the header has {width}", record.len()),
             });
         }
-        for (c, (column, cell)) in columns.iter_mut().zip(record.iter()).enumerate() {
-            column
-                .push(cell.trim_ascii())
-                .map_err(|message| PartError {
-                    row,
-                    column: Some(c),
-                    message,
-                })?;
+        for &(field, out) in &projection.fields {
+            let cell = record.get(field).unwrap_or_default().trim_ascii();
+            let column = &mut columns[out];
+            if projection.is_null(cell) {
+                column.push_null();
+                continue;
+            }
+            column.push(cell).map_err(|message| PartError {
+                row,
+                column: Some(field),
+                message,
+            })?;
         }
         row += 1;
     }
@@ -295,7 +323,13 @@ mod tests {
                 r % 3 == 0
             ));
         }
-        let whole = parse(text.as_bytes(), 1, BLOCK_BYTES, PART_BYTES);
+        let whole = parse(
+            text.as_bytes(),
+            &CsvOptions::default(),
+            1,
+            BLOCK_BYTES,
+            PART_BYTES,
+        );
         for threads in [2, 3, 7] {
             // Force many parts by parsing pieces of a few hundred bytes.
             let pieces = split_at_line_ends(
@@ -309,7 +343,7 @@ mod tests {
             );
             // Small parts, and blocks that end mid-line, mid-file.
             for block in [BLOCK_BYTES, 4096, 1000] {
-                let parted = parse(text.as_bytes(), threads, block, 300);
+                let parted = parse(text.as_bytes(), &CsvOptions::default(), threads, block, 300);
                 match (&whole, &parted) {
                     (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}")),
                     _ => panic!("{whole:?} vs {parted:?}"),
@@ -324,7 +358,7 @@ mod tests {
         for r in 0..1000 {
             text.push_str(&format!("{r},{}\n", if r == 777 { "oops" } else { "1.5" }));
         }
-        let message = parse(text.as_bytes(), 3, 2000, 100)
+        let message = parse(text.as_bytes(), &CsvOptions::default(), 3, 2000, 100)
             .err()
             .unwrap_or_default();
         assert!(
@@ -332,16 +366,28 @@ mod tests {
             "{message}"
         );
         let ragged = "a,b\n1,2\n3\n";
-        let message = parse(ragged.as_bytes(), 2, BLOCK_BYTES, PART_BYTES)
-            .err()
-            .unwrap_or_default();
+        let message = parse(
+            ragged.as_bytes(),
+            &CsvOptions::default(),
+            2,
+            BLOCK_BYTES,
+            PART_BYTES,
+        )
+        .err()
+        .unwrap_or_default();
         assert!(
             message.contains("row 3") && message.contains("1 fields where the header has 2"),
             "{message}"
         );
         // A quoted field holding a line end: one part, parsed right.
         let quoted = "\"a\",b\n\"1\",2\n";
-        let frame = parse(quoted.as_bytes(), 4, BLOCK_BYTES, PART_BYTES);
+        let frame = parse(
+            quoted.as_bytes(),
+            &CsvOptions::default(),
+            4,
+            BLOCK_BYTES,
+            PART_BYTES,
+        );
         assert_eq!(frame.map(|f| f.height()), Ok(1));
         // Quotes first met in a later block: the rest goes through one reader, a field with a
         // line end inside included.
@@ -350,7 +396,8 @@ mod tests {
             text.push_str(&format!("{r},{r}.5\n"));
         }
         text.push_str("\"7\",\"8.25\n\"\n9,10\n");
-        let frame = parse(text.as_bytes(), 2, 1000, 100).map_err(|e| e.to_string());
+        let frame =
+            parse(text.as_bytes(), &CsvOptions::default(), 2, 1000, 100).map_err(|e| e.to_string());
         let b = frame.and_then(|f| f.values::<f64>("b").map_err(|e| e.to_string()));
         assert_eq!(b.map(|b| (b.len(), b[500], b[501])), Ok((502, 8.25, 10.0)));
     }

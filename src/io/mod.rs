@@ -2,5 +2,6 @@
 
 mod cells;
 mod csv;
+mod csv_options;
 
-pub use self::csv::read_csv;
+pub use self::csv::{CsvOptions, read_csv, read_csv_with};

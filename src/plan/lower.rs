@@ -509,6 +509,10 @@ impl Lowerer<'_> {
                 let y = lower_child(self, otherwise, info.dtype)?;
                 self.push(target, Instr::Select(c, x, y), info.dtype)
             }
+            Expr::Nulls(..) | Expr::FillNull(..) => {
+                // Frame rewrites null handling into plain expressions before planning.
+                return Err(Error::Internal(format!("`{e}` reached the planner")));
+            }
             other => {
                 return Err(Error::Internal(format!("`{other}` is not a map")));
             }

@@ -5,7 +5,7 @@ mod hoist;
 pub mod ir;
 mod lower;
 pub mod scalar;
-mod types;
+pub(crate) mod types;
 mod work;
 
 pub use lower::{Plan, Source, lower};

@@ -243,6 +243,40 @@ impl<'a> Inference<'a> {
                 }
             }
             Expr::Alias(a, _) => self.info(a)?,
+            Expr::Nulls(op, a) => {
+                let a = self.info(a)?;
+                if op.is_reduction() {
+                    let ready = match a.shape {
+                        Shape::Full { stage } => stage + 1,
+                        Shape::Scalar { ready } => ready,
+                    };
+                    Info {
+                        dtype: DType::I64,
+                        weak: false,
+                        shape: Shape::Scalar { ready },
+                    }
+                } else {
+                    Info {
+                        dtype: DType::Bool,
+                        weak: false,
+                        ..a
+                    }
+                }
+            }
+            Expr::FillNull(a, b) => {
+                let (a, b) = (self.info(a)?, self.info(b)?);
+                let dtype = common_type(a, b).ok_or_else(|| {
+                    bad(format!(
+                        "cannot fill the nulls of {} with {}",
+                        a.dtype, b.dtype
+                    ))
+                })?;
+                Info {
+                    dtype,
+                    weak: a.weak && b.weak,
+                    shape: Shape::join(&[a.shape, b.shape]),
+                }
+            }
             Expr::RowIndex => Info {
                 dtype: DType::U32,
                 weak: false,

@@ -31,7 +31,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use swath::expr::{LoopOutput, LoopSpec};
+use swath::expr::{LoopOutput, LoopSpec, NullOp};
 use swath::ops::{BinaryOp, ReduceOp, UnaryOp};
 use swath::prelude::*;
 
@@ -1242,8 +1242,17 @@ fn compare_v(op: BinaryOp, x: V, y: V) -> V {
 }
 
 fn logic_v(op: BinaryOp, x: V, y: V) -> V {
+    // Kleene logic: false & null is false, true | null is true, otherwise null wins.
     let (a, b) = match (x, y) {
-        (V::Null, _) | (_, V::Null) => return V::Null,
+        (V::Null, V::Null) => return V::Null,
+        (V::Null, V::B(v)) | (V::B(v), V::Null) => {
+            return match op {
+                BinaryOp::And if !v => V::B(false),
+                BinaryOp::Or if v => V::B(true),
+                _ => V::Null,
+            };
+        }
+        (V::Null, _) | (_, V::Null) => return V::Unknown,
         (V::B(a), V::B(b)) => (Some(a), Some(b)),
         (V::B(a), V::Unknown) => (Some(a), None),
         (V::Unknown, V::B(b)) => (None, Some(b)),
@@ -1270,6 +1279,10 @@ fn binary_v(op: BinaryOp, d: DType, x: V, y: V, tol: &Tol) -> V {
         BKind::Compare => compare_v(op, x, y),
         BKind::Arith | BKind::FloatMath | BKind::Logic | BKind::Shift => match (x, y) {
             (V::Null, _) | (_, V::Null) => V::Null,
+            // Integer division by zero is null (Polars).
+            (_, V::I(0)) if matches!(op, BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod) => {
+                V::Null
+            }
             (V::Unknown, _) | (_, V::Unknown) => V::Unknown,
             (V::I(a), V::I(b)) => V::I(int_binary(op, d, a, b)),
             (V::F(a, ea), V::F(b, eb)) => float_binary(op, d, a, ea, b, eb, tol),
@@ -1421,7 +1434,20 @@ fn zero_sign_free(v: V) -> V {
 }
 
 fn reduce_v(op: ReduceOp, d: DType, out: DType, vals: &[V], tol: &Tol) -> V {
-    let v = reduce_exact(op, d, out, vals, tol);
+    // Reductions skip nulls (Polars): over the valid values only; arg_min/arg_max name the
+    // row in the whole column.
+    let valid: Vec<usize> = (0..vals.len()).filter(|&i| vals[i] != V::Null).collect();
+    let v = if valid.len() == vals.len() {
+        reduce_exact(op, d, out, vals, tol)
+    } else {
+        let kept: Vec<V> = valid.iter().map(|&i| vals[i]).collect();
+        match reduce_exact(op, d, out, &kept, tol) {
+            V::I(k) if matches!(op, ReduceOp::ArgMin | ReduceOp::ArgMax) => {
+                V::I(valid[k as usize] as i128)
+            }
+            v => v,
+        }
+    };
     match op {
         ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean | ReduceOp::Min | ReduceOp::Max
             if is_float(d) =>
@@ -1435,8 +1461,7 @@ fn reduce_v(op: ReduceOp, d: DType, out: DType, vals: &[V], tol: &Tol) -> V {
 fn reduce_exact(op: ReduceOp, d: DType, out: DType, vals: &[V], tol: &Tol) -> V {
     use ReduceOp::*;
     let n = vals.len();
-    // Nulls come only from reductions over no rows; what a reduction of them gives (count
-    // included) is not decided yet.
+    // Nulls were taken out by `reduce_v`; an undecidable value makes the result one.
     if vals.iter().any(|v| matches!(v, V::Unknown | V::Null)) {
         return V::Unknown;
     }
@@ -1907,8 +1932,8 @@ impl Oracle {
                 let vals = (0..len)
                     .map(|i| match c.at(i) {
                         V::B(true) => conv(a.at(i), a.dtype, common),
-                        V::B(false) => conv(b.at(i), b.dtype, common),
-                        V::Null => V::Null,
+                        // A null condition counts as false (Polars' `when`).
+                        V::B(false) | V::Null => conv(b.at(i), b.dtype, common),
                         _ => V::Unknown,
                     })
                     .collect();
@@ -1926,6 +1951,25 @@ impl Oracle {
                     dtype: *to,
                     weak: false,
                     scalar: a.scalar,
+                    vals: Arc::new(vals),
+                }
+            }
+            Expr::Nulls(op, a) => self.eval_nulls(*op, a, cx)?,
+            Expr::FillNull(a, b) => {
+                let (a, b) = (self.ev(a, cx)?, self.ev(b, cx)?);
+                let common = common_type(a.dtype, a.weak, b.dtype, b.weak)
+                    .ok_or_else(|| format!("cannot fill {} with {}", a.dtype, b.dtype))?;
+                let (scalar, len) = self.out_len(&[&a, &b]);
+                let vals = (0..len)
+                    .map(|i| match a.at(i) {
+                        V::Null => conv(b.at(i), b.dtype, common),
+                        v => conv(v, a.dtype, common),
+                    })
+                    .collect();
+                OCol {
+                    dtype: common,
+                    weak: a.weak && b.weak,
+                    scalar,
                     vals: Arc::new(vals),
                 }
             }
@@ -1956,6 +2000,48 @@ impl Oracle {
                     cx.reductions.borrow_mut().insert(key, result.clone());
                 }
                 result
+            }
+        })
+    }
+
+    /// `is_null`, `is_not_null`, `null_count` and `len` of `a`.
+    fn eval_nulls(&self, op: NullOp, a: &Expr, cx: Cx<'_>) -> Result<OCol, String> {
+        let whole = Cx {
+            mode: match cx.mode {
+                Mode::Types => Mode::Types,
+                Mode::Full | Mode::Row(_) => Mode::Full,
+            },
+            scope: None,
+            reductions: cx.reductions,
+        };
+        let types_only = matches!(cx.mode, Mode::Types);
+        Ok(match op {
+            NullOp::IsNull | NullOp::IsNotNull => {
+                let a = self.ev(a, cx)?;
+                let vals = a
+                    .vals
+                    .iter()
+                    .map(|v| match v {
+                        V::Unknown => V::Unknown,
+                        v => V::B((*v == V::Null) == (op == NullOp::IsNull)),
+                    })
+                    .collect();
+                OCol {
+                    dtype: DType::Bool,
+                    weak: false,
+                    scalar: a.scalar,
+                    vals: Arc::new(vals),
+                }
+            }
+            NullOp::NullCount | NullOp::Len => {
+                let a = self.ev(a, whole)?;
+                let vals: &[V] = if a.scalar { &a.vals[..1] } else { &a.vals[..] };
+                let v = match op {
+                    _ if types_only => V::Unknown,
+                    NullOp::Len => V::I(vals.len() as i128),
+                    _ => V::I(vals.iter().filter(|v| **v == V::Null).count() as i128),
+                };
+                one(DType::I64, false, v)
             }
         })
     }
@@ -2552,4 +2638,89 @@ fn lowbias32_uniform(key: u32) -> f64 {
     h = (h * 0x846ca68b) & 0xffff_ffff;
     h ^= h >> 16;
     (h >> 8) as f64 / 16_777_216.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nulls
+// ---------------------------------------------------------------------------------------------
+
+/// Where a column's nulls are.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NullRows {
+    None,
+    First,
+    Last,
+    All,
+    /// Every third row.
+    EveryThird,
+    /// Each row with this chance.
+    Random(f64),
+}
+
+impl NullRows {
+    pub const ALL: [NullRows; 7] = [
+        NullRows::None,
+        NullRows::First,
+        NullRows::Last,
+        NullRows::All,
+        NullRows::EveryThird,
+        NullRows::Random(0.05),
+        NullRows::Random(0.5),
+    ];
+    /// Whether row `i` of `len` is null.
+    pub fn is_null(self, rng: &mut Rng, i: usize, len: usize) -> bool {
+        match self {
+            NullRows::None => false,
+            NullRows::First => i == 0,
+            NullRows::Last => i + 1 == len,
+            NullRows::All => true,
+            NullRows::EveryThird => i.is_multiple_of(3),
+            NullRows::Random(p) => rng.chance(p),
+        }
+    }
+}
+
+/// `c` with nulls at `rows` (built through the public `From<Vec<Option<T>>>`).
+pub fn with_nulls(c: &Column, rows: NullRows, rng: &mut Rng) -> Column {
+    let len = c.len();
+    let mask: Vec<bool> = (0..len).map(|i| rows.is_null(rng, i, len)).collect();
+    macro_rules! nullify {
+        ($t:ty) => {{
+            let vals = c.to_vec::<$t>().expect("column without nulls");
+            let opts: Vec<Option<$t>> = vals
+                .into_iter()
+                .zip(&mask)
+                .map(|(v, &null)| (!null).then_some(v))
+                .collect();
+            Column::from(opts)
+        }};
+    }
+    match c.dtype() {
+        DType::Bool => nullify!(bool),
+        DType::I32 => nullify!(i32),
+        DType::I64 => nullify!(i64),
+        DType::U32 => nullify!(u32),
+        DType::F32 => nullify!(f32),
+        DType::F64 => nullify!(f64),
+    }
+}
+
+/// [`random_frame`] with nulls: copy `k` of each dtype gets the null pattern
+/// `patterns[(k + dtype index) % patterns.len()]`.
+pub fn random_null_frame(
+    rng: &mut Rng,
+    len: usize,
+    copies: usize,
+    flavor: Flavor,
+    patterns: &[NullRows],
+) -> Frame {
+    let mut cols = Vec::new();
+    for copy in 0..copies {
+        for (k, d) in DType::ALL.into_iter().enumerate() {
+            let c = gen_column(rng, d, len, flavor);
+            let rows = patterns[(copy + k) % patterns.len()];
+            cols.push((cname(d, copy), with_nulls(&c, rows, rng)));
+        }
+    }
+    Frame::new(cols).expect("random frame")
 }

@@ -1,0 +1,149 @@
+//! The validity bitmap: Arrow's layout, one bit per row, set where the row holds a value.
+
+/// Validity of each row: a set bit means the row holds a value, a clear bit means null.
+///
+/// ```
+/// use swath::column::Bitmap;
+/// let nulls = Bitmap::new(3, false);
+/// assert_eq!((nulls.len(), nulls.null_count()), (3, 3));
+/// assert!(!nulls.is_valid(0));
+/// assert_eq!(Bitmap::new(3, true).null_count(), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bitmap {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Bitmap {
+    /// A bitmap of `len` rows, all valid or all null.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// let valid = Bitmap::new(100, true);
+    /// assert!(valid.is_valid(99));
+    /// assert_eq!(valid.null_count(), 0);
+    /// ```
+    pub fn new(len: usize, valid: bool) -> Self {
+        let fill = if valid { u64::MAX } else { 0 };
+        let mut words = vec![fill; len.div_ceil(64)];
+        if let (Some(last), 1..) = (words.last_mut(), len % 64) {
+            *last &= (1u64 << (len % 64)) - 1;
+        }
+        Bitmap { words, len }
+    }
+    /// The number of rows it covers.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// assert_eq!(Bitmap::new(70, true).len(), 70);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether it covers no rows.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// assert!(Bitmap::new(0, true).is_empty());
+    /// assert!(!Bitmap::new(1, false).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// Whether `row` holds a value; false for null rows and for rows past the end.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// let b = Bitmap::new(2, true);
+    /// assert!(b.is_valid(1));
+    /// assert!(!b.is_valid(2)); // past the end
+    /// ```
+    pub fn is_valid(&self, row: usize) -> bool {
+        row < self.len && self.words[row / 64] >> (row % 64) & 1 == 1
+    }
+    /// The number of null rows.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// assert_eq!(Bitmap::new(5, false).null_count(), 5);
+    /// assert_eq!(Bitmap::new(5, true).null_count(), 0);
+    /// ```
+    pub fn null_count(&self) -> usize {
+        // Bits past `len` in the last word are kept clear (`from_bools`, `new`'s mask).
+        self.len
+            - self
+                .words
+                .iter()
+                .map(|w| w.count_ones() as usize)
+                .sum::<usize>()
+    }
+    /// A bitmap with bit `r` set where `valid[r]` is true.
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// let b = Bitmap::from_bools(&[true, false, true]);
+    /// assert_eq!((b.len(), b.null_count()), (3, 1));
+    /// assert!(!b.is_valid(1));
+    /// ```
+    pub fn from_bools(valid: &[bool]) -> Self {
+        let mut words = Vec::with_capacity(valid.len().div_ceil(64));
+        let chunks = valid.chunks_exact(64);
+        let tail = chunks.remainder();
+        for chunk in chunks {
+            words.push(pack(chunk));
+        }
+        if !tail.is_empty() {
+            words.push(pack(tail));
+        }
+        Bitmap {
+            words,
+            len: valid.len(),
+        }
+    }
+    /// Each row's validity as a bool (true: holds a value).
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// assert_eq!(Bitmap::from_bools(&[false, true]).to_bools(), [false, true]);
+    /// ```
+    pub fn to_bools(&self) -> Vec<bool> {
+        let mut out = Vec::with_capacity(self.words.len() * 64);
+        for &word in &self.words {
+            out.extend((0..64).map(|bit| word >> bit & 1 == 1));
+        }
+        out.truncate(self.len);
+        out
+    }
+    /// The bits as 64-bit words, row `r` at bit `r % 64` of word `r / 64` (Arrow's order);
+    /// bits past `len` are clear.
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+    /// The first null row, if any.
+    pub fn first_null(&self) -> Option<usize> {
+        self.words
+            .iter()
+            .position(|&w| w != u64::MAX)
+            .map(|k| k * 64 + (!self.words[k]).trailing_zeros() as usize)
+            .filter(|&row| row < self.len)
+    }
+    /// The validity of the rows `keep` flags, in order (a filter's gather).
+    pub fn kept(&self, keep: &[bool]) -> Bitmap {
+        let kept: Vec<bool> = keep
+            .iter()
+            .enumerate()
+            .filter(|&(_, &k)| k)
+            .map(|(row, _)| self.is_valid(row))
+            .collect();
+        Bitmap::from_bools(&kept)
+    }
+}
+
+/// Up to 64 bools packed into a word, bool `i` at bit `i`.
+fn pack(bools: &[bool]) -> u64 {
+    bools
+        .iter()
+        .enumerate()
+        .fold(0u64, |word, (i, &b)| word | (u64::from(b) << i))
+}

@@ -1,0 +1,136 @@
+//! Columns with nulls: building them from `Option`s, reading them back, and the validity as
+//! a bool column that kernels read (ARCHITECTURE.md, "Nulls").
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::{Bitmap, Column, ColumnElem, Inner};
+use crate::error::{Error, Result};
+
+macro_rules! from_options {
+    ($($t:ty),*) => {$(
+        impl From<Vec<Option<$t>>> for Column {
+            /// `None` is a null; its slot holds the type's default value. A vector without
+            /// `None` gives a column without a validity bitmap.
+            fn from(values: Vec<Option<$t>>) -> Self {
+                Column::from_options(values)
+            }
+        }
+        impl From<&[Option<$t>]> for Column {
+            fn from(values: &[Option<$t>]) -> Self {
+                Column::from_options(values.to_vec())
+            }
+        }
+    )*};
+}
+from_options!(bool, i32, i64, u32, f32, f64);
+
+impl Column {
+    fn from_options<T: ColumnElem>(values: Vec<Option<T>>) -> Column {
+        let valid: Vec<bool> = values.iter().map(Option::is_some).collect();
+        let data: Vec<T> = values.into_iter().map(Option::unwrap_or_default).collect();
+        let bitmap = Bitmap::from_bools(&valid);
+        let validity = (bitmap.null_count() > 0).then(|| Arc::new(bitmap));
+        Column::with_validity(T::wrap(Arc::new(data)), validity)
+    }
+
+    /// The values as `Option`s, `None` for a null row. Errors on a dtype mismatch.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let c = Column::from(vec![Some(1i64), None, Some(3)]);
+    /// assert_eq!(c.null_count(), 1);
+    /// assert_eq!(c.to_options::<i64>()?, [Some(1), None, Some(3)]);
+    /// assert!(c.to_vec::<i64>().is_err()); // nulls have no plain value
+    /// assert!(c.to_options::<f64>().is_err());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn to_options<T: ColumnElem>(&self) -> Result<Vec<Option<T>>> {
+        let mismatch = || Error::DTypeMismatch {
+            name: String::new(),
+            found: self.dtype(),
+            requested: T::DTYPE,
+        };
+        let values = T::slice(self.data()?).ok_or_else(mismatch)?;
+        Ok(match self.validity() {
+            None => values.iter().map(|&v| Some(v)).collect(),
+            Some(bits) => values
+                .iter()
+                .enumerate()
+                .map(|(row, &v)| bits.is_valid(row).then_some(v))
+                .collect(),
+        })
+    }
+
+    /// The validity bitmap; `None` when the column has no null.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// assert!(Column::from(vec![1.0f32]).validity().is_none());
+    /// let c = Column::from(vec![None, Some(1.0f32)]);
+    /// assert_eq!(c.validity().map(|b| b.null_count()), Some(1));
+    /// ```
+    pub fn validity(&self) -> Option<&Bitmap> {
+        self.inner.validity.as_deref()
+    }
+
+    /// The validity as a bool column (true: the row holds a value), made once per column
+    /// and shared by its clones: what a select's kernels read for a column with nulls.
+    pub(crate) fn validity_column(&self) -> Column {
+        self.inner
+            .valid_bools
+            .get_or_init(|| {
+                let bools = match self.validity() {
+                    Some(bits) => bits.to_bools(),
+                    None => vec![true; self.len()],
+                };
+                Column::from(bools)
+            })
+            .clone()
+    }
+
+    /// This host column's values with `validity` as its bitmap.
+    pub(crate) fn with_bitmap(&self, validity: Arc<Bitmap>) -> Column {
+        match self.inner.host.get() {
+            Some(data) => Column::with_validity(data.clone(), Some(validity)),
+            None => self.clone(),
+        }
+    }
+
+    /// These values (host or device copy, shared) with `valid` (a bool column of the same
+    /// length, or of one row for all of them) as their validity; no bitmap when every row
+    /// holds a value.
+    pub(crate) fn with_validity_of(&self, valid: &Column) -> Result<Column> {
+        let bools = valid.as_slice::<bool>()?;
+        let bitmap = match bools {
+            [] => None,
+            [one] if self.len() != 1 => (!one).then(|| Bitmap::new(self.len(), false)),
+            many if many.len() == self.len() => {
+                Some(Bitmap::from_bools(many)).filter(|b| b.null_count() > 0)
+            }
+            many => {
+                return Err(Error::Internal(format!(
+                    "a validity of {} rows for {} values",
+                    many.len(),
+                    self.len()
+                )));
+            }
+        };
+        let Some(bitmap) = bitmap else {
+            return Ok(self.clone());
+        };
+        let host = OnceLock::new();
+        if let Some(data) = self.inner.host.get() {
+            let _ = host.set(data.clone());
+        }
+        Ok(Column {
+            inner: Arc::new(Inner {
+                dtype: self.dtype(),
+                len: self.len(),
+                host,
+                device: Mutex::new(self.device_copy()),
+                validity: Some(Arc::new(bitmap)),
+                valid_bools: OnceLock::new(),
+            }),
+        })
+    }
+}
