@@ -78,9 +78,13 @@ struct EvalArgs {
     /// expression that starts with `-`: `swath eval --csv f.csv -- -a`.
     #[arg(required = true)]
     exprs: Vec<String>,
-    /// The CSV file whose columns the expressions read (first row: names).
+    /// The CSV file whose columns the expressions read (first row: names). Only the columns
+    /// the expressions name are parsed; an empty cell is null.
     #[arg(long)]
     csv: PathBuf,
+    /// A cell text that means null (repeatable; default: the empty cell only).
+    #[arg(long = "null-value")]
+    null_values: Vec<String>,
     /// Print the plan (passes, fused ops, estimates, choice) instead of evaluating.
     #[arg(long)]
     explain: bool,
@@ -396,7 +400,13 @@ fn eval(args: &EvalArgs) -> Result<(), Error> {
         .iter()
         .map(|t| swath::parse(t))
         .collect::<Result<Vec<_>, _>>()?;
-    let df = swath::io::read_csv(&args.csv)?;
+    // Only the columns the expressions read are parsed: a text column elsewhere in the file
+    // costs nothing.
+    let mut read = swath::io::CsvOptions::new().columns(names_read(&exprs));
+    if !args.null_values.is_empty() {
+        read = read.null_values(args.null_values.iter().cloned());
+    }
+    let df = swath::io::read_csv_with(&args.csv, &read)?;
     // Unnamed expressions are named by their text, so each output is recognisable.
     let exprs: Vec<Expr> = exprs
         .into_iter()
@@ -430,6 +440,17 @@ fn eval(args: &EvalArgs) -> Result<(), Error> {
         Format::Json => println!("{}", to_json(&out)?),
     }
     Ok(())
+}
+
+/// Every column name the expressions read, each once, in order of first use.
+fn names_read(exprs: &[Expr]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in exprs.iter().flat_map(Expr::column_names) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 fn to_json(frame: &Frame) -> Result<String, Error> {

@@ -44,7 +44,8 @@ const ROWS: usize = 1000;
 
 enum Data {
     F(Vec<f64>),
-    /// f64 values, NaN written as an empty cell (which the reader turns back into NaN).
+    /// f64 values, NaN standing for a null, written as an empty cell (which the reader reads
+    /// as null).
     Gappy(Vec<f64>),
     I(Vec<i64>),
     B(Vec<bool>),
@@ -65,7 +66,12 @@ impl Data {
 
     fn column(&self) -> Column {
         match self {
-            Data::F(v) | Data::Gappy(v) => Column::from(v.clone()),
+            Data::F(v) => Column::from(v.clone()),
+            Data::Gappy(v) => Column::from(
+                v.iter()
+                    .map(|x| (!x.is_nan()).then_some(*x))
+                    .collect::<Vec<_>>(),
+            ),
             Data::I(v) => Column::from(v.clone()),
             Data::B(v) => Column::from(v.clone()),
         }
@@ -73,7 +79,7 @@ impl Data {
 }
 
 /// The test data: float columns `a b c` (moderate, signed, with zeros and rounding ties),
-/// `p` (positive), `u` (in (-1, 1)), `q` (near 1, for products), `n` (signed, ~10% NaN
+/// `p` (positive), `u` (in (-1, 1)), `q` (near 1, for products), `n` (signed, ~10% null,
 /// written as empty cells); integer columns `k` (-1000..=1000) and `m` (-5..=5, zeros
 /// included); bool columns `flag` and `g`.
 fn random_data(rng: &mut Rng) -> Vec<(&'static str, Data)> {
@@ -614,8 +620,8 @@ fn eval_json_writes_non_finite_values_as_strings_and_empty_results_as_null() {
     assert_eq!(
         json,
         serde_json::json!({"columns": [
-            {"name": "x", "dtype": "f64", "values": [1.5, -2.0, "NaN", "inf"]},
-            {"name": "x / 0", "dtype": "f64", "values": ["inf", "-inf", "NaN", "inf"]},
+            {"name": "x", "dtype": "f64", "values": [1.5, -2.0, null, "inf"]},
+            {"name": "x / 0", "dtype": "f64", "values": ["inf", "-inf", null, "inf"]},
             {"name": "k", "dtype": "i64", "values": [1, 2, 3, 4]},
         ]})
     );
@@ -650,6 +656,61 @@ fn eval_json_writes_non_finite_values_as_strings_and_empty_results_as_null() {
             &serde_json::json!(0)
         ],
         "{json}"
+    );
+}
+
+#[test]
+fn eval_skips_unread_text_columns_and_reads_empty_cells_as_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "name,b,k\nada,2.5,1\nbob,,NA\ncy,4.5,3\n").unwrap();
+    let json = |extra: &[&str]| -> Value {
+        let out = swath()
+            .args([
+                "eval",
+                "mean(b)",
+                "count(b)",
+                "len(b)",
+                "null_count(k)",
+                "--csv",
+            ])
+            .arg(&csv)
+            .args(extra)
+            .args(["--format", "json"])
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let values = |json: &Value| -> Vec<Value> {
+        json["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["values"][0].clone())
+            .collect()
+    };
+    // pandas and Polars: mean 3.5 over the two values, count 2, three rows.
+    let with_na = json(&["--null-value", "", "--null-value", "NA"]);
+    assert_eq!(
+        values(&with_na),
+        [
+            serde_json::json!(3.5),
+            serde_json::json!(2),
+            serde_json::json!(3),
+            serde_json::json!(1)
+        ],
+        "{with_na}"
+    );
+    // Without `NA` as a null string, `k` holds text: an error naming the column.
+    let out = swath()
+        .args(["eval", "null_count(k)", "--csv"])
+        .arg(&csv)
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("`k`") && stderr.contains("`NA`"),
+        "{stderr}"
     );
 }
 
@@ -737,9 +798,10 @@ fn bad_input_prints_one_error_line_and_exits_non_zero() {
     let line = fails(&["eval", "a", "--csv", &missing]);
     assert!(line.contains("missing.csv"), "{line}");
 
+    // A text column fails only when an expression reads it.
     let text = path("text.csv");
     std::fs::write(&text, "a,name\n1.0,x\n2.0,y\n").unwrap();
-    let line = fails(&["eval", "a", "--csv", &text]);
+    let line = fails(&["eval", "a + name", "--csv", &text]);
     assert!(line.contains("`name`") && line.contains("`x`"), "{line}");
 
     let ragged = path("ragged.csv");

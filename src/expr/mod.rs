@@ -219,6 +219,32 @@ impl Expr {
         }
     }
 
+    /// The names of the columns the expression reads, each once, in order of first use
+    /// (Polars' `meta.root_names`).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let e = (col("b") * col("a") + col("b").sum()).alias("z");
+    /// assert_eq!(e.column_names(), ["b", "a"]);
+    /// assert!(lit(1).column_names().is_empty());
+    /// ```
+    pub fn column_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            if let Expr::Column(name) = e {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+                continue;
+            }
+            let mut children = Vec::new();
+            e.for_each_child(&mut |c| children.push(c));
+            stack.extend(children.into_iter().rev());
+        }
+        names
+    }
+
     crate::ops::unary_table!(math_methods);
     crate::ops::binary_table!(math_methods2);
 

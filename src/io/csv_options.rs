@@ -66,7 +66,7 @@ impl Projection {
             && let Some(missing) = wanted.iter().find(|w| !header.contains(w))
         {
             return Err(format!(
-                "no column `{missing}` in the header ({})",
+                "column `{missing}` not found; the file has: {}",
                 header.join(", ")
             ));
         }
