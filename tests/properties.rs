@@ -374,6 +374,27 @@ proptest! {
         prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
+    /// Well-typed trees over columns with nulls (each column a random pattern: first, last,
+    /// every third, random rows, all or none) agree with the oracle on every backend.
+    #[test]
+    fn well_typed_trees_over_nullable_columns_agree_with_oracle(
+        trees in prop::collection::vec(tree(false), 1..4),
+        len in length(),
+        seed in any::<u64>(),
+        wild in any::<bool>(),
+        rotate in 0..NullRows::ALL.len(),
+    ) {
+        let flavor = if wild { Flavor::Wild } else { Flavor::Tame };
+        let mut patterns = NullRows::ALL.to_vec();
+        patterns.rotate_left(rotate);
+        let frame = random_null_frame(&mut Rng::new(seed), len, COPIES, flavor, &patterns);
+        let oracle = Oracle::new(&frame);
+        let repair = Repair::new();
+        let exprs: Vec<Expr> = trees.iter().map(|g| repair.build(g)).collect();
+        let failures = check_exprs(&frame, &oracle, &exprs);
+        prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
     /// The differential test of the CPU evaluator: today's (compiled kernels where the ISA
     /// allows, else tiles and fusion), the tile evaluator without the compiler, the reference
     /// evaluator the tiles replaced (each instruction in its own loop over whole blocks,

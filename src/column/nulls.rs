@@ -97,40 +97,51 @@ impl Column {
     }
 
     /// These values (host or device copy, shared) with `valid` (a bool column of the same
-    /// length, or of one row for all of them) as their validity; no bitmap when every row
-    /// holds a value.
+    /// length, or of one row for all of them) as their validity, on top of any nulls they
+    /// hold already (a reduction over no rows); a null in `valid` counts as invalid. No
+    /// bitmap when every row holds a value.
     pub(crate) fn with_validity_of(&self, valid: &Column) -> Result<Column> {
-        let bools = valid.as_slice::<bool>()?;
-        let bitmap = match bools {
-            [] => None,
-            [one] if self.len() != 1 => (!one).then(|| Bitmap::new(self.len(), false)),
-            many if many.len() == self.len() => {
-                Some(Bitmap::from_bools(many)).filter(|b| b.null_count() > 0)
-            }
-            many => {
-                return Err(Error::Internal(format!(
-                    "a validity of {} rows for {} values",
-                    many.len(),
-                    self.len()
-                )));
-            }
-        };
-        let Some(bitmap) = bitmap else {
-            return Ok(self.clone());
-        };
-        let host = OnceLock::new();
-        if let Some(data) = self.inner.host.get() {
-            let _ = host.set(data.clone());
+        if valid.len() == self.len() && valid.null_count() == 0 && self.null_count() == 0 {
+            // The usual case: pack the bools as they are.
+            let bitmap = Bitmap::from_bools(valid.as_slice::<bool>()?);
+            return Ok(self.with_bitmap_shared(bitmap));
         }
-        Ok(Column {
+        let bools = valid.to_options::<bool>()?;
+        let len = self.len();
+        let at = |row: usize| match bools.as_slice() {
+            [one] => *one == Some(true),
+            many => many.get(row).copied().flatten() == Some(true),
+        };
+        if bools.len() != 1 && bools.len() != len {
+            return Err(Error::Internal(format!(
+                "a validity of {} rows for {len} values",
+                bools.len()
+            )));
+        }
+        let combined: Vec<bool> = (0..len).map(|r| at(r) && self.is_valid(r)).collect();
+        let bitmap = Some(Bitmap::from_bools(&combined)).filter(|b| b.null_count() > 0);
+        Ok(match bitmap {
+            Some(bitmap) => self.with_bitmap_shared(bitmap),
+            None => self.clone(),
+        })
+    }
+
+    /// These values (host or device copy, shared) with `bitmap`; none when it has no null.
+    fn with_bitmap_shared(&self, bitmap: Bitmap) -> Column {
+        if bitmap.null_count() == 0 {
+            // Every row valid: these values are already that column (they hold no null
+            // themselves, or the bitmap would show it).
+            return self.clone();
+        }
+        Column {
             inner: Arc::new(Inner {
                 dtype: self.dtype(),
                 len: self.len(),
-                host,
+                host: self.inner.host.clone(),
                 device: Mutex::new(self.device_copy()),
                 validity: Some(Arc::new(bitmap)),
                 valid_bools: OnceLock::new(),
             }),
-        })
+        }
     }
 }

@@ -196,7 +196,13 @@ impl Rewriter<'_> {
                     (NullOp::IsNotNull, Some(m)) => m,
                     (NullOp::IsNull, None) => never(shape, false),
                     (NullOp::IsNotNull, None) => never(shape, true),
-                    (NullOp::NullCount, Some(m)) => (!m).sum(),
+                    (NullOp::NullCount, Some(m)) => {
+                        let m = match shape {
+                            Shape::Full { .. } if !varies_by_row(&m) => m & never(shape, true),
+                            _ => m,
+                        };
+                        (!m).sum()
+                    }
                     (NullOp::NullCount, None) => lit(Scalar::I64(0)).cast(DType::I64),
                     // `count` of the values, as kernels count them, counts every row.
                     (NullOp::Len, _) => v.count(),
@@ -246,6 +252,14 @@ impl Rewriter<'_> {
         };
         let input = self.dtype(a)?;
         let out = self.dtype(e)?;
+        // A validity of one value (from a reduction: `x + y.min()`) over full-length values
+        // must count once per row.
+        let full = matches!(self.types.info(a)?.shape, Shape::Full { .. });
+        let m = if full && !varies_by_row(&m) {
+            m & never(Shape::Full { stage: 0 }, true)
+        } else {
+            m
+        };
         let masked = |fill: Scalar| select(m.clone(), v.clone(), lit(fill));
         let count = m.clone().sum();
         let some = || Some(count.clone().gt(lit(0i64)));
@@ -260,7 +274,15 @@ impl Rewriter<'_> {
                 (Expr::Reduce(op, Arc::new(masked(fill))), some())
             }
             ReduceOp::Mean => {
-                let sum = masked(zero(input)).sum().cast(DType::F64);
+                // Summed in the dtype `mean` accumulates in (f64 but for f32), so integers do
+                // not wrap.
+                let acc = if input == DType::F32 {
+                    DType::F32
+                } else {
+                    DType::F64
+                };
+                let values = select(m.clone(), v.clone().cast(acc), lit(0.0));
+                let sum = values.sum().cast(DType::F64);
                 ((sum / count.clone().cast(DType::F64)).cast(out), some())
             }
             ReduceOp::Var(ddof) | ReduceOp::Std(ddof) => {
@@ -330,6 +352,20 @@ fn never(shape: Shape, value: bool) -> Expr {
     // Full length, read from no memory: the row index is never negative.
     let always = Expr::RowIndex.gt_eq(lit(0u32));
     if value { always } else { !always }
+}
+
+/// Whether `e` can differ between rows (it reads a column or the row index outside a
+/// reduction).
+fn varies_by_row(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Column(_) | Expr::RowIndex | Expr::Loop(..) => return true,
+            Expr::Reduce(..) | Expr::Nulls(..) => {}
+            _ => e.for_each_child(&mut |c| stack.push(c)),
+        }
+    }
+    false
 }
 
 /// A column with nulls that `e` reads, if any.

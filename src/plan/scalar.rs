@@ -53,13 +53,11 @@ pub fn select(cond: Scalar, then: Scalar, otherwise: Scalar) -> Scalar {
 
 /// A reduction over the single value `x` (already cast to the accumulator dtype), giving a
 /// value of `out`: what `sum`, `var` ... of a scalar expression give (`col("x").sum().max()`).
-/// Over a null, `count` gives 0 and the others null.
+/// A null is skipped, as reductions skip nulls: the answer over no values (0 for `sum` and
+/// `count`, false for `any` ...; see `ReduceOp::empty`).
 pub fn reduce_one(op: ReduceOp, x: Scalar, out: DType) -> Scalar {
     if x.is_null() {
-        return match op {
-            ReduceOp::Count => Scalar::I64(0),
-            _ => Scalar::Null,
-        };
+        return op.empty(out);
     }
     // The reduction's own merge-and-finish rule (ops/reduce.rs), over one partial.
     op.finish(Partial::of_value(op, x), out)
