@@ -45,7 +45,9 @@ fn main() {
     let json = std::env::args().any(|a| a == "--json");
     let shapes: [(&str, fn() -> Expr); 3] = [
         ("sum", || col("a").sum()),
-        ("fused_sum", || (col("a") * col("b") + col("c")).sqrt().sum()),
+        ("fused_sum", || {
+            (col("a") * col("b") + col("c")).sqrt().sum()
+        }),
         ("map", || (col("a") * col("b") + col("c")).alias("m")),
     ];
     if !json {

@@ -211,19 +211,30 @@ impl Frame {
             .iter()
             .any(|o| !matches!(o.source, plan::Source::Scalar(_)));
         let height = if full { self.height } else { 1 };
-        // Each output's values take their validity (a bool output after them), if any.
-        let valid: Vec<Option<Column>> = validity
+        // Each output's values take their validity: a bool output after them, or the inputs'
+        // bitmaps ANDed.
+        let computed: Vec<Option<Column>> = validity
             .iter()
-            .map(|v| v.map(|k| outputs[k].1.clone()))
+            .map(|v| match v {
+                Some(nulls::Validity::Output(k)) => Some(outputs[*k].1.clone()),
+                _ => None,
+            })
             .collect();
         outputs.truncate(validity.len());
         let columns = outputs
             .into_iter()
-            .zip(valid)
-            .map(|((name, column), valid)| {
-                let column = match valid {
-                    Some(valid) => column.with_validity_of(&valid)?,
-                    None => column,
+            .zip(validity.iter().zip(computed))
+            .map(|((name, column), (source, computed))| {
+                let column = match (source, computed) {
+                    (_, Some(valid)) => column.with_validity_of(&valid)?,
+                    (Some(nulls::Validity::Columns(names)), None) => {
+                        let bitmaps = names
+                            .iter()
+                            .map(|n| self.column(n).map(Column::validity))
+                            .collect::<Result<Vec<_>>>()?;
+                        column.with_validity_and(bitmaps.into_iter().flatten())?
+                    }
+                    _ => column,
                 };
                 let column = if column.len() == height {
                     column
@@ -468,7 +479,10 @@ impl Frame {
     /// The plan of `exprs`, with nulls rewritten into plain expressions when they need it
     /// (`frame/nulls.rs`), and for each expression the index of the plan output holding its
     /// validity, if any row can be null.
-    pub(crate) fn plan(&self, exprs: &[Expr]) -> Result<(plan::Plan, Vec<Option<usize>>)> {
+    pub(crate) fn plan(
+        &self,
+        exprs: &[Expr],
+    ) -> Result<(plan::Plan, Vec<Option<nulls::Validity>>)> {
         let schema = |name: &str| match nulls::validity_of(name) {
             Some(of) => self.column(of).ok().map(|_| DType::Bool),
             None => self.column(name).ok().map(Column::dtype),

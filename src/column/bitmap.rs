@@ -128,6 +128,25 @@ impl Bitmap {
             .map(|k| k * 64 + (!self.words[k]).trailing_zeros() as usize)
             .filter(|&row| row < self.len)
     }
+    /// The rows valid in both (of equal length; the shorter length otherwise).
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// let a = Bitmap::from_bools(&[true, true, false]);
+    /// let b = Bitmap::from_bools(&[true, false, true]);
+    /// assert_eq!(a.and(&b).to_bools(), [true, false, false]);
+    /// ```
+    pub fn and(&self, other: &Bitmap) -> Bitmap {
+        Bitmap {
+            words: self
+                .words
+                .iter()
+                .zip(&other.words)
+                .map(|(x, y)| x & y)
+                .collect(),
+            len: self.len.min(other.len),
+        }
+    }
     /// The validity of the rows `keep` flags, in order (a filter's gather).
     pub fn kept(&self, keep: &[bool]) -> Bitmap {
         let kept: Vec<bool> = keep
@@ -142,8 +161,50 @@ impl Bitmap {
 
 /// Up to 64 bools packed into a word, bool `i` at bit `i`.
 fn pack(bools: &[bool]) -> u64 {
-    bools
-        .iter()
-        .enumerate()
-        .fold(0u64, |word, (i, &b)| word | (u64::from(b) << i))
+    let mut word = 0u64;
+    let bytes = bools.chunks_exact(8);
+    let tail = bytes.remainder();
+    let mut shift = 0;
+    for eight in bytes {
+        // Each bool is a byte holding 0 or 1: one multiply gathers the eight low bits into
+        // the top byte, bool 0 lowest (a bool's bytes are 0 or 1 by Rust's rules).
+        let mut raw = [0u8; 8];
+        for (r, &b) in raw.iter_mut().zip(eight) {
+            *r = u8::from(b);
+        }
+        let gathered = u64::from_le_bytes(raw).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        word |= gathered << shift;
+        shift += 8;
+    }
+    for (i, &b) in tail.iter().enumerate() {
+        word |= u64::from(b) << (shift + i);
+    }
+    word
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bitmap;
+
+    #[test]
+    fn packing_round_trips_at_every_length_and_pattern() {
+        let mut state = 7u64;
+        for len in [0usize, 1, 7, 8, 9, 63, 64, 65, 127, 128, 200] {
+            for density in [0u64, 1, 2, 3] {
+                let bools: Vec<bool> = (0..len)
+                    .map(|_| {
+                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        (state >> 33) % 4 < density
+                    })
+                    .collect();
+                let bitmap = Bitmap::from_bools(&bools);
+                assert_eq!(bitmap.to_bools(), bools, "len {len}");
+                let nulls = bools.iter().filter(|b| !**b).count();
+                assert_eq!(bitmap.null_count(), nulls, "len {len}");
+                assert_eq!(bitmap.first_null(), bools.iter().position(|b| !b));
+                let all = Bitmap::new(len, true);
+                assert_eq!(bitmap.and(&all), bitmap);
+            }
+        }
+    }
 }

@@ -126,6 +126,32 @@ impl Column {
         })
     }
 
+    /// These values (host or device copy, shared), null wherever any of `bitmaps` (each of
+    /// this column's length) is.
+    pub(crate) fn with_validity_and<'a>(
+        &self,
+        bitmaps: impl IntoIterator<Item = &'a Bitmap>,
+    ) -> Result<Column> {
+        let mut combined: Option<Bitmap> = self.validity().cloned();
+        for bitmap in bitmaps {
+            if bitmap.len() != self.len() {
+                return Err(Error::Internal(format!(
+                    "a validity of {} rows for {} values",
+                    bitmap.len(),
+                    self.len()
+                )));
+            }
+            combined = Some(match combined {
+                Some(c) => c.and(bitmap),
+                None => bitmap.clone(),
+            });
+        }
+        Ok(match combined {
+            Some(bitmap) => self.with_bitmap_shared(bitmap),
+            None => self.clone(),
+        })
+    }
+
     /// These values (host or device copy, shared) with `bitmap`; none when it has no null.
     fn with_bitmap_shared(&self, bitmap: Bitmap) -> Column {
         if bitmap.null_count() == 0 {

@@ -37,10 +37,21 @@ fn validity_output(index: usize) -> String {
 
 /// A select's expressions after the rewrite.
 pub(crate) struct Lowered {
-    /// The values of each output, in order, then the validities that exist.
+    /// The values of each output, in order, then the validities the kernels compute.
     pub exprs: Vec<Expr>,
-    /// For each output, the index in `exprs` of its validity, if any row can be null.
-    pub validity: Vec<Option<usize>>,
+    /// For each output, where its validity comes from; `None`: no row can be null.
+    pub validity: Vec<Option<Validity>>,
+}
+
+/// Where an output's validity comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Validity {
+    /// Output `k` of the select: a bool column the kernels computed.
+    Output(usize),
+    /// The rows valid in every one of these columns: their bitmaps ANDed a word (64 rows)
+    /// at a time on the host, so a map over nullable columns runs the same kernel as
+    /// without nulls and reads no validity in it.
+    Columns(Vec<String>),
 }
 
 /// Whether `exprs` need the rewrite: they read a column with nulls, ask about nulls, or
@@ -81,9 +92,12 @@ pub(crate) fn rewrite(
     for (i, e) in exprs.iter().enumerate() {
         let (value, valid) = rewriter.pair(e)?;
         values.push(value.alias(e.output_name()));
-        validity.push(valid.map(|v| {
-            validities.push(v.alias(validity_output(i)));
-            exprs.len() + validities.len() - 1
+        validity.push(valid.map(|v| match conjunction_of_columns(&v) {
+            Some(names) => Validity::Columns(names),
+            None => {
+                validities.push(v.alias(validity_output(i)));
+                Validity::Output(exprs.len() + validities.len() - 1)
+            }
         }));
     }
     values.extend(validities);
@@ -91,6 +105,25 @@ pub(crate) fn rewrite(
         exprs: values,
         validity,
     })
+}
+
+/// The columns whose validities `valid` ANDs, if it is only that (`valid(a) & valid(b)`).
+fn conjunction_of_columns(valid: &Expr) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut stack = vec![valid];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Column(name) => names.push(validity_of(name)?.to_string()),
+            Expr::Binary(BinaryOp::And, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            _ => return None,
+        }
+    }
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 /// An expression's values and validity (`None`: never null).
