@@ -493,7 +493,18 @@ impl Frame {
             let plan = plan::lower(exprs, self.height, &schema, &names)?;
             return Ok((plan, vec![None; exprs.len()]));
         }
-        let lowered = nulls::rewrite(exprs, &schema, &names, &nullable)?;
+        let valid_rows = |columns: &[String]| {
+            let mut and: Option<crate::column::Bitmap> = None;
+            for name in columns {
+                let bitmap = self.column(name).ok()?.validity()?;
+                and = Some(match and {
+                    Some(a) => a.and(bitmap),
+                    None => bitmap.clone(),
+                });
+            }
+            and.map(|a| a.len() - a.null_count())
+        };
+        let lowered = nulls::rewrite(exprs, &schema, &names, &nullable, &valid_rows)?;
         let plan = plan::lower(&lowered.exprs, self.height, &schema, &names)?;
         Ok((plan, lowered.validity))
     }

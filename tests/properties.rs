@@ -562,6 +562,7 @@ fn compiled_kernels_run_the_fused_shapes() -> Result<(), Error> {
             cname(DType::F64, 0),
         ];
         let (a, b, c) = (col(&a), col(&b), col(&c));
+        let (p, q) = (col(cname(DType::Bool, 0)), col(cname(DType::Bool, 1)));
         let exprs = [
             (a.clone() * b.clone() + a.clone())
                 .sqrt()
@@ -581,8 +582,44 @@ fn compiled_kernels_run_the_fused_shapes() -> Result<(), Error> {
             (c.clone().maximum(c.clone() * -1.0) + c.clone().clamp(lit(-1.0), lit(1.0)))
                 .sum()
                 .alias("maximum"),
+            // Masks from bool columns (a byte per row), and logic on them.
+            when(p.clone())
+                .then(a.clone())
+                .otherwise(lit(0.0))
+                .sum()
+                .alias("mask"),
+            when((p.clone() & !q.clone()) | (p.clone() ^ q.clone()))
+                .then(c.clone() * c.clone())
+                .otherwise(c.clone())
+                .sum()
+                .alias("mask_logic"),
         ];
-        for e in exprs {
+        // The same frame with nulls: sums read their inputs' validity as masks.
+        let patterns = [
+            NullRows::Random(0.05),
+            NullRows::EveryThird,
+            NullRows::First,
+        ];
+        let nullable = random_null_frame(
+            &mut Rng::new(len as u64),
+            len,
+            COPIES,
+            Flavor::Wild,
+            &patterns,
+        );
+        let masked = [
+            (a.clone() * b.clone() + a.clone())
+                .sqrt()
+                .sum()
+                .alias("null_fused"),
+            c.clone().sum().alias("null_sum"),
+            (c.clone() - lit(1.0)).mean().alias("null_mean"),
+        ];
+        let runs = exprs
+            .into_iter()
+            .map(|e| (&frame, e))
+            .chain(masked.into_iter().map(|e| (&nullable, e)));
+        for (frame, e) in runs {
             let before = cpu_compile_stats().passes;
             let compiled = frame.select_with([e.clone()], &avx512)?;
             let ran = cpu_compile_stats().passes - before;

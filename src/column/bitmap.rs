@@ -13,6 +13,8 @@
 pub struct Bitmap {
     words: Vec<u64>,
     len: usize,
+    /// Counted once when made: planning asks every column read whether it has nulls.
+    nulls: usize,
 }
 
 impl Bitmap {
@@ -30,7 +32,7 @@ impl Bitmap {
         if let (Some(last), 1..) = (words.last_mut(), len % 64) {
             *last &= (1u64 << (len % 64)) - 1;
         }
-        Bitmap { words, len }
+        Bitmap::of_words(words, len)
     }
     /// The number of rows it covers.
     ///
@@ -70,13 +72,17 @@ impl Bitmap {
     /// assert_eq!(Bitmap::new(5, true).null_count(), 0);
     /// ```
     pub fn null_count(&self) -> usize {
-        // Bits past `len` in the last word are kept clear (`from_bools`, `new`'s mask).
-        self.len
-            - self
-                .words
-                .iter()
-                .map(|w| w.count_ones() as usize)
-                .sum::<usize>()
+        self.nulls
+    }
+
+    /// The bitmap of these words (bits past `len` must be clear, as every maker keeps them).
+    fn of_words(words: Vec<u64>, len: usize) -> Bitmap {
+        let valid: usize = words.iter().map(|w| w.count_ones() as usize).sum();
+        Bitmap {
+            words,
+            len,
+            nulls: len.saturating_sub(valid),
+        }
     }
     /// A bitmap with bit `r` set where `valid[r]` is true.
     ///
@@ -96,10 +102,7 @@ impl Bitmap {
         if !tail.is_empty() {
             words.push(pack(tail));
         }
-        Bitmap {
-            words,
-            len: valid.len(),
-        }
+        Bitmap::of_words(words, valid.len())
     }
     /// Each row's validity as a bool (true: holds a value).
     ///
@@ -137,15 +140,13 @@ impl Bitmap {
     /// assert_eq!(a.and(&b).to_bools(), [true, false, false]);
     /// ```
     pub fn and(&self, other: &Bitmap) -> Bitmap {
-        Bitmap {
-            words: self
-                .words
-                .iter()
-                .zip(&other.words)
-                .map(|(x, y)| x & y)
-                .collect(),
-            len: self.len.min(other.len),
-        }
+        let words = self
+            .words
+            .iter()
+            .zip(&other.words)
+            .map(|(x, y)| x & y)
+            .collect();
+        Bitmap::of_words(words, self.len.min(other.len))
     }
     /// The validity of the rows `keep` flags, in order (a filter's gather).
     pub fn kept(&self, keep: &[bool]) -> Bitmap {

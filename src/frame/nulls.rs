@@ -77,10 +77,12 @@ pub(crate) fn rewrite(
     schema: &dyn Fn(&str) -> Option<DType>,
     column_names: &dyn Fn() -> String,
     nullable: &dyn Fn(&str) -> bool,
+    valid_rows: &dyn Fn(&[String]) -> Option<usize>,
 ) -> Result<Lowered> {
     let mut rewriter = Rewriter {
         types: Inference::new(schema, column_names),
         nullable,
+        valid_rows,
         memo: HashMap::default(),
     };
     for e in exprs {
@@ -133,6 +135,8 @@ struct Rewriter<'a> {
     /// Types of the user's nodes (never of rewritten ones: the memo is by address).
     types: Inference<'a>,
     nullable: &'a dyn Fn(&str) -> bool,
+    /// The number of rows valid in every one of these columns (their bitmaps ANDed).
+    valid_rows: &'a dyn Fn(&[String]) -> Option<usize>,
     /// Shared subexpressions are rewritten once.
     memo: HashMap<*const Expr, Pair>,
 }
@@ -294,7 +298,17 @@ impl Rewriter<'_> {
             m
         };
         let masked = |fill: Scalar| select(m.clone(), v.clone(), lit(fill));
-        let count = m.clone().sum();
+        // Where the validity is the inputs' bitmaps ANDed, the count of valid rows is known
+        // before the pass (a popcount), so the pass sums floats only, which the compiled
+        // kernels cover; else it counts the mask.
+        let known = full
+            .then(|| conjunction_of_columns(&m))
+            .flatten()
+            .and_then(|names| (self.valid_rows)(&names));
+        let count = match known {
+            Some(n) => lit(Scalar::I64(n as i64)).cast(DType::I64),
+            None => m.clone().sum(),
+        };
         let some = || Some(count.clone().gt(lit(0i64)));
         Ok(match op {
             ReduceOp::Sum => (masked(zero(input)).sum(), None),

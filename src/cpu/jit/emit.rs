@@ -14,7 +14,7 @@
 use iced_x86::IcedError;
 use iced_x86::code_asm::*;
 
-use super::lower::{Arith, Body, MAX_STREAMS, Op, Width};
+use super::lower::{Arith, Body, MAX_STREAMS, MaskOp, Op, Width};
 
 const ZMM: [AsmRegisterZmm; 32] = [
     zmm0, zmm1, zmm2, zmm3, zmm4, zmm5, zmm6, zmm7, zmm8, zmm9, zmm10, zmm11, zmm12, zmm13, zmm14,
@@ -72,15 +72,16 @@ fn masked(dst: AsmRegisterZmm, r: u8) -> AsmRegisterZmm {
 pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
     let mut a = CodeAssembler::new(64)?;
     let bytes = body.width.bytes();
-    let group_bytes = 64 * bytes as i32;
     let registers_per_group = 64 / body.width.lanes();
     let streams = body.inputs + body.outputs;
 
     for &r in &SAVED {
         a.push(r)?;
     }
+    // `rax` counts rows (64 per group): float streams scale it by their width, bool
+    // streams (a byte per row) take it as it is.
     a.mov(rcx, qword_ptr(rdi))?;
-    a.imul_3(rcx, rcx, group_bytes)?;
+    a.shl(rcx, 6)?;
     // The groups per block stay on the stack, to restart the count at each block.
     a.push(qword_ptr(rdi + 8))?;
     a.mov(r14, qword_ptr(rdi + 8))?;
@@ -115,7 +116,7 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
             emit_op(&mut a, body, *op, g as u8, disp)?;
         }
     }
-    a.add(rax, group_bytes)?;
+    a.add(rax, 64)?;
     if !body.sum_registers.is_empty() {
         let mut same_block = a.create_label();
         a.dec(r14)?;
@@ -162,10 +163,40 @@ fn emit_op(
     disp: i32,
 ) -> Result<(), IcedError> {
     let f64 = body.width == Width::F64;
-    let stream = |s: u8| zmmword_ptr(STREAMS[usize::from(s) % MAX_STREAMS] + rax + disp);
+    let scale = body.width.bytes() as i32;
+    let base = |s: u8| STREAMS[usize::from(s) % MAX_STREAMS];
+    let stream = |s: u8| zmmword_ptr(base(s) + rax * scale + disp);
+    // A bool stream's bytes for this register of rows.
+    let lanes = body.width.lanes() as i32;
+    let bools = |s: u8| base(s) + rax + i32::from(group) * lanes;
     let sign = zmm(body.sign_register.unwrap_or(0));
     match op {
         Op::Load { dst, stream: s } => a.vmovups(zmm(dst), stream(s)),
+        // A lane is set where its bool's byte is not zero (AVX-512BW with VL).
+        Op::LoadMask {
+            mask,
+            stream: s,
+            temp,
+        } => {
+            if f64 {
+                a.vmovq(xmm(temp), qword_ptr(bools(s)))?;
+            } else {
+                a.vmovdqu8(xmm(temp), xmmword_ptr(bools(s)))?;
+            }
+            a.vptestmb(k(mask), xmm(temp), xmm(temp))
+        }
+        Op::MaskLogic {
+            op,
+            mask,
+            a: x,
+            b: y,
+        } => match op {
+            MaskOp::And => a.kandw(k(mask), k(x), k(y)),
+            MaskOp::Or => a.korw(k(mask), k(x), k(y)),
+            MaskOp::Xor => a.kxorw(k(mask), k(x), k(y)),
+        },
+        // The bits past the lanes flip too; nothing reads them.
+        Op::MaskNot { mask, a: x } => a.knotw(k(mask), k(x)),
         Op::Store { stream: s, src } => a.vmovups(stream(s), zmm(src)),
         // Sign flip and sign clear: exact on every value, NaN included (integer ops on the
         // bits, AVX-512F; the float forms need DQ).

@@ -48,6 +48,25 @@ pub enum Op {
         dst: u8,
         stream: u8,
     },
+    /// `mask = stream[row] != 0` for a bool stream (one byte per row), through vector
+    /// register `temp`.
+    LoadMask {
+        mask: u8,
+        stream: u8,
+        temp: u8,
+    },
+    /// `mask = a op b` on masks (bools: `& | ^`).
+    MaskLogic {
+        op: MaskOp,
+        mask: u8,
+        a: u8,
+        b: u8,
+    },
+    /// `mask = !a`.
+    MaskNot {
+        mask: u8,
+        a: u8,
+    },
     /// `dst = -a` (sign flip), `|a|` (sign cleared) or `sqrt(a)`.
     Neg {
         dst: u8,
@@ -104,6 +123,23 @@ pub enum Op {
     },
 }
 
+/// A logical op on masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MaskOp {
+    And,
+    Or,
+    Xor,
+}
+
+fn mask_op(op: BinaryOp) -> Option<MaskOp> {
+    Some(match op {
+        BinaryOp::And => MaskOp::And,
+        BinaryOp::Or => MaskOp::Or,
+        BinaryOp::Xor => MaskOp::Xor,
+        _ => return None,
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Arith {
     Add,
@@ -129,6 +165,9 @@ pub struct Body {
     /// stream `inputs + s` is the kernel's store `s`).
     pub inputs: usize,
     pub outputs: usize,
+    /// Which input streams are bools (a byte per row, loaded as masks); the others are
+    /// floats of the width.
+    pub mask_inputs: Vec<bool>,
     /// Registers holding the constants, in [`Lowered::consts`] order.
     pub const_registers: Vec<u8>,
     /// Register holding -0.0 (the sign bit) when `Neg` or `Abs` is used.
@@ -269,6 +308,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
     }
 
     let mut loads = Vec::new();
+    let mut mask_inputs = Vec::new();
     let mut consts = Vec::new();
     let mut const_ids = Vec::new();
     let uses_sign = instrs.iter().enumerate().any(|(i, instr)| {
@@ -280,10 +320,22 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
         }
         let dtype = program.dtype(i);
         let is_compare = matches!(instr, Instr::Binary(op, ..) if predicate(*op).is_some());
-        // Every value is a float of the kernel's width, but comparisons (masks, which only
-        // selects may use: checked below).
-        if dtype != float && !(is_compare && dtype == DType::Bool) {
+        let bool_operands = |ids: &[usize]| ids.iter().all(|&a| program.dtype(a) == DType::Bool);
+        // Masks: comparisons, bool columns, and `& | ^ !` of masks (a null's validity).
+        let is_mask = dtype == DType::Bool
+            && match *instr {
+                Instr::Load(_) => true,
+                Instr::Binary(op, a, b) if mask_op(op).is_some() => bool_operands(&[a, b]),
+                Instr::Unary(UnaryOp::Not, a) => bool_operands(&[a]),
+                _ => is_compare,
+            };
+        // Every value is a float of the kernel's width, but masks (which only selects and
+        // mask ops may use: checked below).
+        if dtype != float && !is_mask {
             return None;
+        }
+        if is_mask && !is_compare {
+            continue;
         }
         match *instr {
             Instr::Const(value) => {
@@ -308,13 +360,15 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
             _ => return None,
         }
     }
-    // Masks feed selects only, and only as their condition.
+    // Masks feed selects only, and only as their condition (and mask ops).
     for (i, instr) in instrs.iter().enumerate() {
         if !needed[i] {
             continue;
         }
         let mask_operand = |id: usize| program.dtype(id) == DType::Bool;
         match *instr {
+            Instr::Unary(UnaryOp::Not, _) if program.dtype(i) == DType::Bool => {}
+            Instr::Binary(op, ..) if mask_op(op).is_some() && program.dtype(i) == DType::Bool => {}
             Instr::Unary(_, a) if mask_operand(a) => return None,
             Instr::Binary(_, a, b) if mask_operand(a) || mask_operand(b) => return None,
             Instr::Select(_, a, b) if mask_operand(a) || mask_operand(b) => return None,
@@ -372,18 +426,44 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
         match *instr {
             Instr::Const(_) | Instr::Param(_) => {}
             Instr::Load(k) => {
+                let is_mask = program.dtype(i) == DType::Bool;
                 let stream = match loads.iter().position(|&l| l == k) {
                     Some(s) => s,
                     None => {
                         loads.push(k);
+                        mask_inputs.push(is_mask);
                         loads.len() - 1
                     }
                 };
-                let dst = vectors.take()?;
-                register[i] = dst;
-                ops.push(Op::Load {
-                    dst,
-                    stream: u8::try_from(stream).ok()?,
+                let stream = u8::try_from(stream).ok()?;
+                if is_mask {
+                    // The bytes pass through a vector register, free again at once.
+                    let temp = vectors.take()?;
+                    vectors.give(temp);
+                    let mask = masks.take()?;
+                    register[i] = mask;
+                    ops.push(Op::LoadMask { mask, stream, temp });
+                } else {
+                    let dst = vectors.take()?;
+                    register[i] = dst;
+                    ops.push(Op::Load { dst, stream });
+                }
+            }
+            Instr::Unary(UnaryOp::Not, a) if program.dtype(i) == DType::Bool => {
+                let a = register[a];
+                let mask = masks.take()?;
+                register[i] = mask;
+                ops.push(Op::MaskNot { mask, a });
+            }
+            Instr::Binary(op, a, b) if program.dtype(i) == DType::Bool && mask_op(op).is_some() => {
+                let (a, b) = (register[a], register[b]);
+                let mask = masks.take()?;
+                register[i] = mask;
+                ops.push(Op::MaskLogic {
+                    op: mask_op(op)?,
+                    mask,
+                    a,
+                    b,
                 });
             }
             Instr::Unary(op, a) => {
@@ -482,6 +562,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
             width,
             ops,
             inputs,
+            mask_inputs,
             outputs: kernel.stores.len(),
             const_registers,
             sign_register,

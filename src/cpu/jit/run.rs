@@ -34,16 +34,24 @@ fn run_typed<T: CpuElem + UninitOut>(
 ) -> Result<Vec<Partial>> {
     let kernel = input.kernel;
     let lowered = &pass.lowered;
-    let inputs: Vec<&[T]> = lowered
+    let inputs: Vec<Stream<'_, T>> = lowered
         .loads
         .iter()
-        .map(|&k| {
-            input
-                .columns
-                .get(k)
-                .and_then(|c| T::slice(c))
-                .and_then(|c| c.get(rows.clone()))
-                .ok_or_else(|| internal("compiled kernel input"))
+        .zip(&lowered.body.mask_inputs)
+        .map(|(&k, &mask)| {
+            let column = input.columns.get(k);
+            let stream = if mask {
+                column
+                    .and_then(|c| <bool as crate::column::ColumnElem>::slice(c))
+                    .and_then(|c| c.get(rows.clone()))
+                    .map(Stream::Mask)
+            } else {
+                column
+                    .and_then(|c| T::slice(c))
+                    .and_then(|c| c.get(rows.clone()))
+                    .map(Stream::Float)
+            };
+            stream.ok_or_else(|| internal("compiled kernel input"))
         })
         .collect::<Result<_>>()?;
     // The output windows are unwritten memory (`UninitColumn`): every row is written below,
@@ -124,15 +132,25 @@ fn run_typed<T: CpuElem + UninitOut>(
         let at = groups * LANES;
         let tail = len - at;
         if tail > 0 {
-            let padded: Vec<[T; LANES]> = inputs
+            let padded: Vec<([T; LANES], [bool; LANES])> = inputs
                 .iter()
                 .map(|x| {
-                    let mut row = [T::default(); LANES];
-                    row[..tail].copy_from_slice(&x[at..]);
-                    row
+                    let (mut floats, mut bools) = ([T::default(); LANES], [false; LANES]);
+                    match x {
+                        Stream::Float(x) => floats[..tail].copy_from_slice(&x[at..]),
+                        Stream::Mask(x) => bools[..tail].copy_from_slice(&x[at..]),
+                    }
+                    (floats, bools)
                 })
                 .collect();
-            let ins: Vec<&[T]> = padded.iter().map(|r| &r[..]).collect();
+            let ins: Vec<Stream<'_, T>> = padded
+                .iter()
+                .zip(&inputs)
+                .map(|((floats, bools), x)| match x {
+                    Stream::Float(_) => Stream::Float(&floats[..]),
+                    Stream::Mask(_) => Stream::Mask(&bools[..]),
+                })
+                .collect();
             let zero = MaybeUninit::new(T::default());
             let mut scratch: Vec<[MaybeUninit<T>; LANES]> = vec![[zero; LANES]; outputs.len()];
             let mut outs: Vec<&mut [MaybeUninit<T>]> =
@@ -170,6 +188,31 @@ fn run_typed<T: CpuElem + UninitOut>(
     Ok(accs.into_iter().map(Accumulator::finish).collect())
 }
 
+/// An input stream: floats of the kernel's width, or bools read as masks.
+enum Stream<'a, T> {
+    Float(&'a [T]),
+    Mask(&'a [bool]),
+}
+
+impl<T> Stream<'_, T> {
+    fn len(&self) -> usize {
+        match self {
+            Stream::Float(x) => x.len(),
+            Stream::Mask(x) => x.len(),
+        }
+    }
+    /// The address of row `at` (at most the length).
+    fn address(&self, at: usize) -> u64 {
+        match self {
+            Stream::Float(x) => x[at..].as_ptr() as u64,
+            Stream::Mask(x) => x[at..].as_ptr() as u64,
+        }
+    }
+    fn is_mask(&self) -> bool {
+        matches!(self, Stream::Mask(_))
+    }
+}
+
 /// One call of the code: `groups` groups of 64 rows from row `at` of every stream, closing a
 /// block every `block_groups` groups (0: never).
 struct Call {
@@ -187,7 +230,7 @@ impl Call {
         args: &mut Vec<u64>,
         lanes: &mut [T],
         partials: &mut [T],
-        inputs: &[&[T]],
+        inputs: &[Stream<'_, T>],
         outputs: &mut [&mut [MaybeUninit<T>]],
     ) -> Result<()> {
         let end = self.at + self.groups * LANES;
@@ -195,6 +238,10 @@ impl Call {
         let fits = inputs.len() == body.inputs
             && outputs.len() == body.outputs
             && inputs.iter().all(|x| x.len() >= end)
+            && inputs
+                .iter()
+                .zip(&body.mask_inputs)
+                .all(|(x, &mask)| x.is_mask() == mask)
             && outputs.iter().all(|o| o.len() >= end)
             && lanes.len() == body.sum_registers.len() * LANES
             && consts.len() == body.const_registers.len() + 1
@@ -212,10 +259,11 @@ impl Call {
             lanes.as_mut_ptr() as u64,
             partials.as_mut_ptr() as u64,
         ]);
-        args.extend(inputs.iter().map(|x| x[self.at..].as_ptr() as u64));
+        args.extend(inputs.iter().map(|x| x.address(self.at)));
         args.extend(outputs.iter_mut().map(|o| o[self.at..].as_mut_ptr() as u64));
         // SAFETY: the code was assembled for this body (`emit.rs`): it reads `groups * 64`
-        // rows from each input pointer and writes as many to each output pointer (each
+        // rows (floats, or one byte each for the bool streams, whose kinds were checked to
+        // match the body's) from each input pointer and writes as many to each output pointer (each
         // slice was checked just above to hold them past `at`), reads `const_registers + 1`
         // constants, reads and writes 64 lanes per sum, writes one partial per sum per
         // closed block (checked to fit), and touches nothing else. It uses
