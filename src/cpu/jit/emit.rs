@@ -6,7 +6,8 @@
 //! identity a new block starts from), a pointer where each closed block leaves one partial
 //! per sum, then one pointer per input stream and per output stream, each at the first row.
 //! Per group it runs the body once per register of rows (4 times for f32, 8 for f64), each
-//! time on the next 64 bytes of every stream and into the next accumulator of every sum, so
+//! time on the next register of rows of every stream (64 bytes of floats; 16 or 8 bytes of a
+//! bool stream, tested into a mask) and into the next accumulator of every sum, so
 //! lane `j` of a sum takes rows `j`, `j + 64`, ... as the evaluator's lanes do. At a block's
 //! end it folds each sum's lanes by the evaluator's tree (`fold_lanes`: halving the width,
 //! lower lanes first) into that block's partial.
