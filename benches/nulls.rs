@@ -11,9 +11,10 @@ use std::time::Instant;
 
 use swath::prelude::*;
 
-#[path = "data.rs"]
-#[allow(dead_code)]
 mod data;
+
+/// A shape's name and how to build its expression.
+type Shape = (&'static str, fn() -> Expr);
 
 /// Median wall time of `runs` calls, after one warm-up call.
 fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
@@ -43,7 +44,7 @@ fn with_nulls(values: &[f32], seed: u64, share: f64) -> Column {
 
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
-    let shapes: [(&str, fn() -> Expr); 3] = [
+    let shapes: [Shape; 3] = [
         ("sum", || col("a").sum()),
         ("fused_sum", || {
             (col("a") * col("b") + col("c")).sqrt().sum()
