@@ -240,6 +240,9 @@ struct Inner {
     /// The validity as a bool column, made the first time a select reads it (see
     /// `nulls.rs`): kernels read it as they read any bool column.
     valid_bools: OnceLock<Column>,
+    /// For a validity's bool column: the same bools packed (the bitmap it was made from),
+    /// which compiled kernels read a bit per row.
+    packed: Option<Arc<Bitmap>>,
 }
 
 /// A column's copy in a device's memory, made and kept by a backend (the GPU's buffer,
@@ -292,6 +295,7 @@ impl Column {
                 device: Mutex::new(None),
                 validity,
                 valid_bools: OnceLock::new(),
+                packed: None,
             }),
         }
     }
@@ -306,6 +310,7 @@ impl Column {
                 device: Mutex::new(Some(device)),
                 validity: None,
                 valid_bools: OnceLock::new(),
+                packed: None,
             }),
         }
     }

@@ -3,7 +3,8 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{Bitmap, Column, ColumnElem, Inner};
+use super::{Bitmap, Column, ColumnData, ColumnElem, Inner};
+use crate::dtype::DType;
 use crate::error::{Error, Result};
 
 macro_rules! from_options {
@@ -79,13 +80,31 @@ impl Column {
         self.inner
             .valid_bools
             .get_or_init(|| {
-                let bools = match self.validity() {
-                    Some(bits) => bits.to_bools(),
-                    None => vec![true; self.len()],
-                };
-                Column::from(bools)
+                let packed = self
+                    .inner
+                    .validity
+                    .clone()
+                    .unwrap_or_else(|| Arc::new(Bitmap::new(self.len(), true)));
+                let host = OnceLock::new();
+                let _ = host.set(ColumnData::Bool(Arc::new(packed.to_bools())));
+                Column {
+                    inner: Arc::new(Inner {
+                        dtype: DType::Bool,
+                        len: self.len(),
+                        host,
+                        device: Mutex::new(None),
+                        validity: None,
+                        valid_bools: OnceLock::new(),
+                        packed: Some(packed),
+                    }),
+                }
             })
             .clone()
+    }
+
+    /// The bools packed a bit per row, for a validity's bool column (`validity_column`).
+    pub(crate) fn packed_bits(&self) -> Option<&Bitmap> {
+        self.inner.packed.as_deref()
     }
 
     /// This host column's values with `validity` as its bitmap.
@@ -167,6 +186,7 @@ impl Column {
                 device: Mutex::new(self.device_copy()),
                 validity: Some(Arc::new(bitmap)),
                 valid_bools: OnceLock::new(),
+                packed: None,
             }),
         }
     }

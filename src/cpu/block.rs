@@ -106,6 +106,9 @@ macro_rules! with_float {
 pub struct ChunkInput<'a> {
     pub kernel: &'a Kernel,
     pub columns: &'a [&'a ColumnData],
+    /// For each column, its values packed a bit per row where it has them (a validity's
+    /// bools: `Column::packed_bits`), for compiled kernels.
+    pub bits: &'a [Option<&'a crate::column::Bitmap>],
     pub params: &'a [Scalar],
     /// What the evaluator fuses (`fuse.rs`).
     fusion: Fusion,
@@ -123,6 +126,7 @@ impl<'a> ChunkInput<'a> {
     pub fn new(
         kernel: &'a Kernel,
         columns: &'a [&'a ColumnData],
+        bits: &'a [Option<&'a crate::column::Bitmap>],
         params: &'a [Scalar],
         isa: crate::isa::Isa,
     ) -> ChunkInput<'a> {
@@ -140,11 +144,13 @@ impl<'a> ChunkInput<'a> {
         let jit = if reference || forced != 0 {
             None
         } else {
-            super::jit::prepare(kernel, isa)
+            let packed: Vec<bool> = bits.iter().map(Option::is_some).collect();
+            super::jit::prepare(kernel, isa, &packed)
         };
         ChunkInput {
             kernel,
             columns,
+            bits,
             params,
             fusion,
             tile,

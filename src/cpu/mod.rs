@@ -75,7 +75,9 @@ pub fn run_scheduled(
         });
     }
     let program = &kernel.program;
-    let input = block::ChunkInput::new(kernel, &data, params, plan.isa);
+    let bits: Vec<Option<&crate::column::Bitmap>> =
+        columns.iter().map(|c| c.packed_bits()).collect();
+    let input = block::ChunkInput::new(kernel, &data, &bits, params, plan.isa);
     // A compiled pass writes every row of its outputs (`jit/run.rs`), so they are not
     // zeroed first: zeroing a reused 1M-row column was about a quarter of a compiled map.
     let dtypes = kernel.stores.iter().map(|&s| program.dtype(s));

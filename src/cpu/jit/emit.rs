@@ -33,8 +33,8 @@ const XMM: [AsmRegisterXmm; 32] = [
     xmm28, xmm29, xmm30, xmm31,
 ];
 const K: [AsmRegisterK; 8] = [k0, k1, k2, k3, k4, k5, k6, k7];
-/// Registers holding the streams' base pointers. `rax` is the byte offset of the current
-/// group, `rcx` the end offset, `rdx` the lanes pointer, `r14` the groups left in the block,
+/// Registers holding the streams' base pointers. `rax` is the first row of the current
+/// group, `rcx` its byte offset in bit-packed streams, `rdx` the lanes pointer, `r14` the groups left in the block,
 /// `r15` where the next partial goes; `rdi` (the argument) is read last.
 const STREAMS: [AsmRegister64; MAX_STREAMS] = [rsi, r8, r9, r10, r11, rbx, rbp, r12, r13, rdi];
 /// Callee-saved registers among them (System V), pushed on entry.
@@ -79,12 +79,13 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
     for &r in &SAVED {
         a.push(r)?;
     }
-    // `rax` counts rows (64 per group): float streams scale it by their width, bool
-    // streams (a byte per row) take it as it is.
+    // `rax` counts rows (64 per group): float streams scale it by their width, byte bool
+    // streams take it as it is. `rcx` counts the bytes of bit-packed streams (8 per group).
+    // The end row and the groups per block stay on the stack.
+    a.push(qword_ptr(rdi + 8))?;
     a.mov(rcx, qword_ptr(rdi))?;
     a.shl(rcx, 6)?;
-    // The groups per block stay on the stack, to restart the count at each block.
-    a.push(qword_ptr(rdi + 8))?;
+    a.push(rcx)?;
     a.mov(r14, qword_ptr(rdi + 8))?;
     a.mov(r15, qword_ptr(rdi + 32))?;
     a.mov(rdx, qword_ptr(rdi + 16))?;
@@ -110,6 +111,7 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
     let mut top = a.create_label();
     a.test(rcx, rcx)?;
     a.jz(done)?;
+    a.xor(ecx, ecx)?;
     a.set_label(&mut top)?;
     for g in 0..registers_per_group {
         let disp = (g * 64) as i32;
@@ -118,6 +120,7 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
         }
     }
     a.add(rax, 64)?;
+    a.add(rcx, 8)?;
     if !body.sum_registers.is_empty() {
         let mut same_block = a.create_label();
         a.dec(r14)?;
@@ -127,15 +130,15 @@ pub fn emit(body: &Body) -> Result<Vec<u8>, IcedError> {
         }
         a.add(r15, (body.sum_registers.len() * bytes) as i32)?;
         move_lanes(&mut a, body, true)?;
-        a.mov(r14, qword_ptr(rsp))?;
+        a.mov(r14, qword_ptr(rsp + 8))?;
         a.set_label(&mut same_block)?;
     }
-    a.cmp(rax, rcx)?;
+    a.cmp(rax, qword_ptr(rsp))?;
     a.jb(top)?;
     a.set_label(&mut done)?;
     move_lanes(&mut a, body, false)?;
     a.vzeroupper()?;
-    a.add(rsp, 8)?;
+    a.add(rsp, 16)?;
     for &r in SAVED.iter().rev() {
         a.pop(r)?;
     }
@@ -185,6 +188,13 @@ fn emit_op(
                 a.vmovdqu8(xmm(temp), xmmword_ptr(bools(s)))?;
             }
             a.vptestmb(k(mask), xmm(temp), xmm(temp))
+        }
+        // 16 (f32) or 8 (f64) rows' bits straight into the mask.
+        Op::LoadBits { mask, stream: s } if f64 => {
+            a.kmovb(k(mask), byte_ptr(base(s) + rcx + i32::from(group)))
+        }
+        Op::LoadBits { mask, stream: s } => {
+            a.kmovw(k(mask), word_ptr(base(s) + rcx + 2 * i32::from(group)))
         }
         Op::MaskLogic {
             op,

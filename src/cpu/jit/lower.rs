@@ -55,6 +55,11 @@ pub enum Op {
         stream: u8,
         temp: u8,
     },
+    /// `mask = stream[row]` for a bit-packed bool stream (`kmovw`/`kmovb`).
+    LoadBits {
+        mask: u8,
+        stream: u8,
+    },
     /// `mask = a op b` on masks (bools: `& | ^`).
     MaskLogic {
         op: MaskOp,
@@ -123,6 +128,18 @@ pub enum Op {
     },
 }
 
+/// What an input stream holds, row by row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamKind {
+    /// Floats of the kernel's width.
+    Float,
+    /// Bools, a byte each (loaded as masks).
+    Bytes,
+    /// Bools packed a bit each, row `r` at bit `r % 64` of word `r / 64` (a validity
+    /// bitmap; loaded into mask registers directly).
+    Bits,
+}
+
 /// A logical op on masks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MaskOp {
@@ -165,9 +182,8 @@ pub struct Body {
     /// stream `inputs + s` is the kernel's store `s`).
     pub inputs: usize,
     pub outputs: usize,
-    /// Which input streams are bools (a byte per row, loaded as masks); the others are
-    /// floats of the width.
-    pub mask_inputs: Vec<bool>,
+    /// What each input stream holds.
+    pub input_kinds: Vec<StreamKind>,
     /// Registers holding the constants, in [`Lowered::consts`] order.
     pub const_registers: Vec<u8>,
     /// Register holding -0.0 (the sign bit) when `Neg` or `Abs` is used.
@@ -256,7 +272,10 @@ impl Pool {
 /// compiler covers (loads, constants, params, `+ - * /`, neg, abs, sqrt, `minimum`,
 /// `maximum`, comparisons feeding selects, selects) and it only stores values and sums them.
 /// `None` for anything else: the evaluator runs those.
-pub fn lower(kernel: &Kernel) -> Option<Lowered> {
+///
+/// `packed[k]` says kernel input `k` is a bool column whose bits the pass can hand the code
+/// as well (a validity bitmap): it is then read a bit per row, not a byte.
+pub fn lower(kernel: &Kernel, packed: &[bool]) -> Option<Lowered> {
     let program = &kernel.program;
     let instrs = program.instrs();
     // A hand-built kernel may name values that do not exist (`Program::dtype` would panic).
@@ -308,7 +327,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
     }
 
     let mut loads = Vec::new();
-    let mut mask_inputs = Vec::new();
+    let mut input_kinds = Vec::new();
     let mut consts = Vec::new();
     let mut const_ids = Vec::new();
     let uses_sign = instrs.iter().enumerate().any(|(i, instr)| {
@@ -427,16 +446,25 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
             Instr::Const(_) | Instr::Param(_) => {}
             Instr::Load(k) => {
                 let is_mask = program.dtype(i) == DType::Bool;
+                let kind = match (is_mask, packed.get(k).copied().unwrap_or(false)) {
+                    (false, _) => StreamKind::Float,
+                    (true, false) => StreamKind::Bytes,
+                    (true, true) => StreamKind::Bits,
+                };
                 let stream = match loads.iter().position(|&l| l == k) {
                     Some(s) => s,
                     None => {
                         loads.push(k);
-                        mask_inputs.push(is_mask);
+                        input_kinds.push(kind);
                         loads.len() - 1
                     }
                 };
                 let stream = u8::try_from(stream).ok()?;
-                if is_mask {
+                if kind == StreamKind::Bits {
+                    let mask = masks.take()?;
+                    register[i] = mask;
+                    ops.push(Op::LoadBits { mask, stream });
+                } else if is_mask {
                     // The bytes pass through a vector register, free again at once.
                     let temp = vectors.take()?;
                     vectors.give(temp);
@@ -562,7 +590,7 @@ pub fn lower(kernel: &Kernel) -> Option<Lowered> {
             width,
             ops,
             inputs,
-            mask_inputs,
+            input_kinds,
             outputs: kernel.stores.len(),
             const_registers,
             sign_register,
@@ -586,6 +614,7 @@ mod tests {
             Some(b'f') => Some(DType::F32),
             Some(b'd') => Some(DType::F64),
             Some(b'i') => Some(DType::I32),
+            Some(b'b') => Some(DType::Bool),
             _ => None,
         };
         let plan = crate::plan::lower(exprs, 10_000, &schema, &|| "f0".to_string());
@@ -599,22 +628,55 @@ mod tests {
     }
 
     #[test]
+    fn validity_masks_lower_to_bytes_or_bits() {
+        use super::{Op, StreamKind};
+        use crate::prelude::*;
+        // `when(valid).then(x).otherwise(0).sum()`, as the null rewrite writes a sum.
+        let e = when(col("b0")).then(f(0)).otherwise(lit(0.0f32)).sum();
+        let k = kernel(&[e]);
+        let bytes = lower(&k, &[]).expect("a bool column lowers");
+        assert!(bytes.body.input_kinds.contains(&StreamKind::Bytes));
+        assert!(
+            bytes
+                .body
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::LoadMask { .. }))
+        );
+        let slot = k.inputs.iter().position(|n| n == "b0").expect("b0 read");
+        let mut packed = vec![false; k.inputs.len()];
+        packed[slot] = true;
+        let bits = lower(&k, &packed).expect("a packed bool column lowers");
+        assert!(bits.body.input_kinds.contains(&StreamKind::Bits));
+        assert!(
+            bits.body
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::LoadBits { .. }))
+        );
+        assert_ne!(
+            bits.body, bytes.body,
+            "a different body, so a different cache entry"
+        );
+    }
+
+    #[test]
     fn the_fused_shapes_lower() {
         let fused = kernel(&[(f(0) * f(1) + f(2)).sqrt().sum()]);
-        let lowered = lower(&fused).expect("fused lowers");
+        let lowered = lower(&fused, &[]).expect("fused lowers");
         assert_eq!(lowered.body.width, Width::F32);
         assert_eq!(lowered.loads.len(), 3);
         assert_eq!(lowered.body.sum_registers.len(), 1);
         let branchy = when(f(0).gt(f(1)))
             .then(f(0) * f(1) - f(2))
             .otherwise(f(2).abs());
-        let lowered = lower(&kernel(&[branchy.clone().alias("m"), branchy.sum()]));
+        let lowered = lower(&kernel(&[branchy.clone().alias("m"), branchy.sum()]), &[]);
         let body = lowered.expect("branchy lowers").body;
         assert!(body.ops.iter().any(|op| matches!(op, Op::Select { .. })));
         assert!(body.ops.iter().any(|op| matches!(op, Op::Store { .. })));
         assert!(body.sign_register.is_some());
-        let clipped =
-            lower(&kernel(&[f(0).clamp(lit(-1.0f32), lit(1.0f32)).sum()])).expect("clip lowers");
+        let clipped = lower(&kernel(&[f(0).clamp(lit(-1.0f32), lit(1.0f32)).sum()]), &[])
+            .expect("clip lowers");
         let extremes = clipped.body.ops.iter();
         assert_eq!(
             extremes
@@ -635,18 +697,18 @@ mod tests {
             vec![f(0).gt(f(1)).alias("mask")],                       // a stored mask
         ];
         for exprs in refused {
-            assert!(lower(&kernel(&exprs)).is_none(), "{exprs:?}");
+            assert!(lower(&kernel(&exprs), &[]).is_none(), "{exprs:?}");
         }
         // More streams than general-purpose registers.
         let many: Vec<Expr> = (0..MAX_STREAMS + 1)
             .map(|k| (f(k) * 2.0).alias(format!("o{k}")))
             .collect();
-        assert!(lower(&kernel(&many)).is_none());
+        assert!(lower(&kernel(&many), &[]).is_none());
         // More accumulators than vector registers: five f64 sums need 40.
         let sums: Vec<Expr> = (0..5)
             .map(|k| (col(format!("d{k}")) * 3.0).sum().alias(format!("s{k}")))
             .collect();
-        assert!(lower(&kernel(&sums)).is_none());
-        assert!(lower(&kernel(&sums[..3])).is_some());
+        assert!(lower(&kernel(&sums), &[]).is_none());
+        assert!(lower(&kernel(&sums[..3]), &[]).is_some());
     }
 }

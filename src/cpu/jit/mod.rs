@@ -85,7 +85,7 @@ pub fn compile_stats() -> CompileStats {
 /// The compiled form of `kernel` for a pass on `isa`, compiling it on first sight of its
 /// shape; `None` where the evaluator runs it (another ISA, a kernel the compiler does not
 /// cover, or a failure to compile, logged).
-pub fn prepare(kernel: &Kernel, isa: Isa) -> Option<JitPass> {
+pub fn prepare(kernel: &Kernel, isa: Isa, packed: &[bool]) -> Option<JitPass> {
     if kernel.rows < MIN_ROWS
         || isa != Isa::Avx512
         || !Isa::Avx512.is_supported()
@@ -93,7 +93,7 @@ pub fn prepare(kernel: &Kernel, isa: Isa) -> Option<JitPass> {
     {
         return None;
     }
-    let lowered = lower::lower(kernel)?;
+    let lowered = lower::lower(kernel, packed)?;
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -128,7 +128,7 @@ pub fn covers(kernel: &Kernel, isa: Isa) -> bool {
     kernel.rows >= MIN_ROWS
         && isa == Isa::Avx512
         && Isa::Avx512.is_supported()
-        && lower::lower(kernel).is_some()
+        && lower::lower(kernel, &[]).is_some()
 }
 
 /// How a pass of `kernel` on `isa` runs its rows, for `explain`: compiled code (and what
@@ -140,7 +140,7 @@ pub fn describe(kernel: &Kernel, isa: Isa) -> String {
     if kernel.rows < MIN_ROWS {
         return format!("tile evaluator (under {MIN_ROWS} rows its fixed cost is lower)");
     }
-    let Some(lowered) = lower::lower(kernel) else {
+    let Some(lowered) = lower::lower(kernel, &[]) else {
         return "tile evaluator (an op, dtype or reduction the compiler does not cover)".into();
     };
     let ops = lowered.body.ops.len();
@@ -196,7 +196,7 @@ mod tests {
         let sine = kernel(col("x").sin().sum(), 10_000)?;
         assert!(describe(&sine, Isa::Avx512).starts_with("tile evaluator"));
         if Isa::Avx512.is_supported() {
-            assert!(prepare(&fused, Isa::Avx512).is_some());
+            assert!(prepare(&fused, Isa::Avx512, &[]).is_some());
             let text = describe(&fused, Isa::Avx512);
             assert!(
                 text.starts_with("compiled") && text.contains("cached"),

@@ -16,7 +16,7 @@ pub use stats::CompileStats;
 /// Never made: no kernel is compiled here.
 pub enum JitPass {}
 
-pub fn prepare(_kernel: &Kernel, _isa: Isa) -> Option<JitPass> {
+pub fn prepare(_kernel: &Kernel, _isa: Isa, _packed: &[bool]) -> Option<JitPass> {
     None
 }
 

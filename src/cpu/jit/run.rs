@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use super::JitPass;
-use super::lower::{ConstSource, Width};
+use super::lower::{ConstSource, StreamKind, Width};
 use crate::cpu::block::{BLOCK, ChunkInput, internal};
 use crate::cpu::buffers::{CpuElem, OutSlice, UninitOut};
 use crate::cpu::reduce::{Accumulator, LANES, Partial};
@@ -37,19 +37,27 @@ fn run_typed<T: CpuElem + UninitOut>(
     let inputs: Vec<Stream<'_, T>> = lowered
         .loads
         .iter()
-        .zip(&lowered.body.mask_inputs)
-        .map(|(&k, &mask)| {
+        .zip(&lowered.body.input_kinds)
+        .map(|(&k, &kind)| {
             let column = input.columns.get(k);
-            let stream = if mask {
-                column
-                    .and_then(|c| <bool as crate::column::ColumnElem>::slice(c))
-                    .and_then(|c| c.get(rows.clone()))
-                    .map(Stream::Mask)
-            } else {
-                column
+            let stream = match kind {
+                StreamKind::Float => column
                     .and_then(|c| T::slice(c))
                     .and_then(|c| c.get(rows.clone()))
-                    .map(Stream::Float)
+                    .map(Stream::Float),
+                StreamKind::Bytes => column
+                    .and_then(|c| <bool as crate::column::ColumnElem>::slice(c))
+                    .and_then(|c| c.get(rows.clone()))
+                    .map(Stream::Mask),
+                // A chunk starts on a whole word (chunks are multiples of 64 rows).
+                StreamKind::Bits => input
+                    .bits
+                    .get(k)
+                    .copied()
+                    .flatten()
+                    .filter(|b| rows.start % 64 == 0 && b.len() >= rows.end)
+                    .and_then(|b| b.words().get(rows.start / 64..rows.end.div_ceil(64)))
+                    .map(|words| Stream::Bits(words, rows.len())),
             };
             stream.ok_or_else(|| internal("compiled kernel input"))
         })
@@ -132,23 +140,29 @@ fn run_typed<T: CpuElem + UninitOut>(
         let at = groups * LANES;
         let tail = len - at;
         if tail > 0 {
-            let padded: Vec<([T; LANES], [bool; LANES])> = inputs
+            let padded: Vec<([T; LANES], [bool; LANES], [u64; 1])> = inputs
                 .iter()
                 .map(|x| {
-                    let (mut floats, mut bools) = ([T::default(); LANES], [false; LANES]);
+                    let (mut floats, mut bools, mut word) =
+                        ([T::default(); LANES], [false; LANES], [0u64]);
                     match x {
                         Stream::Float(x) => floats[..tail].copy_from_slice(&x[at..]),
                         Stream::Mask(x) => bools[..tail].copy_from_slice(&x[at..]),
+                        // `at` is a whole number of words; the tail's bits, the rest clear.
+                        Stream::Bits(words, _) => {
+                            word[0] = words[at / 64] & ((1u64 << tail) - 1);
+                        }
                     }
-                    (floats, bools)
+                    (floats, bools, word)
                 })
                 .collect();
             let ins: Vec<Stream<'_, T>> = padded
                 .iter()
                 .zip(&inputs)
-                .map(|((floats, bools), x)| match x {
+                .map(|((floats, bools, word), x)| match x {
                     Stream::Float(_) => Stream::Float(&floats[..]),
                     Stream::Mask(_) => Stream::Mask(&bools[..]),
+                    Stream::Bits(..) => Stream::Bits(&word[..], LANES),
                 })
                 .collect();
             let zero = MaybeUninit::new(T::default());
@@ -188,28 +202,38 @@ fn run_typed<T: CpuElem + UninitOut>(
     Ok(accs.into_iter().map(Accumulator::finish).collect())
 }
 
-/// An input stream: floats of the kernel's width, or bools read as masks.
+/// An input stream: floats of the kernel's width, or bools read as masks, a byte or a bit
+/// per row.
 enum Stream<'a, T> {
     Float(&'a [T]),
     Mask(&'a [bool]),
+    /// Words of bits from the chunk's first row, and how many rows they hold.
+    Bits(&'a [u64], usize),
 }
 
 impl<T> Stream<'_, T> {
+    /// Rows it holds.
     fn len(&self) -> usize {
         match self {
             Stream::Float(x) => x.len(),
             Stream::Mask(x) => x.len(),
+            Stream::Bits(words, rows) => (*rows).min(words.len() * 64),
         }
     }
-    /// The address of row `at` (at most the length).
+    /// The address of row `at` (at most the length; a multiple of 64 for bits).
     fn address(&self, at: usize) -> u64 {
         match self {
             Stream::Float(x) => x[at..].as_ptr() as u64,
             Stream::Mask(x) => x[at..].as_ptr() as u64,
+            Stream::Bits(words, _) => words[at / 64..].as_ptr() as u64,
         }
     }
-    fn is_mask(&self) -> bool {
-        matches!(self, Stream::Mask(_))
+    fn kind(&self) -> StreamKind {
+        match self {
+            Stream::Float(_) => StreamKind::Float,
+            Stream::Mask(_) => StreamKind::Bytes,
+            Stream::Bits(..) => StreamKind::Bits,
+        }
     }
 }
 
@@ -238,10 +262,11 @@ impl Call {
         let fits = inputs.len() == body.inputs
             && outputs.len() == body.outputs
             && inputs.iter().all(|x| x.len() >= end)
+            && self.at % 64 == 0
             && inputs
                 .iter()
-                .zip(&body.mask_inputs)
-                .all(|(x, &mask)| x.is_mask() == mask)
+                .zip(&body.input_kinds)
+                .all(|(x, &kind)| x.kind() == kind)
             && outputs.iter().all(|o| o.len() >= end)
             && lanes.len() == body.sum_registers.len() * LANES
             && consts.len() == body.const_registers.len() + 1
@@ -262,8 +287,8 @@ impl Call {
         args.extend(inputs.iter().map(|x| x.address(self.at)));
         args.extend(outputs.iter_mut().map(|o| o[self.at..].as_mut_ptr() as u64));
         // SAFETY: the code was assembled for this body (`emit.rs`): it reads `groups * 64`
-        // rows (floats, or one byte each for the bool streams, whose kinds were checked to
-        // match the body's) from each input pointer and writes as many to each output pointer (each
+        // rows (floats, or one byte or one bit each for the bool streams, whose kinds were
+        // checked to match the body's) from each input pointer and writes as many to each output pointer (each
         // slice was checked just above to hold them past `at`), reads `const_registers + 1`
         // constants, reads and writes 64 lanes per sum, writes one partial per sum per
         // closed block (checked to fit), and touches nothing else. It uses
