@@ -29,6 +29,7 @@ use crate::ops::elem::Elem;
 
 mod bitmap;
 mod nulls;
+mod text;
 
 pub use bitmap::Bitmap;
 
@@ -243,6 +244,9 @@ struct Inner {
     /// For a validity's bool column: the same bools packed (the bitmap it was made from),
     /// which compiled kernels read a bit per row.
     packed: Option<Arc<Bitmap>>,
+    /// For a text column (`DType::Categorical`): the distinct strings, code `k` naming
+    /// string `k`; the host data holds the codes as `u32`.
+    dictionary: Option<Arc<[String]>>,
 }
 
 /// A column's copy in a device's memory, made and kept by a backend (the GPU's buffer,
@@ -296,6 +300,7 @@ impl Column {
                 validity,
                 valid_bools: OnceLock::new(),
                 packed: None,
+                dictionary: None,
             }),
         }
     }
@@ -311,6 +316,7 @@ impl Column {
                 validity: None,
                 valid_bools: OnceLock::new(),
                 packed: None,
+                dictionary: None,
             }),
         }
     }
@@ -650,7 +656,13 @@ impl Column {
     /// keeps (a filter's gather).
     pub(crate) fn with_kept_rows(&self, data: ColumnData, mask: &[bool]) -> Column {
         let validity = self.inner.validity.as_ref().map(|v| v.kept(mask));
-        Column::with_validity(data, validity.filter(|v| v.null_count() > 0).map(Arc::new))
+        let kept =
+            Column::with_validity(data, validity.filter(|v| v.null_count() > 0).map(Arc::new));
+        // A text column keeps its dictionary (codes are unchanged by a gather).
+        match &self.inner.dictionary {
+            Some(dictionary) => kept.with_dictionary(dictionary.clone()),
+            None => kept,
+        }
     }
 }
 

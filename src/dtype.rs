@@ -26,10 +26,14 @@ pub enum DType {
     F32,
     /// `f64`: 64-bit IEEE float.
     F64,
+    /// Text, dictionary-encoded (Arrow's dictionary layout, Polars' Categorical): each row a
+    /// `u32` code into the column's list of distinct strings. Compared by string value.
+    Categorical,
 }
 
 impl DType {
-    /// Every dtype, in a fixed order (tests iterate over it).
+    /// Every dtype kernels compute in, in a fixed order (tests iterate over it); text
+    /// ([`DType::Categorical`]) is not among them: kernels see its codes as `u32`.
     ///
     /// ```
     /// use swath::DType;
@@ -88,7 +92,7 @@ impl DType {
     pub fn size_of(self) -> usize {
         match self {
             DType::Bool => 1,
-            DType::I32 | DType::U32 | DType::F32 => 4,
+            DType::I32 | DType::U32 | DType::F32 | DType::Categorical => 4,
             DType::I64 | DType::F64 => 8,
         }
     }
@@ -107,6 +111,7 @@ impl DType {
             DType::U32 => "u32",
             DType::F32 => "f32",
             DType::F64 => "f64",
+            DType::Categorical => "cat",
         }
     }
     /// The float type a value of this type becomes in float-only math (sqrt of an i32 is f64,

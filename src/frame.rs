@@ -230,7 +230,11 @@ impl Frame {
                     (Some(nulls::Validity::Columns(names)), None) => {
                         let bitmaps = names
                             .iter()
-                            .map(|n| self.column(n).map(Column::validity))
+                            .map(|n| {
+                                self.base_column(n).map(Column::validity).ok_or_else(|| {
+                                    Error::Internal(format!("no column behind `{n}`"))
+                                })
+                            })
                             .collect::<Result<Vec<_>>>()?;
                         column.with_validity_and(bitmaps.into_iter().flatten())?
                     }
@@ -483,12 +487,22 @@ impl Frame {
         &self,
         exprs: &[Expr],
     ) -> Result<(plan::Plan, Vec<Option<nulls::Validity>>)> {
-        let schema = |name: &str| match nulls::validity_of(name) {
-            Some(of) => self.column(of).ok().map(|_| DType::Bool),
-            None => self.column(name).ok().map(Column::dtype),
+        // Text first: its columns become codes, which may hold nulls like any column.
+        let is_text = |name: &str| self.column(name).is_ok_and(|c| c.categories().is_some());
+        let lowered_text;
+        let exprs = if text::needs_rewrite(exprs, &is_text) {
+            lowered_text = text::rewrite(exprs, &|name| self.column(name).ok().cloned())?;
+            &lowered_text[..]
+        } else {
+            exprs
+        };
+        let schema = |name: &str| match (nulls::validity_of(name), text::codes_of(name)) {
+            (Some(of), _) => self.base_column(of).map(|_| DType::Bool),
+            (None, Some(_)) => self.base_column(name).map(|_| DType::U32),
+            (None, None) => self.column(name).ok().map(Column::dtype),
         };
         let names = || self.names().join(", ");
-        let nullable = |name: &str| self.column(name).is_ok_and(|c| c.null_count() > 0);
+        let nullable = |name: &str| self.base_column(name).is_some_and(|c| c.null_count() > 0);
         if !nulls::needs_rewrite(exprs, &nullable) {
             let plan = plan::lower(exprs, self.height, &schema, &names)?;
             return Ok((plan, vec![None; exprs.len()]));
@@ -496,7 +510,7 @@ impl Frame {
         let valid_rows = |columns: &[String]| {
             let mut and: Option<crate::column::Bitmap> = None;
             for name in columns {
-                let bitmap = self.column(name).ok()?.validity()?;
+                let bitmap = self.base_column(name)?.validity()?;
                 and = Some(match and {
                     Some(a) => a.and(bitmap),
                     None => bitmap.clone(),
@@ -509,13 +523,34 @@ impl Frame {
         Ok((plan, lowered.validity))
     }
 
+    /// The frame's column behind a name a select reads: a column's own name, or one of the
+    /// names the rewrites give its validity or its codes (same rows, same nulls).
+    fn base_column(&self, name: &str) -> Option<&Column> {
+        if let Some(of) = nulls::validity_of(name) {
+            return self.base_column(of);
+        }
+        if let Some((of, _)) = text::codes_of(name) {
+            return self.column(of).ok();
+        }
+        self.column(name).ok()
+    }
+
     /// The column a select reads under `name`: a column of the frame, or the validity of one
     /// as a bool column (`nulls::validity_input`).
     pub(crate) fn resolve(&self, name: &str) -> Result<Column> {
-        match nulls::validity_of(name) {
-            Some(of) => self.column(of).map(Column::validity_column),
-            None => self.column(name).cloned(),
+        let missing = || Error::Internal(format!("no column behind `{name}`"));
+        if nulls::validity_of(name).is_some() {
+            // A text column's codes have its validity: the one cached on the column.
+            return self
+                .base_column(name)
+                .map(Column::validity_column)
+                .ok_or_else(missing);
         }
+        if let Some((of, base)) = text::codes_of(name) {
+            let base = base.map(|b| self.column(b)).transpose()?;
+            return text::codes_column(self.column(of)?, base);
+        }
+        self.column(name).cloned()
     }
 }
 
@@ -528,3 +563,4 @@ mod compress;
 mod display;
 pub(crate) mod filter;
 mod nulls;
+mod text;

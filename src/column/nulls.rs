@@ -96,6 +96,7 @@ impl Column {
                         validity: None,
                         valid_bools: OnceLock::new(),
                         packed: Some(packed),
+                        dictionary: None,
                     }),
                 }
             })
@@ -109,9 +110,13 @@ impl Column {
 
     /// This host column's values with `validity` as its bitmap.
     pub(crate) fn with_bitmap(&self, validity: Arc<Bitmap>) -> Column {
-        match self.inner.host.get() {
-            Some(data) => Column::with_validity(data.clone(), Some(validity)),
-            None => self.clone(),
+        let Some(data) = self.inner.host.get() else {
+            return self.clone();
+        };
+        let column = Column::with_validity(data.clone(), Some(validity));
+        match &self.inner.dictionary {
+            Some(dictionary) => column.with_dictionary(dictionary.clone()),
+            None => column,
         }
     }
 
@@ -187,6 +192,7 @@ impl Column {
                 validity: Some(Arc::new(bitmap)),
                 valid_bools: OnceLock::new(),
                 packed: None,
+                dictionary: self.inner.dictionary.clone(),
             }),
         }
     }

@@ -27,7 +27,11 @@ impl Expr {
     /// and its condition).
     pub(crate) fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         match self {
-            Expr::Column(_) | Expr::Literal(_) | Expr::RowIndex | Expr::LoopState(_) => {}
+            Expr::Column(_)
+            | Expr::Literal(_)
+            | Expr::Text(_)
+            | Expr::RowIndex
+            | Expr::LoopState(_) => {}
             Expr::Unary(_, a)
             | Expr::Cast(_, a)
             | Expr::Reduce(_, a)
@@ -111,6 +115,7 @@ impl Expr {
         match self {
             Expr::Column(_)
             | Expr::Literal(_)
+            | Expr::Text(_)
             | Expr::RowIndex
             | Expr::LoopState(_)
             | Expr::Loop(..) => {}
@@ -197,6 +202,7 @@ impl PartialEq for Expr {
         match (self, other) {
             (Expr::Column(a), Expr::Column(b)) => a == b,
             (Expr::Literal(a), Expr::Literal(b)) => a == b,
+            (Expr::Text(a), Expr::Text(b)) => a == b,
             (Expr::Unary(o, a), Expr::Unary(p, b)) => o == p && a == b,
             (Expr::Binary(o, a1, a2), Expr::Binary(p, b1, b2)) => o == p && a1 == b1 && a2 == b2,
             (
@@ -231,6 +237,7 @@ impl std::fmt::Debug for Expr {
         match self {
             Expr::Column(name) => f.debug_tuple("Column").field(name).finish(),
             Expr::Literal(value) => f.debug_tuple("Literal").field(value).finish(),
+            Expr::Text(text) => f.debug_tuple("Text").field(text).finish(),
             Expr::Unary(op, a) => f.debug_tuple("Unary").field(op).field(a).finish(),
             Expr::Binary(op, a, b) => f.debug_tuple("Binary").field(op).field(a).field(b).finish(),
             Expr::Select {

@@ -73,6 +73,7 @@ impl fmt::Display for Shown<'_> {
             },
             Expr::Alias(e, name) => write!(f, "{}.alias(\"{name}\")", Shown(e)),
             Expr::RowIndex => f.write_str("row_index()"),
+            Expr::Text(text) => write!(f, "lit({text:?})"),
             Expr::Nulls(op, e) => write!(f, "{}.{}()", Shown(e), op.name()),
             Expr::FillNull(a, b) => write!(f, "{}.fill_null({})", Shown(a), Shown(b)),
             Expr::LoopState(name) => write!(f, "state(\"{name}\")"),

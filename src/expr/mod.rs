@@ -83,6 +83,8 @@ pub enum Expr {
     /// The first operand, with its nulls replaced by the second's values
     /// ([`Expr::fill_null`]).
     FillNull(Arc<Expr>, Arc<Expr>),
+    /// A text literal (`lit("beta")`), compared against text columns.
+    Text(Arc<str>),
 }
 
 /// The column named `name`.
@@ -126,8 +128,40 @@ pub fn row_index() -> Expr {
 /// assert_eq!(out.values::<u32>("k")?, [2, 3]); // not i32
 /// # Ok::<(), swath::Error>(())
 /// ```
-pub fn lit(value: impl Into<Scalar>) -> Expr {
-    Expr::Literal(value.into())
+pub fn lit(value: impl IntoLiteral) -> Expr {
+    value.into_literal()
+}
+
+/// What [`lit`] takes: a number, a bool or a [`Scalar`] (a weakly typed literal), or text
+/// (`&str`, `String`: a text literal, compared against text columns).
+pub trait IntoLiteral {
+    /// The literal expression of this value.
+    fn into_literal(self) -> Expr;
+}
+
+impl<T: Into<Scalar>> IntoLiteral for T {
+    fn into_literal(self) -> Expr {
+        Expr::Literal(self.into())
+    }
+}
+
+impl IntoLiteral for &str {
+    fn into_literal(self) -> Expr {
+        Expr::Text(self.into())
+    }
+}
+
+impl IntoLiteral for String {
+    fn into_literal(self) -> Expr {
+        Expr::Text(self.into())
+    }
+}
+
+impl From<&str> for Expr {
+    /// A text literal: `col("k").eq("beta")`.
+    fn from(text: &str) -> Self {
+        Expr::Text(text.into())
+    }
 }
 
 macro_rules! unary_methods {
@@ -200,6 +234,7 @@ impl Expr {
         match self {
             Expr::Column(_)
             | Expr::Literal(_)
+            | Expr::Text(_)
             | Expr::RowIndex
             | Expr::LoopState(_)
             | Expr::Loop(..) => Vec::new(),
@@ -773,7 +808,7 @@ impl Expr {
         match self {
             Expr::Alias(_, name) => name.clone(),
             Expr::Column(name) => name.clone(),
-            Expr::Literal(_) => "literal".to_string(),
+            Expr::Literal(_) | Expr::Text(_) => "literal".to_string(),
             Expr::RowIndex => "row_index".to_string(),
             Expr::LoopState(name) => name.clone(),
             Expr::Loop(_, LoopOutput::Iterations) => "iterations".to_string(),

@@ -100,6 +100,24 @@ impl Expr {
         Expr::Nulls(NullOp::Len, Arc::new(self))
     }
 
+    /// Whether each row equals one of `values` (numbers, or text for a text column): the
+    /// comparisons ORed, so a null row is null. An empty list is false for every row with a
+    /// value.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([("k", Column::from(vec!["a", "b", "c"]))])?;
+    /// let out = df.select([col("k").is_in(["a", "c"])])?;
+    /// assert_eq!(out.values::<bool>("k")?, [true, false, true]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn is_in<V: Into<Expr>>(self, values: impl IntoIterator<Item = V>) -> Expr {
+        let tests = values.into_iter().map(|v| self.clone().eq(v.into()));
+        tests
+            .reduce(|a, b| a | b)
+            .unwrap_or_else(|| self.clone().is_null() & self.is_not_null())
+    }
+
     /// This expression with its nulls replaced by `fill`'s values (a literal, a column or any
     /// expression; null where `fill` is null too).
     ///

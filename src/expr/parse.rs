@@ -53,6 +53,8 @@ enum Tok {
     Int(i64),
     Float(f64),
     Name(String),
+    /// A text literal, in single or double quotes.
+    Text(String),
     Op(&'static str),
     End,
 }
@@ -108,13 +110,20 @@ fn tokenize(text: &str) -> Result<Vec<(Tok, usize)>> {
                 i += 1;
             }
             tokens.push((Tok::Name(text[start..i].to_string()), start));
-        } else if c == b'"' || c == b'`' {
-            // A quoted column name, for names that are not identifiers.
+        } else if c == b'"' || c == b'\'' || c == b'`' {
+            // Backticks quote a column name that is not an identifier (pandas' `query`);
+            // single or double quotes make a text literal (`k == "beta"`).
             let start = i;
             let end = text[i + 1..]
                 .find(c as char)
-                .ok_or_else(|| parse_error(text, start, "unterminated quoted name"))?;
-            tokens.push((Tok::Name(text[i + 1..i + 1 + end].to_string()), start));
+                .ok_or_else(|| parse_error(text, start, "unterminated quotes"))?;
+            let inner = text[i + 1..i + 1 + end].to_string();
+            let tok = if c == b'`' {
+                Tok::Name(inner)
+            } else {
+                Tok::Text(inner)
+            };
+            tokens.push((tok, start));
             i += end + 2;
         } else {
             let op = operators()
@@ -291,6 +300,7 @@ impl Parser<'_> {
                 self.expect(")")?;
                 Ok(e)
             }
+            Tok::Text(text) => Ok(Expr::Text(text.into())),
             Tok::Name(name) if name == "true" => Ok(lit(true)),
             Tok::Name(name) if name == "false" => Ok(lit(false)),
             Tok::Name(name) if name == "row_index" && self.peek() == &Tok::Op("(") => {

@@ -24,6 +24,11 @@ impl fmt::Display for Frame {
             let mut cell = vec![name.clone(), "---".into(), column.dtype().to_string()];
             for row in &rows {
                 cell.push(match row {
+                    Some(r) if column.categories().is_some() => match column.str_value(*r) {
+                        Ok(Some(text)) => format!("{text:?}"),
+                        Ok(None) => "null".into(),
+                        Err(_) => "?".into(),
+                    },
                     Some(r) => column.get(*r).map_or("?".into(), |v| v.to_string()),
                     None => "…".into(),
                 });

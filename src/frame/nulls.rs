@@ -163,7 +163,9 @@ impl Rewriter<'_> {
                 let valid = (self.nullable)(name).then(|| col(validity_input(name)));
                 (e.clone(), valid)
             }
-            Expr::Literal(_) | Expr::RowIndex | Expr::LoopState(_) => (e.clone(), None),
+            Expr::Literal(_) | Expr::Text(_) | Expr::RowIndex | Expr::LoopState(_) => {
+                (e.clone(), None)
+            }
             Expr::Loop(..) => {
                 if let Some(name) = nullable_column(e, self.nullable) {
                     return Err(Error::InvalidType {
@@ -455,8 +457,8 @@ fn extreme(dtype: DType, for_min: bool) -> Scalar {
         (DType::I32, false) => Scalar::I32(i32::MIN),
         (DType::I64, true) => Scalar::I64(i64::MAX),
         (DType::I64, false) => Scalar::I64(i64::MIN),
-        (DType::U32, true) => Scalar::U32(u32::MAX),
-        (DType::U32, false) => Scalar::U32(0),
+        (DType::U32 | DType::Categorical, true) => Scalar::U32(u32::MAX),
+        (DType::U32 | DType::Categorical, false) => Scalar::U32(0),
         (DType::Bool, for_min) => Scalar::Bool(for_min),
     }
 }

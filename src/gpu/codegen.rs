@@ -130,7 +130,7 @@ fn reg_type(dtype: DType) -> &'static str {
         DType::Bool => "bool",
         DType::I32 => "i32",
         DType::I64 => "i64",
-        DType::U32 => "u32",
+        DType::U32 | DType::Categorical => "u32",
         DType::F32 => "f32",
         DType::F64 => "f64",
     }
@@ -696,7 +696,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
             let expr = match dtype {
                 DType::Bool => format!("consts[{w}] != 0u"),
                 DType::I32 => format!("bitcast<i32>(consts[{w}])"),
-                DType::U32 => format!("consts[{w}]"),
+                DType::U32 | DType::Categorical => format!("consts[{w}]"),
                 DType::F32 => format!("bitcast<f32>(consts[{w}])"),
                 DType::I64 => format!("i64_from_words(consts[{w}], consts[{}])", w + 1),
                 DType::F64 => format!("f64_from_words(consts[{w}], consts[{}])", w + 1),
@@ -968,7 +968,7 @@ fn unary(op: UnaryOp, dtype: DType, x: &str) -> Result<String, Unsupported> {
             Signbit => format!("({x} < {t}(0))"),
             _ => return refuse(),
         },
-        DType::U32 => match op {
+        DType::U32 | DType::Categorical => match op {
             Neg => format!("(0u - {x})"),
             Abs | Floor | Ceil | Round | Trunc => x.to_string(),
             Sign => format!("select(0u, 1u, {x} != 0u)"),
@@ -1018,7 +1018,7 @@ fn binary(op: BinaryOp, dtype: DType, a: &str, b: &str) -> Result<String, Unsupp
                 _ => return refuse(),
             }
         }
-        DType::I32 | DType::I64 | DType::U32 => match op {
+        DType::I32 | DType::I64 | DType::U32 | DType::Categorical => match op {
             Add | Sub | Mul => format!("({a} {} {b})", op.name()),
             // Integer `/` is f64 by the type rules; a hand-built program may still hold it.
             // WGSL (as naga emits it) defines x / 0 = x and MIN / -1 = MIN; Rust's wrapping

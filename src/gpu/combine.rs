@@ -18,7 +18,7 @@ fn value(dtype: DType, w: &[u32]) -> Scalar {
     match dtype {
         DType::Bool => Scalar::Bool(w[0] != 0),
         DType::I32 => Scalar::I32(w[0] as i32),
-        DType::U32 => Scalar::U32(w[0]),
+        DType::U32 | DType::Categorical => Scalar::U32(w[0]),
         DType::F32 => Scalar::F32(f32::from_bits(w[0])),
         DType::I64 => Scalar::I64(wide() as i64),
         DType::F64 => Scalar::F64(f64::from_bits(wide())),

@@ -330,7 +330,7 @@ fn download_on(gpu: &Gpu, dev: &DeviceColumn) -> Result<ColumnData> {
         }
         DType::I32 => ColumnData::I32(Arc::new(read!(i32))),
         DType::I64 => ColumnData::I64(Arc::new(read!(i64))),
-        DType::U32 => ColumnData::U32(Arc::new(read!(u32))),
+        DType::U32 | DType::Categorical => ColumnData::U32(Arc::new(read!(u32))),
         DType::F32 => ColumnData::F32(Arc::new(read!(f32))),
         DType::F64 => ColumnData::F64(Arc::new(read!(f64))),
     };

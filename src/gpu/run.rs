@@ -170,7 +170,7 @@ fn empty_column(dtype: DType) -> Column {
         DType::Bool => Column::from(Vec::<bool>::new()),
         DType::I32 => Column::from(Vec::<i32>::new()),
         DType::I64 => Column::from(Vec::<i64>::new()),
-        DType::U32 => Column::from(Vec::<u32>::new()),
+        DType::U32 | DType::Categorical => Column::from(Vec::<u32>::new()),
         DType::F32 => Column::from(Vec::<f32>::new()),
         DType::F64 => Column::from(Vec::<f64>::new()),
     }

@@ -813,7 +813,8 @@ macro_rules! with_dtype {
                 type $t = i64;
                 $body
             }
-            $crate::dtype::DType::U32 => {
+            // Text is its `u32` codes wherever values are handled by type.
+            $crate::dtype::DType::U32 | $crate::dtype::DType::Categorical => {
                 type $t = u32;
                 $body
             }
@@ -848,7 +849,7 @@ pub fn cast_scalar(s: Scalar, to: DType) -> Scalar {
             DType::Bool => Scalar::Bool(v.cast()),
             DType::I32 => Scalar::I32(v.cast()),
             DType::I64 => Scalar::I64(v.cast()),
-            DType::U32 => Scalar::U32(v.cast()),
+            DType::U32 | DType::Categorical => Scalar::U32(v.cast()),
             DType::F32 => Scalar::F32(v.cast()),
             DType::F64 => Scalar::F64(v.cast()),
         }

@@ -509,7 +509,7 @@ impl Lowerer<'_> {
                 let y = lower_child(self, otherwise, info.dtype)?;
                 self.push(target, Instr::Select(c, x, y), info.dtype)
             }
-            Expr::Nulls(..) | Expr::FillNull(..) => {
+            Expr::Nulls(..) | Expr::FillNull(..) | Expr::Text(_) => {
                 // Frame rewrites null handling into plain expressions before planning.
                 return Err(Error::Internal(format!("`{e}` reached the planner")));
             }

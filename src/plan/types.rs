@@ -243,6 +243,11 @@ impl<'a> Inference<'a> {
                 }
             }
             Expr::Alias(a, _) => self.info(a)?,
+            Expr::Text(_) => {
+                return Err(bad(
+                    "a text literal only compares (==, !=, is_in) with a text column".into(),
+                ));
+            }
             Expr::Nulls(op, a) => {
                 let a = self.info(a)?;
                 if op.is_reduction() {

@@ -55,7 +55,7 @@ fn run_typed<T: CpuElem + UninitOut>(
                     .get(k)
                     .copied()
                     .flatten()
-                    .filter(|b| rows.start % 64 == 0 && b.len() >= rows.end)
+                    .filter(|b| rows.start.is_multiple_of(64) && b.len() >= rows.end)
                     .and_then(|b| b.words().get(rows.start / 64..rows.end.div_ceil(64)))
                     .map(|words| Stream::Bits(words, rows.len())),
             };
@@ -262,7 +262,7 @@ impl Call {
         let fits = inputs.len() == body.inputs
             && outputs.len() == body.outputs
             && inputs.iter().all(|x| x.len() >= end)
-            && self.at % 64 == 0
+            && self.at.is_multiple_of(64)
             && inputs
                 .iter()
                 .zip(&body.input_kinds)
