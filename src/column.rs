@@ -544,6 +544,14 @@ impl Column {
         if row >= self.len() {
             return Err(out_of_bounds());
         }
+        if self.categories().is_some() {
+            return Err(Error::InvalidType {
+                expr: format!("get({row})"),
+                message: "a text column's rows are strings: read them with `str_value` or \
+                          `to_strings`"
+                    .into(),
+            });
+        }
         let value = self.data()?.value(row).ok_or_else(out_of_bounds)?;
         Ok(if self.is_valid(row) {
             value

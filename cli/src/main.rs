@@ -457,7 +457,16 @@ fn to_json(frame: &Frame) -> Result<String, Error> {
     let mut columns = Vec::new();
     for (name, column) in frame.columns() {
         let mut values = Vec::with_capacity(column.len());
-        for row in 0..column.len() {
+        if column.categories().is_some() {
+            // Text: strings, null where null.
+            for row in 0..column.len() {
+                values.push(match column.str_value(row)? {
+                    Some(text) => serde_json::Value::String(text.to_string()),
+                    None => serde_json::Value::Null,
+                });
+            }
+        }
+        for row in (0..column.len()).filter(|_| column.categories().is_none()) {
             let value = column.get(row)?;
             values.push(match value {
                 Scalar::Null => serde_json::Value::Null,

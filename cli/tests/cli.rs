@@ -701,15 +701,44 @@ fn eval_skips_unread_text_columns_and_reads_empty_cells_as_null() {
         ],
         "{with_na}"
     );
-    // Without `NA` as a null string, `k` holds text: an error naming the column.
+    // Without `NA` as a null string, `k` is text: counted, compared, never summed.
     let out = swath()
-        .args(["eval", "null_count(k)", "--csv"])
+        .args(["eval", "null_count(k)", "k == 'NA'", "--csv"])
+        .arg(&csv)
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["columns"][0]["values"],
+        serde_json::json!([0, 0, 0]),
+        "{json}"
+    );
+    assert_eq!(
+        json["columns"][1]["values"],
+        serde_json::json!([false, true, false]),
+        "{json}"
+    );
+    let out = swath()
+        .args(["eval", "name", "--csv"])
+        .arg(&csv)
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["columns"][0],
+        serde_json::json!({"name": "name", "dtype": "cat", "values": ["ada", "bob", "cy"]}),
+        "{json}"
+    );
+    let out = swath()
+        .args(["eval", "sum(k)", "--csv"])
         .arg(&csv)
         .assert()
         .failure();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        stderr.contains("`k`") && stderr.contains("`NA`"),
+        stderr.contains("`k`") && stderr.contains("text"),
         "{stderr}"
     );
 }
@@ -802,7 +831,7 @@ fn bad_input_prints_one_error_line_and_exits_non_zero() {
     let text = path("text.csv");
     std::fs::write(&text, "a,name\n1.0,x\n2.0,y\n").unwrap();
     let line = fails(&["eval", "a + name", "--csv", &text]);
-    assert!(line.contains("`name`") && line.contains("`x`"), "{line}");
+    assert!(line.contains("`name`") && line.contains("text"), "{line}");
 
     let ragged = path("ragged.csv");
     std::fs::write(&ragged, "a,b\n1.0,2.0\n3.0\n").unwrap();

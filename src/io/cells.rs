@@ -6,6 +6,8 @@ use std::sync::Arc;
 use crate::column::{Bitmap, Column};
 use crate::dtype::DType;
 
+use super::text_cells::TextCells;
+
 /// One column's cells so far: their values, typed, and the rows that are null.
 pub(super) struct Cells {
     typed: TypedCells,
@@ -15,14 +17,16 @@ pub(super) struct Cells {
 }
 
 /// Values in the narrowest type that holds every non-null cell so far: bool while every cell
-/// is `true`/`false`, i64 while every cell is a whole number, then f64. A cell that fits none
-/// of these is an error. A null row holds the type's zero. `Empty`: no value yet (only
+/// is `true`/`false`, i64 while every cell is a whole number, f64 while every cell is a
+/// number, else text. A null row holds the type's zero. `Empty`: no value yet (only
 /// nulls, or no rows).
 enum TypedCells {
     Empty,
     Bool(Vec<bool>),
     I64(Vec<i64>),
     F64(Vec<f64>),
+    /// A cell that is none of the above made the column text.
+    Text(TextCells),
 }
 
 impl Cells {
@@ -42,6 +46,7 @@ impl Cells {
             TypedCells::Bool(v) => v.push(false),
             TypedCells::I64(v) => v.push(0),
             TypedCells::F64(v) => v.push(0.0),
+            TypedCells::Text(t) => t.push_null(),
         }
         self.rows += 1;
     }
@@ -59,39 +64,54 @@ impl Cells {
             }
         };
         let float = || text.parse::<f64>().ok();
-        let not_a_number = || format!("`{text}` is not a number (text columns are not supported)");
         let rows = self.rows;
+        let nulls = &self.nulls;
+        // A cell no number type holds makes the column text, the values so far printed.
+        let to_text = |typed: &TypedCells| -> TextCells {
+            let mut t = match typed {
+                TypedCells::Empty => TextCells::nulls(rows),
+                TypedCells::Bool(v) => TextCells::from_values(v, nulls),
+                TypedCells::I64(v) => TextCells::from_values(v, nulls),
+                TypedCells::F64(v) => TextCells::from_values(v, nulls),
+                TypedCells::Text(_) => TextCells::default(),
+            };
+            t.push(text);
+            t
+        };
         match &mut self.typed {
+            TypedCells::Text(t) => t.push(text),
             TypedCells::Empty => {
                 self.typed = if let Some(b) = boolean() {
                     TypedCells::Bool(padded(rows, b))
                 } else if let Ok(i) = text.parse::<i64>() {
                     TypedCells::I64(padded(rows, i))
+                } else if let Some(x) = float() {
+                    TypedCells::F64(padded(rows, x))
                 } else {
-                    TypedCells::F64(padded(rows, float().ok_or_else(not_a_number)?))
+                    TypedCells::Text(to_text(&self.typed))
                 };
             }
             TypedCells::Bool(values) => match boolean() {
                 Some(b) => values.push(b),
-                None if float().is_some() => {
-                    return Err(format!(
-                        "`{text}` in a column of true/false values (mixed columns are not supported)"
-                    ));
-                }
-                None => return Err(not_a_number()),
+                None => self.typed = TypedCells::Text(to_text(&self.typed)),
             },
             TypedCells::I64(values) => match text.parse::<i64>() {
                 Ok(i) => values.push(i),
-                Err(_) => {
-                    let x = float().ok_or_else(not_a_number)?;
+                Err(_) => match float() {
                     // Whole numbers so far, and now a fraction: the column is f64 (each
                     // integer converts with one rounding, as parsing it would).
-                    let mut floats: Vec<f64> = values.iter().map(|&i| i as f64).collect();
-                    floats.push(x);
-                    self.typed = TypedCells::F64(floats);
-                }
+                    Some(x) => {
+                        let mut floats: Vec<f64> = values.iter().map(|&i| i as f64).collect();
+                        floats.push(x);
+                        self.typed = TypedCells::F64(floats);
+                    }
+                    None => self.typed = TypedCells::Text(to_text(&self.typed)),
+                },
             },
-            TypedCells::F64(values) => values.push(float().ok_or_else(not_a_number)?),
+            TypedCells::F64(values) => match float() {
+                Some(x) => values.push(x),
+                None => self.typed = TypedCells::Text(to_text(&self.typed)),
+            },
         }
         self.rows += 1;
         Ok(())
@@ -103,8 +123,12 @@ impl Cells {
         use TypedCells::*;
         let floats = |v: Vec<i64>| v.into_iter().map(|i| i as f64).collect::<Vec<f64>>();
         let (rows, later) = (self.rows, next.rows);
+        let (mine, theirs) = (self.nulls.clone(), next.nulls.clone());
         let typed = match (self.typed, next.typed) {
             (Empty, Empty) => Empty,
+            (Text(a), Text(b)) => Text(a.append(b)),
+            (Text(a), other) => Text(a.append(other.into_text(later, &theirs))),
+            (other, Text(b)) => Text(other.into_text(rows, &mine).append(b)),
             (Empty, other) => other.padded_front(rows),
             (other, Empty) => other.padded_back(later),
             (Bool(mut a), Bool(b)) => {
@@ -128,11 +152,9 @@ impl Cells {
                 a.extend(floats(b));
                 F64(a)
             }
-            (Bool(_), _) | (_, Bool(_)) => {
-                return Err(
-                    "true/false values mixed with numbers (mixed columns are not supported)"
-                        .to_string(),
-                );
+            // True/false values and numbers: text, as one part alone would have become.
+            (a @ Bool(_), b) | (a, b @ Bool(_)) => {
+                Text(a.into_text(rows, &mine).append(b.into_text(later, &theirs)))
             }
         };
         self.nulls.extend(next.nulls.into_iter().map(|r| r + rows));
@@ -158,6 +180,7 @@ impl Cells {
             TypedCells::Bool(v) => Column::from(v),
             TypedCells::I64(v) => Column::from(v),
             TypedCells::F64(v) => Column::from(v),
+            TypedCells::Text(t) => return t.into_column(validity),
         };
         match validity {
             Some(validity) => data.with_bitmap(validity),
@@ -167,6 +190,17 @@ impl Cells {
 }
 
 impl TypedCells {
+    /// These `rows` values as text, the rows `nulls` lists left null.
+    fn into_text(self, rows: usize, nulls: &[usize]) -> TextCells {
+        match self {
+            TypedCells::Empty => TextCells::nulls(rows),
+            TypedCells::Bool(v) => TextCells::from_values(&v, nulls),
+            TypedCells::I64(v) => TextCells::from_values(&v, nulls),
+            TypedCells::F64(v) => TextCells::from_values(&v, nulls),
+            TypedCells::Text(t) => t,
+        }
+    }
+
     /// These values after `n` null rows.
     fn padded_front(self, n: usize) -> TypedCells {
         fn front<T: Default + Clone>(n: usize, v: Vec<T>) -> Vec<T> {
@@ -176,6 +210,7 @@ impl TypedCells {
         }
         match self {
             TypedCells::Empty => TypedCells::Empty,
+            TypedCells::Text(t) => TypedCells::Text(TextCells::nulls(n).append(t)),
             TypedCells::Bool(v) => TypedCells::Bool(front(n, v)),
             TypedCells::I64(v) => TypedCells::I64(front(n, v)),
             TypedCells::F64(v) => TypedCells::F64(front(n, v)),
@@ -189,6 +224,7 @@ impl TypedCells {
         }
         match self {
             TypedCells::Empty => TypedCells::Empty,
+            TypedCells::Text(t) => TypedCells::Text(t.append(TextCells::nulls(n))),
             TypedCells::Bool(v) => TypedCells::Bool(back(n, v)),
             TypedCells::I64(v) => TypedCells::I64(back(n, v)),
             TypedCells::F64(v) => TypedCells::F64(back(n, v)),
@@ -268,17 +304,53 @@ mod tests {
             .to_options::<f64>()
             .map_err(|e| e.to_string());
         assert_eq!(joined, whole);
-        let mixed = typed(parts[1]).and_then(|t| t.append(typed(parts[6])?));
-        assert!(mixed.is_err_and(|m| m.contains("mixed with numbers")));
+        // Numbers in one part and true/false in another: text, as one part would be.
+        let mixed = typed(parts[1])
+            .and_then(|t| t.append(typed(parts[6])?))
+            .map(|c| c.into_column().to_strings().map_err(|e| e.to_string()));
+        assert_eq!(
+            mixed,
+            Ok(Ok(vec![
+                Some("1".into()),
+                Some("2".into()),
+                Some("true".into())
+            ]))
+        );
     }
 
     #[test]
-    fn a_cell_that_fits_no_type_is_an_error_naming_it() {
-        let message = |cells: &[&str]| column(cells).err().unwrap_or_default();
-        assert!(message(&["1.0", "x"]).contains("`x` is not a number"));
-        assert!(message(&["x"]).contains("`x` is not a number"));
-        assert!(message(&["1", "true"]).contains("`true` is not a number"));
-        assert!(message(&["true", "1"]).contains("`1` in a column of true/false"));
-        assert!(message(&["true", "maybe"]).contains("`maybe` is not a number"));
+    fn a_cell_that_fits_no_number_type_makes_the_column_text() {
+        let strings = |cells: &[&str]| {
+            column(cells)
+                .and_then(|c| c.to_strings().map_err(|e| e.to_string()))
+                .unwrap_or_default()
+        };
+        let owned = |v: &[Option<&str>]| -> Vec<Option<String>> {
+            v.iter().map(|s| s.map(str::to_string)).collect()
+        };
+        assert_eq!(strings(&["x"]), owned(&[Some("x")]));
+        assert_eq!(
+            strings(&["", "x", "y", "x"]),
+            owned(&[None, Some("x"), Some("y"), Some("x")])
+        );
+        // Values before the first text cell are printed (their text was not kept).
+        assert_eq!(
+            strings(&["1.50", "", "x"]),
+            owned(&[Some("1.5"), None, Some("x")])
+        );
+        assert_eq!(strings(&["7", "true"]), owned(&[Some("7"), Some("true")]));
+        assert_eq!(
+            strings(&["true", "maybe"]),
+            owned(&[Some("true"), Some("maybe")])
+        );
+        let c = column(&["b", "a", "b"]).unwrap_or_else(|_| Column::from(Vec::<f64>::new()));
+        assert_eq!(c.categories().map(<[String]>::len), Some(2));
+        // Bytes that are not UTF-8 are an error.
+        let mut cells = Cells::new();
+        assert!(
+            cells
+                .push(&[0xff, 0xfe])
+                .is_err_and(|m| m.contains("UTF-8"))
+        );
     }
 }

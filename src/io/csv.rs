@@ -1,5 +1,5 @@
 //! CSV into a Frame, with each column's dtype inferred from its values: `true`/`false` give
-//! bool, whole numbers i64, other numbers f64. An empty cell (or one of the null strings
+//! bool, whole numbers i64, other numbers f64, anything else text (`DType::Categorical`). An empty cell (or one of the null strings
 //! [`CsvOptions::null_values`] names) is null, in every dtype. Columns the options leave out
 //! are skipped without being parsed.
 
@@ -16,8 +16,9 @@ use crate::options::ExecOptions;
 /// Reads the CSV file at `path` (first row: column names), inferring each column's dtype
 /// as the module docs say.
 ///
-/// Errors: [`Error::Io`] naming the file for a file that cannot be read, a ragged row, a cell
-/// that is not UTF-8, or a column holding text; [`Error::DuplicateColumn`] for repeated names.
+/// Errors: [`Error::Io`] naming the file for a file that cannot be read, a ragged row or a
+/// cell that is not UTF-8 (with its row and column); [`Error::DuplicateColumn`] for repeated
+/// names.
 ///
 /// ```
 /// use swath::prelude::*;
@@ -354,17 +355,35 @@ mod tests {
 
     #[test]
     fn errors_name_the_row_and_column_in_the_whole_file() {
+        // A cell that is not UTF-8, in a part parsed on another thread.
+        let mut bytes = b"a,b\n".to_vec();
+        for r in 0..1000 {
+            bytes.extend_from_slice(format!("{r},").as_bytes());
+            if r == 777 {
+                bytes.extend_from_slice(&[0xff, 0xfe]);
+            } else {
+                bytes.extend_from_slice(b"1.5");
+            }
+            bytes.push(b'\n');
+        }
+        let message = parse(&bytes[..], &CsvOptions::default(), 3, 2000, 100)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            message.contains("row 779, column `b`") && message.contains("UTF-8"),
+            "{message}"
+        );
+        // A text cell among numbers makes the column text, not an error.
         let mut text = String::from("a,b\n");
         for r in 0..1000 {
             text.push_str(&format!("{r},{}\n", if r == 777 { "oops" } else { "1.5" }));
         }
-        let message = parse(text.as_bytes(), &CsvOptions::default(), 3, 2000, 100)
-            .err()
-            .unwrap_or_default();
-        assert!(
-            message.contains("row 779, column `b`") && message.contains("`oops`"),
-            "{message}"
-        );
+        let frame = parse(text.as_bytes(), &CsvOptions::default(), 3, 2000, 100);
+        let b = frame.map(|f| {
+            f.column("b")
+                .map(|c| c.to_strings().map(|s| s[777].clone()))
+        });
+        assert!(matches!(b, Ok(Ok(Ok(Some(ref s)))) if s == "oops"));
         let ragged = "a,b\n1,2\n3\n";
         let message = parse(
             ragged.as_bytes(),

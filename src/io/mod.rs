@@ -3,5 +3,6 @@
 mod cells;
 mod csv;
 mod csv_options;
+mod text_cells;
 
 pub use self::csv::{CsvOptions, read_csv, read_csv_with};
