@@ -151,8 +151,23 @@ fn run_example_with_args(name: &str, args: &[&OsStr], env: &[(&str, &str)]) -> S
 }
 
 #[test]
-fn describe_matches_the_published_wine_statistics() {
+fn describe_matches_pandas_on_penguins_with_text_and_missing_values() {
     let out = run_example("describe", &[]);
+    assert!(out.contains("penguins.csv: 344 rows, 8 columns"), "{out}");
+    assert!(
+        out.contains("check: all 40 figures match pandas' describe()"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sex (text): count 333, 2 distinct: female, male"),
+        "{out}"
+    );
+}
+
+#[test]
+fn describe_matches_the_published_wine_statistics() {
+    let wine = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/wine.csv");
+    let out = run_example("describe", &[("SWATH_EXAMPLE_CSV", wine)]);
     assert!(out.contains("wine.csv: 178 rows"), "{out}");
     assert!(
         out.contains("check: min, max, mean and std of all 13 measurements match"),
