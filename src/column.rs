@@ -27,6 +27,7 @@ use crate::dtype::{DType, Scalar};
 use crate::error::{Error, Result};
 use crate::ops::elem::Elem;
 
+mod arrow;
 mod bitmap;
 mod nulls;
 mod text;
@@ -655,6 +656,10 @@ impl Column {
                 name: name.to_string(),
                 row,
                 len,
+            },
+            Error::UnsupportedArrow { data_type, .. } => Error::UnsupportedArrow {
+                name: name.to_string(),
+                data_type,
             },
             other => other,
         }

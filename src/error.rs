@@ -80,6 +80,16 @@ pub enum Error {
         /// The first null row.
         row: usize,
     },
+    /// An Arrow array of a type swath does not hold.
+    #[error(
+        "column `{name}`: Arrow type {data_type} is not supported (swath takes bool, i32, i64, u32, f32, f64, strings and dictionaries of strings)"
+    )]
+    UnsupportedArrow {
+        /// The column (empty when converting one array alone).
+        name: String,
+        /// The Arrow type, as Arrow prints it.
+        data_type: String,
+    },
     /// A row index past the end of a column.
     #[error("row {row} is out of bounds for column `{name}` of length {len}")]
     OutOfBounds {

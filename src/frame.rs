@@ -559,6 +559,7 @@ fn broadcast(column: &Column, height: usize) -> Column {
     Column::full(value, height, column.dtype())
 }
 
+mod arrow;
 mod compress;
 mod display;
 pub(crate) mod filter;

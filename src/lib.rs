@@ -54,6 +54,14 @@ mod exec;
 mod hugepages;
 mod plan;
 
+/// The Arrow crates swath converts to and from ([`Column::from_arrow`],
+/// [`Frame::to_record_batch`] ...), re-exported so a program uses the same versions.
+pub mod arrow {
+    pub use arrow_array as array;
+    pub use arrow_buffer as buffer;
+    pub use arrow_schema as schema;
+}
+
 pub use column::Column;
 pub use dtype::{DType, Scalar};
 pub use error::{Error, Result};

@@ -1,0 +1,229 @@
+//! Columns to and from Arrow arrays. To Arrow, values and validity are shared, not copied:
+//! the Arrow buffers point into the column's own memory and keep it alive (bool values are
+//! the exception: swath keeps a byte per bool, Arrow a bit). From Arrow, the values are
+//! copied into the column (ARCHITECTURE.md, "Arrow").
+
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use arrow_array::types::{Float32Type, Float64Type, Int32Type, Int64Type, UInt32Type};
+use arrow_array::{
+    Array, ArrayRef, ArrowPrimitiveType, BooleanArray, DictionaryArray, LargeStringArray,
+    PrimitiveArray, StringArray, StringViewArray,
+};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, ScalarBuffer};
+use arrow_schema::DataType;
+
+use super::{Bitmap, Column, ColumnData};
+use crate::error::{Error, Result};
+
+/// A buffer over `len` elements at `ptr`, owned by `owner`.
+///
+/// # Safety
+/// `ptr` must point to `len` initialized elements of `T` that stay valid and unchanged for as
+/// long as `owner` lives.
+unsafe fn shared<T, O: arrow_buffer::alloc::Allocation + 'static>(
+    ptr: *const T,
+    len: usize,
+    owner: Arc<O>,
+) -> Buffer {
+    let bytes = len * std::mem::size_of::<T>();
+    // A Vec's pointer is never null (dangling but aligned when empty).
+    let ptr = NonNull::new(ptr as *mut u8).unwrap_or(NonNull::dangling());
+    // SAFETY: the caller guarantees `bytes` valid bytes at `ptr` while `owner` lives, and the
+    // buffer holds `owner`.
+    unsafe { Buffer::from_custom_allocation(ptr, bytes, owner) }
+}
+
+impl Column {
+    /// The column as an Arrow array, sharing its memory: a primitive column's values buffer
+    /// and every validity bitmap point into the column (which they keep alive); bools are
+    /// repacked a bit each, and a text column becomes a `Dictionary(UInt32, Utf8)` whose keys
+    /// are the column's codes. A column that lives only on the GPU is downloaded first.
+    ///
+    /// ```
+    /// use swath::arrow::array::{Array, Float64Array};
+    /// use swath::prelude::*;
+    /// let c = Column::from(vec![Some(1.5f64), None, Some(3.0)]);
+    /// let array = c.to_arrow()?;
+    /// let floats = array.as_any().downcast_ref::<Float64Array>().expect("f64");
+    /// assert_eq!(floats.null_count(), 1);
+    /// let plain = Column::from(vec![1.5f64, 2.5]);
+    /// let shared = plain.to_arrow()?;
+    /// let floats = shared.as_any().downcast_ref::<Float64Array>().expect("f64");
+    /// // The same memory, not a copy:
+    /// assert_eq!(floats.values().as_ptr(), plain.as_slice::<f64>()?.as_ptr());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn to_arrow(&self) -> Result<ArrayRef> {
+        let len = self.len();
+        let nulls = self.inner.validity.as_ref().map(|bits| {
+            // SAFETY: the bitmap's words hold `len` bits (row r at bit r % 64 of word r / 64,
+            // Arrow's order on a little-endian machine) and never change; `bits` owns them.
+            let buffer = unsafe { shared(bits.words().as_ptr(), bits.words().len(), bits.clone()) };
+            NullBuffer::new(BooleanBuffer::new(buffer, 0, len))
+        });
+        fn primitive<T: ArrowPrimitiveType>(
+            values: &Arc<Vec<T::Native>>,
+            nulls: Option<NullBuffer>,
+        ) -> ArrayRef
+        where
+            T::Native: std::panic::RefUnwindSafe,
+        {
+            // SAFETY: the Vec's elements stay valid and unchanged while the Arc lives (swath
+            // never mutates a column's values), and the buffer holds the Arc.
+            let buffer = unsafe { shared(values.as_ptr(), values.len(), values.clone()) };
+            let values = ScalarBuffer::new(buffer, 0, values.len());
+            Arc::new(PrimitiveArray::<T>::new(values, nulls))
+        }
+        Ok(match self.data()? {
+            ColumnData::U32(codes) if self.categories().is_some() => {
+                let keys = match primitive::<UInt32Type>(codes, nulls)
+                    .as_any()
+                    .downcast_ref::<PrimitiveArray<UInt32Type>>()
+                {
+                    Some(keys) => keys.clone(),
+                    None => return Err(Error::Internal("dictionary keys".into())),
+                };
+                let strings: Vec<&str> = self
+                    .categories()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                let values: ArrayRef = Arc::new(StringArray::from(strings));
+                // Null rows hold code 0, which may be past an empty dictionary: point them at
+                // a real entry only if there is one; Arrow checks keys of valid rows only.
+                Arc::new(
+                    DictionaryArray::<UInt32Type>::try_new(keys, values)
+                        .map_err(|e| Error::Internal(format!("a dictionary array: {e}")))?,
+                )
+            }
+            ColumnData::Bool(values) => Arc::new(BooleanArray::new(
+                BooleanBuffer::from(values.as_slice()),
+                nulls,
+            )),
+            ColumnData::I32(v) => primitive::<Int32Type>(v, nulls),
+            ColumnData::I64(v) => primitive::<Int64Type>(v, nulls),
+            ColumnData::U32(v) => primitive::<UInt32Type>(v, nulls),
+            ColumnData::F32(v) => primitive::<Float32Type>(v, nulls),
+            ColumnData::F64(v) => primitive::<Float64Type>(v, nulls),
+        })
+    }
+
+    /// A column from an Arrow array (values copied; see the module docs): booleans, 32- and
+    /// 64-bit signed integers, 32-bit unsigned integers, 32- and 64-bit floats, strings
+    /// (`Utf8`, `LargeUtf8`, `Utf8View`: a text column) and dictionaries of strings. Errors
+    /// on any other type with [`Error::UnsupportedArrow`].
+    ///
+    /// ```
+    /// use swath::arrow::array::{Int64Array, StringArray};
+    /// use swath::prelude::*;
+    /// let c = Column::from_arrow(&Int64Array::from(vec![Some(4), None]))?;
+    /// assert_eq!(c.to_options::<i64>()?, [Some(4), None]);
+    /// let t = Column::from_arrow(&StringArray::from(vec!["a", "b", "a"]))?;
+    /// assert_eq!(t.dtype(), DType::Categorical);
+    /// assert!(Column::from_arrow(&swath::arrow::array::Int8Array::from(vec![1i8])).is_err());
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn from_arrow(array: &dyn Array) -> Result<Column> {
+        let unsupported = || Error::UnsupportedArrow {
+            name: String::new(),
+            data_type: array.data_type().to_string(),
+        };
+        let validity = array.logical_nulls().and_then(|nulls| {
+            (nulls.null_count() > 0).then(|| {
+                let valid: Vec<bool> = nulls.iter().collect();
+                Arc::new(Bitmap::from_bools(&valid))
+            })
+        });
+        fn values<T: ArrowPrimitiveType>(array: &dyn Array) -> Option<Vec<T::Native>> {
+            let typed = array.as_any().downcast_ref::<PrimitiveArray<T>>()?;
+            Some(typed.values().to_vec())
+        }
+        let data = match array.data_type() {
+            DataType::Boolean => {
+                let typed = array
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .ok_or_else(unsupported)?;
+                ColumnData::Bool(Arc::new(typed.values().iter().collect()))
+            }
+            DataType::Int32 => ColumnData::I32(Arc::new(
+                values::<Int32Type>(array).ok_or_else(unsupported)?,
+            )),
+            DataType::Int64 => ColumnData::I64(Arc::new(
+                values::<Int64Type>(array).ok_or_else(unsupported)?,
+            )),
+            DataType::UInt32 => ColumnData::U32(Arc::new(
+                values::<UInt32Type>(array).ok_or_else(unsupported)?,
+            )),
+            DataType::Float32 => ColumnData::F32(Arc::new(
+                values::<Float32Type>(array).ok_or_else(unsupported)?,
+            )),
+            DataType::Float64 => ColumnData::F64(Arc::new(
+                values::<Float64Type>(array).ok_or_else(unsupported)?,
+            )),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                return strings(array).map(Column::from).ok_or_else(unsupported);
+            }
+            DataType::Dictionary(_, value) if is_string(value) => {
+                return dictionary(array).ok_or_else(unsupported);
+            }
+            _ => return Err(unsupported()),
+        };
+        Ok(Column::with_validity(data, validity))
+    }
+}
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// The rows of a string array, `None` where null.
+fn strings(array: &dyn Array) -> Option<Vec<Option<String>>> {
+    let any = array.as_any();
+    let owned = |s: Option<&str>| s.map(str::to_string);
+    if let Some(a) = any.downcast_ref::<StringArray>() {
+        return Some(a.iter().map(owned).collect());
+    }
+    if let Some(a) = any.downcast_ref::<LargeStringArray>() {
+        return Some(a.iter().map(owned).collect());
+    }
+    any.downcast_ref::<StringViewArray>()
+        .map(|a| a.iter().map(owned).collect())
+}
+
+/// A dictionary array of strings (any integer keys) as a text column: each row's string,
+/// re-encoded (an Arrow dictionary may repeat a string or hold null entries).
+fn dictionary(array: &dyn Array) -> Option<Column> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    let rows: Vec<Option<String>> = match array.data_type() {
+        DataType::Dictionary(key, _) => {
+            macro_rules! decode {
+                ($($k:ident => $t:ty),*) => {
+                    match key.as_ref() {
+                        $(DataType::$k => {
+                            let d = array.as_dictionary::<$t>();
+                            let values = strings(d.values().as_ref())?;
+                            d.keys()
+                                .iter()
+                                .map(|k| {
+                                    k.and_then(|k| usize::try_from(k).ok())
+                                        .and_then(|k| values.get(k).cloned().flatten())
+                                })
+                                .collect()
+                        })*
+                        _ => return None,
+                    }
+                };
+            }
+            decode!(Int8 => Int8Type, Int16 => Int16Type, Int32 => Int32Type, Int64 => Int64Type,
+                    UInt8 => UInt8Type, UInt16 => UInt16Type, UInt32 => UInt32Type,
+                    UInt64 => UInt64Type)
+        }
+        _ => return None,
+    };
+    Some(Column::from(rows))
+}
