@@ -80,8 +80,11 @@ struct EvalArgs {
     exprs: Vec<String>,
     /// The CSV file whose columns the expressions read (first row: names). Only the columns
     /// the expressions name are parsed; an empty cell is null.
+    #[arg(long, required_unless_present = "parquet", conflicts_with = "parquet")]
+    csv: Option<PathBuf>,
+    /// A Parquet file to read instead of a CSV (only the columns the expressions name).
     #[arg(long)]
-    csv: PathBuf,
+    parquet: Option<PathBuf>,
     /// A cell text that means null (repeatable; default: the empty cell only).
     #[arg(long = "null-value")]
     null_values: Vec<String>,
@@ -402,11 +405,23 @@ fn eval(args: &EvalArgs) -> Result<(), Error> {
         .collect::<Result<Vec<_>, _>>()?;
     // Only the columns the expressions read are parsed: a text column elsewhere in the file
     // costs nothing.
-    let mut read = swath::io::CsvOptions::new().columns(names_read(&exprs));
-    if !args.null_values.is_empty() {
-        read = read.null_values(args.null_values.iter().cloned());
-    }
-    let df = swath::io::read_csv_with(&args.csv, &read)?;
+    let names = names_read(&exprs);
+    let df = match (&args.csv, &args.parquet) {
+        (_, Some(parquet)) => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            swath::io::read_parquet(parquet, Some(&names))?
+        }
+        (Some(csv), None) => {
+            let mut read = swath::io::CsvOptions::new().columns(names);
+            if !args.null_values.is_empty() {
+                read = read.null_values(args.null_values.iter().cloned());
+            }
+            swath::io::read_csv_with(csv, &read)?
+        }
+        (None, None) => {
+            return Err(Error::Internal("no input: give --csv or --parquet".into()));
+        }
+    };
     // Unnamed expressions are named by their text, so each output is recognisable.
     let exprs: Vec<Expr> = exprs
         .into_iter()

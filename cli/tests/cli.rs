@@ -743,6 +743,36 @@ fn eval_skips_unread_text_columns_and_reads_empty_cells_as_null() {
     );
 }
 
+#[test]
+fn eval_reads_parquet_files() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pyarrow.parquet");
+    let out = swath()
+        .args([
+            "eval",
+            "count(f64)",
+            "sum(species == 'Gentoo')",
+            "--parquet",
+            file,
+        ])
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    // pyarrow.json: 50 rows, every row i with i % 7 == 3 null; Gentoo where i % 3 == 1.
+    let count = (0..50).filter(|i| i % 7 != 3).count();
+    let gentoo = (0..50).filter(|i| i % 7 != 3 && i % 3 == 1).count();
+    assert_eq!(
+        json["columns"][0]["values"],
+        serde_json::json!([count]),
+        "{json}"
+    );
+    assert_eq!(
+        json["columns"][1]["values"],
+        serde_json::json!([gentoo]),
+        "{json}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad input
 // ---------------------------------------------------------------------------------------------

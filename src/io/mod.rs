@@ -3,6 +3,8 @@
 mod cells;
 mod csv;
 mod csv_options;
+mod parquet;
 mod text_cells;
 
 pub use self::csv::{CsvOptions, read_csv, read_csv_with};
+pub use self::parquet::{read_parquet, write_parquet};
