@@ -92,7 +92,10 @@ pub(crate) fn rewrite(
             Expr::Alias(inner, name) if matches!(**inner, Expr::Column(_)) => {
                 Ok(Expr::Alias(inner.clone(), name.clone()))
             }
-            _ => rewriter.rewrite(e, e),
+            // The output keeps the user's name, not the codes column's.
+            _ => rewriter
+                .rewrite(e, e)
+                .map(|lowered| lowered.alias(e.output_name())),
         })
         .collect()
 }
