@@ -165,7 +165,7 @@ impl Column {
                 values::<Float64Type>(array).ok_or_else(unsupported)?,
             )),
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                return strings(array).map(Column::from).ok_or_else(unsupported);
+                return text(array).ok_or_else(unsupported);
             }
             DataType::Dictionary(_, value) if is_string(value) => {
                 return dictionary(array).ok_or_else(unsupported);
@@ -178,6 +178,19 @@ impl Column {
 
 fn is_string(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// A string array as a text column, encoded from the array's own bytes (no string per row).
+fn text(array: &dyn Array) -> Option<Column> {
+    let any = array.as_any();
+    if let Some(a) = any.downcast_ref::<StringArray>() {
+        return Some(Column::encode(a.iter()));
+    }
+    if let Some(a) = any.downcast_ref::<LargeStringArray>() {
+        return Some(Column::encode(a.iter()));
+    }
+    any.downcast_ref::<StringViewArray>()
+        .map(|a| Column::encode(a.iter()))
 }
 
 /// The rows of a string array, `None` where null.
@@ -194,36 +207,62 @@ fn strings(array: &dyn Array) -> Option<Vec<Option<String>>> {
         .map(|a| a.iter().map(owned).collect())
 }
 
-/// A dictionary array of strings (any integer keys) as a text column: each row's string,
-/// re-encoded (an Arrow dictionary may repeat a string or hold null entries).
+/// A dictionary array of strings (any integer keys) as a text column: the keys map to codes
+/// through a table the size of the dictionary (an Arrow dictionary may repeat a string or
+/// hold null entries, so each distinct string gets one code), not string by string.
 fn dictionary(array: &dyn Array) -> Option<Column> {
     use arrow_array::cast::AsArray;
     use arrow_array::types::*;
-    let rows: Vec<Option<String>> = match array.data_type() {
-        DataType::Dictionary(key, _) => {
-            macro_rules! decode {
-                ($($k:ident => $t:ty),*) => {
-                    match key.as_ref() {
-                        $(DataType::$k => {
-                            let d = array.as_dictionary::<$t>();
-                            let values = strings(d.values().as_ref())?;
-                            d.keys()
-                                .iter()
-                                .map(|k| {
-                                    k.and_then(|k| usize::try_from(k).ok())
-                                        .and_then(|k| values.get(k).cloned().flatten())
-                                })
-                                .collect()
-                        })*
-                        _ => return None,
-                    }
-                };
-            }
-            decode!(Int8 => Int8Type, Int16 => Int16Type, Int32 => Int32Type, Int64 => Int64Type,
-                    UInt8 => UInt8Type, UInt16 => UInt16Type, UInt32 => UInt32Type,
-                    UInt64 => UInt64Type)
-        }
-        _ => return None,
+    let DataType::Dictionary(key, _) = array.data_type() else {
+        return None;
     };
-    Some(Column::from(rows))
+    macro_rules! decode {
+        ($($k:ident => $t:ty),*) => {
+            match key.as_ref() {
+                $(DataType::$k => {
+                    let d = array.as_dictionary::<$t>();
+                    let keys: Vec<Option<usize>> = d
+                        .keys()
+                        .iter()
+                        .map(|k| k.and_then(|k| usize::try_from(k).ok()))
+                        .collect();
+                    (strings(d.values().as_ref())?, keys)
+                })*
+                _ => return None,
+            }
+        };
+    }
+    let (values, keys) = decode!(Int8 => Int8Type, Int16 => Int16Type, Int32 => Int32Type,
+        Int64 => Int64Type, UInt8 => UInt8Type, UInt16 => UInt16Type, UInt32 => UInt32Type,
+        UInt64 => UInt64Type);
+    let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut distinct: Vec<String> = Vec::new();
+    // Each dictionary entry's code (None for a null entry).
+    let table: Vec<Option<u32>> = values
+        .iter()
+        .map(|v| {
+            let v = v.as_deref()?;
+            Some(*index.entry(v).or_insert_with(|| {
+                distinct.push(v.to_string());
+                distinct.len() as u32 - 1
+            }))
+        })
+        .collect();
+    let mut codes = Vec::with_capacity(keys.len());
+    let mut valid = Vec::with_capacity(keys.len());
+    for key in keys {
+        match key.and_then(|k| table.get(k).copied().flatten()) {
+            Some(code) => {
+                codes.push(code);
+                valid.push(true);
+            }
+            None => {
+                codes.push(0);
+                valid.push(false);
+            }
+        }
+    }
+    let bitmap = Bitmap::from_bools(&valid);
+    let validity = (bitmap.null_count() > 0).then(|| Arc::new(bitmap));
+    Some(Column::text(codes, distinct.into(), validity))
 }

@@ -2,7 +2,7 @@
 //! (ARCHITECTURE.md, "Text"). A column holds its distinct strings once and a `u32` code per
 //! row; kernels (CPU and GPU) only ever see the codes.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Bitmap, Column, ColumnData, Inner};
@@ -42,8 +42,8 @@ impl Column {
 
     /// Encodes `values` (`None`: null): each distinct string once, in order of first
     /// appearance, and a code per row.
-    fn encode<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Column {
-        let mut index: HashMap<String, u32> = HashMap::new();
+    pub(crate) fn encode<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Column {
+        let mut index: HashMap<String, u32> = HashMap::default();
         let mut dictionary: Vec<String> = Vec::new();
         let mut codes = Vec::new();
         let mut valid = Vec::new();
