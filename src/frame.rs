@@ -465,6 +465,10 @@ impl Frame {
     /// let text = df.explain_with([col("a") - col("a").mean()], &options)?;
     /// assert!(text.starts_with("plan: 2 pass(es) over 2 rows"));
     /// assert!(text.contains("forced: backend cpu1"));
+    /// // A column with nulls is read with its validity:
+    /// let nulls = Frame::new([("x", Column::from(vec![Some(1.0f64), None]))])?;
+    /// let text = nulls.explain_with([col("x").sum()], &options)?;
+    /// assert!(text.contains("reads:  valid(x), x"), "{text}");
     /// # Ok::<(), swath::Error>(())
     /// ```
     pub fn explain_with(
@@ -475,9 +479,11 @@ impl Frame {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
         // Where the inputs are now (host or GPU) changes the estimates, as when it runs.
         let column = |name: &str| self.resolve(name);
-        crate::exec::explain_placed(&self.plan(&exprs)?.0, options, &|kernel| {
+        let text = crate::exec::explain_placed(&self.plan(&exprs)?.0, options, &|kernel| {
             crate::exec::resident_inputs(kernel, &column)
-        })
+        })?;
+        // The rewrites' inputs (`\0valid(x)`, `\0codes(k)`) print without their NUL byte.
+        Ok(text.replace('\0', ""))
     }
 
     /// The plan of `exprs`, with nulls rewritten into plain expressions when they need it

@@ -231,3 +231,10 @@ fn loops_refuse_columns_with_nulls() {
     let err = df.select([looped]).unwrap_err();
     assert!(err.to_string().contains("fill_null"), "{err}");
 }
+
+#[test]
+fn names_with_a_nul_byte_are_refused() {
+    // The rewrites name their inputs with a NUL byte, so no user column may hold one.
+    let err = Frame::new([("\0valid(x)", Column::from(vec![true]))]).unwrap_err();
+    assert!(matches!(err, Error::InvalidName(_)), "{err}");
+}
