@@ -223,3 +223,17 @@ pub fn two_threads<T: Send>(
     let (left, right) = pool.install(|| rayon::join(|| f(0..h), || f(h..n)));
     join(left, right)
 }
+
+/// Median wall time of `runs` calls, after one warm-up call.
+pub fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed().as_nanos() as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}

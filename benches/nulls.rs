@@ -7,7 +7,6 @@
 //! `cargo bench --bench nulls` (add `-- --json` for one JSON line per timing).
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use swath::prelude::*;
 
@@ -15,20 +14,6 @@ mod data;
 
 /// A shape's name and how to build its expression.
 type Shape = (&'static str, fn() -> Expr);
-
-/// Median wall time of `runs` calls, after one warm-up call.
-fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_nanos() as f64
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
 
 /// `values` with every row whose hash falls in the lowest `share` null.
 fn with_nulls(values: &[f32], seed: u64, share: f64) -> Column {
@@ -95,7 +80,7 @@ fn main() {
             let options = ExecOptions::new().threads(threads).backend(Backend::Cpu);
             for (shape, expr) in shapes {
                 let time = |df: &Frame| {
-                    median_ns(runs, || {
+                    data::median_ns(runs, || {
                         let _ = black_box(df.select_with([expr()], &options));
                     })
                 };

@@ -8,7 +8,6 @@
 //! Medians of several runs each; the machine's name belongs beside the figures.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use swath::prelude::*;
 
@@ -94,20 +93,6 @@ fn mandel_swath() -> Expr {
         .alias("steps")
 }
 
-/// Median wall time of `runs` calls, after one warm-up call.
-fn median_ns(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_nanos() as f64
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
 struct Row {
     group: &'static str,
     name: String,
@@ -174,7 +159,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
             add(
                 g,
                 "read_1t",
-                median_ns(runs, || {
+                data::median_ns(runs, || {
                     black_box(data::read(black_box(cols)));
                 }),
                 bytes,
@@ -182,7 +167,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
             add(
                 g,
                 "read_2t",
-                median_ns(runs, || {
+                data::median_ns(runs, || {
                     black_box(data::two_threads(
                         rows,
                         |r| {
@@ -202,7 +187,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
             add(
                 g,
                 "swath_1t",
-                median_ns(runs, || {
+                data::median_ns(runs, || {
                     let _ = black_box(df.select_with([e()], &one));
                 }),
                 bytes,
@@ -210,7 +195,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
             add(
                 g,
                 "swath_2t",
-                median_ns(runs, || {
+                data::median_ns(runs, || {
                     let _ = black_box(df.select_with([e()], &two));
                 }),
                 bytes,
@@ -224,7 +209,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::sum16(black_box(a)));
             }),
             rows * 4,
@@ -232,7 +217,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_2t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::two_threads(
                     rows,
                     |r| data::sum16(&a[r]),
@@ -248,7 +233,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::sum_f64(black_box(a64)));
             }),
             rows * 8,
@@ -256,7 +241,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_2t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::two_threads(
                     rows,
                     |r| data::sum_f64(&a64[r]),
@@ -271,7 +256,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::sum_i32(black_box(&i32s)));
             }),
             rows * 4,
@@ -279,7 +264,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_2t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::two_threads(
                     rows,
                     |r| data::sum_i32(&i32s[r]),
@@ -296,7 +281,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::fused16(black_box(a), b, c));
             }),
             rows * 12,
@@ -304,7 +289,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_2t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::two_threads(
                     rows,
                     |r| data::fused16(&a[r.clone()], &b[r.clone()], &c[r]),
@@ -320,7 +305,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::fused_f64(black_box(a64), b64, c64));
             }),
             rows * 24,
@@ -328,7 +313,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_2t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::two_threads(
                     rows,
                     |r| data::fused_f64(&a64[r.clone()], &b64[r.clone()], &c64[r]),
@@ -351,7 +336,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::map_into(black_box(a), b, c, &mut out));
             }),
             rows * 16,
@@ -369,7 +354,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::branchy16(black_box(a), b, c));
             }),
             rows * 12,
@@ -377,7 +362,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_2t",
-            median_ns(runs, || {
+            data::median_ns(runs, || {
                 black_box(data::two_threads(
                     rows,
                     |r| data::branchy16(&a[r.clone()], &b[r.clone()], &c[r]),
@@ -403,7 +388,7 @@ fn kernel_rows(add: &mut impl FnMut(&'static str, &str, f64, usize)) {
         add(
             g,
             "hand_1t",
-            median_ns(runs.min(101), || {
+            data::median_ns(runs.min(101), || {
                 black_box(data::heavy_std(black_box(a)));
             }),
             rows * 4,
@@ -460,7 +445,7 @@ fn main() {
     add(
         "sum_64m",
         "hand_loop_1t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             black_box(data::sum16(black_box(&x)));
         }),
         bytes,
@@ -468,7 +453,7 @@ fn main() {
     add(
         "sum_64m",
         "hand_loop_2t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             black_box(sum16_2t(black_box(&x)));
         }),
         bytes,
@@ -476,7 +461,7 @@ fn main() {
     add(
         "sum_64m",
         "swath_1t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             let _ = black_box(df.select_with([col("x").sum()], &one));
         }),
         bytes,
@@ -484,7 +469,7 @@ fn main() {
     add(
         "sum_64m",
         "swath_2t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             let _ = black_box(df.select_with([col("x").sum()], &two));
         }),
         bytes,
@@ -502,7 +487,7 @@ fn main() {
     add(
         "fused_16m",
         "hand_loop_1t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             black_box(data::fused16(a, b, c));
         }),
         bytes,
@@ -510,7 +495,7 @@ fn main() {
     add(
         "fused_16m",
         "hand_loop_2t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             black_box(fused16_2t(a, b, c));
         }),
         bytes,
@@ -518,7 +503,7 @@ fn main() {
     add(
         "fused_16m",
         "swath_1t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             let _ = black_box(df.select_with([fused()], &one));
         }),
         bytes,
@@ -526,7 +511,7 @@ fn main() {
     add(
         "fused_16m",
         "swath_2t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             let _ = black_box(df.select_with([fused()], &two));
         }),
         bytes,
@@ -537,7 +522,7 @@ fn main() {
     add(
         "heavy_16m",
         "swath_1t",
-        median_ns(7, || {
+        data::median_ns(7, || {
             let _ = black_box(df.select_with([heavy()], &one));
         }),
         bytes,
@@ -545,7 +530,7 @@ fn main() {
     add(
         "heavy_16m",
         "swath_2t",
-        median_ns(7, || {
+        data::median_ns(7, || {
             let _ = black_box(df.select_with([heavy()], &two));
         }),
         bytes,
@@ -558,7 +543,7 @@ fn main() {
     add(
         "map_16m",
         "hand_loop_1t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             let y: Vec<f32> = a
                 .iter()
                 .zip(b)
@@ -572,7 +557,7 @@ fn main() {
     add(
         "map_16m",
         "swath_1t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             let _ = black_box(df.select_with([map()], &one));
         }),
         bytes,
@@ -580,7 +565,7 @@ fn main() {
     add(
         "map_16m",
         "swath_2t",
-        median_ns(15, || {
+        data::median_ns(15, || {
             let _ = black_box(df.select_with([map()], &two));
         }),
         bytes,
@@ -594,7 +579,7 @@ fn main() {
         add(
             group,
             "hand_loop_1t",
-            median_ns(9, || {
+            data::median_ns(9, || {
                 let keep: Vec<bool> = a.iter().map(|&x| x < below).collect();
                 let kept: Vec<Vec<f32>> = [a, b, c]
                     .iter()
@@ -608,7 +593,7 @@ fn main() {
             add(
                 group,
                 name,
-                median_ns(9, || {
+                data::median_ns(9, || {
                     let _ = black_box(df.filter_with(col("a").lt(lit(below)), options));
                 }),
                 bytes,
@@ -634,7 +619,7 @@ fn main() {
     add(
         "mandel_1.5m",
         "hand_loop_2t",
-        median_ns(5, || {
+        data::median_ns(5, || {
             black_box(mandel_hand_2t());
         }),
         bytes,
@@ -642,7 +627,7 @@ fn main() {
     add(
         "mandel_1.5m",
         "swath_2t",
-        median_ns(5, || {
+        data::median_ns(5, || {
             let _ = black_box(pixels.select_with([mandel_swath()], &two_cpu));
         }),
         bytes,
@@ -652,7 +637,7 @@ fn main() {
         add(
             "mandel_1.5m",
             "swath_gpu",
-            median_ns(5, || {
+            data::median_ns(5, || {
                 let _ = black_box(pixels.select_with([mandel_swath()], &gpu));
             }),
             bytes,
@@ -668,7 +653,7 @@ fn main() {
     add(
         "small_1000",
         "hand_loop",
-        median_ns(20001, || {
+        data::median_ns(20001, || {
             black_box(data::sum16(black_box(&small)));
         }),
         4000,
@@ -676,7 +661,7 @@ fn main() {
     add(
         "small_1000",
         "swath",
-        median_ns(20001, || {
+        data::median_ns(20001, || {
             let _ = black_box(df.select([col("x").sum()]));
         }),
         4000,

@@ -41,19 +41,7 @@ fn same_values(a: &Column, b: &Column) -> bool {
 fn frames_round_trip_through_record_batches() {
     let mut rng = Rng::for_test("arrow-round-trip");
     for len in [0usize, 1, 7, 64, 65, 1000] {
-        let mut patterns = NullRows::ALL.to_vec();
-        patterns.rotate_left(len % NullRows::ALL.len());
-        let frame = random_null_frame(&mut rng, len, 2, Flavor::Wild, &patterns);
-        let words = ["alpha", "beta", "gamma"];
-        let text: Vec<Option<&str>> = (0..len)
-            .map(|_| (!rng.chance(0.2)).then(|| rng.pick(&words)))
-            .collect();
-        let mut columns: Vec<(String, Column)> = frame
-            .columns()
-            .map(|(n, c)| (n.to_string(), c.clone()))
-            .collect();
-        columns.push(("text".into(), Column::from(text)));
-        let frame = Frame::new(columns).unwrap();
+        let frame = random_frame_with_text(&mut rng, len, 2, &["alpha", "beta", "gamma"], 0.2);
         let batch = frame.to_record_batch().unwrap();
         assert_eq!(
             (batch.num_rows(), batch.num_columns()),

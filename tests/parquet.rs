@@ -90,19 +90,7 @@ fn frames_round_trip_through_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::for_test("parquet-round-trip");
     for len in [0usize, 1, 65, 5000] {
-        let mut patterns = NullRows::ALL.to_vec();
-        patterns.rotate_left(len % NullRows::ALL.len());
-        let frame = random_null_frame(&mut rng, len, 1, Flavor::Wild, &patterns);
-        let words = ["x", "y", "z"];
-        let text: Vec<Option<&str>> = (0..len)
-            .map(|_| (!rng.chance(0.3)).then(|| rng.pick(&words)))
-            .collect();
-        let mut columns: Vec<(String, Column)> = frame
-            .columns()
-            .map(|(n, c)| (n.to_string(), c.clone()))
-            .collect();
-        columns.push(("text".into(), Column::from(text)));
-        let frame = Frame::new(columns).unwrap();
+        let frame = random_frame_with_text(&mut rng, len, 1, &["x", "y", "z"], 0.3);
         let path = dir.path().join(format!("f{len}.parquet"));
         swath::io::write_parquet(&frame, &path).unwrap();
         let back = swath::io::read_parquet(&path, None).unwrap();

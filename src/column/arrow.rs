@@ -248,21 +248,9 @@ fn dictionary(array: &dyn Array) -> Option<Column> {
             }))
         })
         .collect();
-    let mut codes = Vec::with_capacity(keys.len());
-    let mut valid = Vec::with_capacity(keys.len());
-    for key in keys {
-        match key.and_then(|k| table.get(k).copied().flatten()) {
-            Some(code) => {
-                codes.push(code);
-                valid.push(true);
-            }
-            None => {
-                codes.push(0);
-                valid.push(false);
-            }
-        }
-    }
-    let bitmap = Bitmap::from_bools(&valid);
-    let validity = (bitmap.null_count() > 0).then(|| Arc::new(bitmap));
-    Some(Column::text(codes, distinct.into(), validity))
+    let codes: Vec<Option<u32>> = keys
+        .into_iter()
+        .map(|key| key.and_then(|k| table.get(k).copied().flatten()))
+        .collect();
+    Some(Column::text_of_codes(codes, distinct.into()))
 }

@@ -108,16 +108,9 @@ impl Column {
         self.inner.packed.as_deref()
     }
 
-    /// This host column's values with `validity` as its bitmap.
+    /// These values with `validity` as their bitmap (no bitmap when it has no null).
     pub(crate) fn with_bitmap(&self, validity: Arc<Bitmap>) -> Column {
-        let Some(data) = self.inner.host.get() else {
-            return self.clone();
-        };
-        let column = Column::with_validity(data.clone(), Some(validity));
-        match &self.inner.dictionary {
-            Some(dictionary) => column.with_dictionary(dictionary.clone()),
-            None => column,
-        }
+        self.with_bitmap_shared(Arc::unwrap_or_clone(validity))
     }
 
     /// These values (host or device copy, shared) with `valid` (a bool column of the same

@@ -45,33 +45,32 @@ impl Column {
     pub(crate) fn encode<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Column {
         let mut index: HashMap<String, u32> = HashMap::default();
         let mut dictionary: Vec<String> = Vec::new();
-        let mut codes = Vec::new();
-        let mut valid = Vec::new();
-        for value in values {
-            match value {
-                Some(text) => {
-                    let text = text.as_ref();
-                    let code = match index.get(text) {
-                        Some(&code) => code,
-                        None => {
-                            let code = dictionary.len() as u32;
-                            index.insert(text.to_string(), code);
-                            dictionary.push(text.to_string());
-                            code
-                        }
-                    };
-                    codes.push(code);
-                    valid.push(true);
-                }
-                None => {
-                    codes.push(0);
-                    valid.push(false);
-                }
-            }
-        }
+        let codes: Vec<Option<u32>> = values
+            .into_iter()
+            .map(|value| {
+                let text = value?;
+                let text = text.as_ref();
+                Some(match index.get(text) {
+                    Some(&code) => code,
+                    None => {
+                        let code = dictionary.len() as u32;
+                        index.insert(text.to_string(), code);
+                        dictionary.push(text.to_string());
+                        code
+                    }
+                })
+            })
+            .collect();
+        Column::text_of_codes(codes, dictionary.into())
+    }
+
+    /// A text column over `dictionary` from each row's code, `None` for a null row.
+    pub(crate) fn text_of_codes(codes: Vec<Option<u32>>, dictionary: Arc<[String]>) -> Column {
+        let valid: Vec<bool> = codes.iter().map(Option::is_some).collect();
+        let codes: Vec<u32> = codes.into_iter().map(|c| c.unwrap_or(0)).collect();
         let bitmap = Bitmap::from_bools(&valid);
         let validity = (bitmap.null_count() > 0).then(|| Arc::new(bitmap));
-        Column::text(codes, dictionary.into(), validity)
+        Column::text(codes, dictionary, validity)
     }
 
     /// The distinct strings of a text column (code `k` names string `k`); `None` for other

@@ -2730,3 +2730,26 @@ pub fn random_null_frame(
     }
     Frame::new(cols).expect("random frame")
 }
+
+/// [`random_null_frame`] (`copies` of each dtype, the null patterns rotated by `len`) plus a
+/// text column `text` of `words`, each row null with chance `null_chance`.
+pub fn random_frame_with_text(
+    rng: &mut Rng,
+    len: usize,
+    copies: usize,
+    words: &[&str],
+    null_chance: f64,
+) -> Frame {
+    let mut patterns = NullRows::ALL.to_vec();
+    patterns.rotate_left(len % NullRows::ALL.len());
+    let frame = random_null_frame(rng, len, copies, Flavor::Wild, &patterns);
+    let text: Vec<Option<&str>> = (0..len)
+        .map(|_| (!rng.chance(null_chance)).then(|| rng.pick(words)))
+        .collect();
+    let mut columns: Vec<(String, Column)> = frame
+        .columns()
+        .map(|(n, c)| (n.to_string(), c.clone()))
+        .collect();
+    columns.push(("text".into(), Column::from(text)));
+    Frame::new(columns).expect("random frame")
+}
