@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::column::{Bitmap, Column};
 use crate::dtype::DType;
 
+use super::numbers::{parse_f64, parse_i64};
 use super::text_cells::TextCells;
 
 /// One column's cells so far: their values, typed, and the rows that are null.
@@ -14,6 +15,8 @@ pub(super) struct Cells {
     /// Null rows, counted from this part's first row (few in most files, so a list).
     nulls: Vec<usize>,
     rows: usize,
+    /// Rows to make room for when the first value arrives.
+    capacity: usize,
 }
 
 /// Values in the narrowest type that holds every non-null cell so far: bool while every cell
@@ -35,6 +38,7 @@ impl Cells {
             typed: TypedCells::Empty,
             nulls: Vec::new(),
             rows: 0,
+            capacity: 0,
         }
     }
 
@@ -51,8 +55,42 @@ impl Cells {
         self.rows += 1;
     }
 
+    /// No cells yet, with room for `rows` values before the column grows. The room is
+    /// taken by the first value, once its type is known.
+    pub(super) fn with_capacity(rows: usize) -> Cells {
+        Cells {
+            capacity: rows,
+            ..Cells::new()
+        }
+    }
+
     /// A cell holding a value (trimmed, not a null string).
+    #[inline]
     pub(super) fn push(&mut self, cell: &[u8]) -> std::result::Result<(), String> {
+        // The common case first: a number in a column of numbers, parsed from the bytes (a
+        // number is ASCII, so only text needs its UTF-8 checked).
+        match &mut self.typed {
+            TypedCells::F64(values) => {
+                if let Some(x) = parse_f64(cell) {
+                    values.push(x);
+                    self.rows += 1;
+                    return Ok(());
+                }
+            }
+            TypedCells::I64(values) => {
+                if let Some(i) = parse_i64(cell) {
+                    values.push(i);
+                    self.rows += 1;
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        self.push_other(cell)
+    }
+
+    /// [`Cells::push`] for a cell that changes the column's type, or text, or true/false.
+    fn push_other(&mut self, cell: &[u8]) -> std::result::Result<(), String> {
         let text = std::str::from_utf8(cell).map_err(|_| "a cell is not UTF-8 text".to_string())?;
         let boolean = || {
             if text.eq_ignore_ascii_case("true") {
@@ -63,8 +101,9 @@ impl Cells {
                 None
             }
         };
-        let float = || text.parse::<f64>().ok();
+        let float = || parse_f64(cell);
         let rows = self.rows;
+        let capacity = self.capacity.max(rows + 1);
         let nulls = &self.nulls;
         // A cell no number type holds makes the column text, the values so far printed.
         let to_text = |typed: &TypedCells| -> TextCells {
@@ -82,11 +121,11 @@ impl Cells {
             TypedCells::Text(t) => t.push(text),
             TypedCells::Empty => {
                 self.typed = if let Some(b) = boolean() {
-                    TypedCells::Bool(padded(rows, b))
-                } else if let Ok(i) = text.parse::<i64>() {
-                    TypedCells::I64(padded(rows, i))
+                    TypedCells::Bool(padded(rows, b, capacity))
+                } else if let Some(i) = parse_i64(cell) {
+                    TypedCells::I64(padded(rows, i, capacity))
                 } else if let Some(x) = float() {
-                    TypedCells::F64(padded(rows, x))
+                    TypedCells::F64(padded(rows, x, capacity))
                 } else {
                     TypedCells::Text(to_text(&self.typed))
                 };
@@ -95,13 +134,15 @@ impl Cells {
                 Some(b) => values.push(b),
                 None => self.typed = TypedCells::Text(to_text(&self.typed)),
             },
-            TypedCells::I64(values) => match text.parse::<i64>() {
-                Ok(i) => values.push(i),
-                Err(_) => match float() {
+            TypedCells::I64(values) => match parse_i64(cell) {
+                Some(i) => values.push(i),
+                None => match float() {
                     // Whole numbers so far, and now a fraction: the column is f64 (each
                     // integer converts with one rounding, as parsing it would).
                     Some(x) => {
-                        let mut floats: Vec<f64> = values.iter().map(|&i| i as f64).collect();
+                        let mut floats: Vec<f64> =
+                            Vec::with_capacity(capacity.max(values.len() + 1));
+                        floats.extend(values.iter().map(|&i| i as f64));
                         floats.push(x);
                         self.typed = TypedCells::F64(floats);
                     }
@@ -115,6 +156,53 @@ impl Cells {
         }
         self.rows += 1;
         Ok(())
+    }
+
+    /// `parts` (one column's cells, in row order) as one, in the narrowest type that holds
+    /// them all. Parts of one type (the common case) are copied once, into a column sized for
+    /// every row; others are appended pairwise.
+    pub(super) fn concat(parts: Vec<Cells>) -> std::result::Result<Cells, String> {
+        use TypedCells::*;
+        let kind = |c: &Cells| std::mem::discriminant(&c.typed);
+        let mut typed = parts.iter().filter(|c| !matches!(c.typed, Empty));
+        let first = typed.next().map(kind);
+        let one_type = typed.all(|c| Some(kind(c)) == first);
+        if !one_type || parts.iter().any(|c| matches!(c.typed, Text(_))) {
+            return parts.into_iter().try_fold(Cells::new(), Cells::append);
+        }
+        let rows = parts.iter().map(|c| c.rows).sum();
+        let mut nulls = Vec::new();
+        let mut before = 0;
+        for c in &parts {
+            nulls.extend(c.nulls.iter().map(|r| r + before));
+            before += c.rows;
+        }
+        let typed = match parts
+            .iter()
+            .find(|c| !matches!(c.typed, Empty))
+            .map(|c| &c.typed)
+        {
+            None | Some(Empty) => Empty,
+            Some(Bool(_)) => Bool(joined(&parts, rows, |t| match t {
+                Bool(v) => Some(v),
+                _ => None,
+            })),
+            Some(I64(_)) => I64(joined(&parts, rows, |t| match t {
+                I64(v) => Some(v),
+                _ => None,
+            })),
+            Some(F64(_)) => F64(joined(&parts, rows, |t| match t {
+                F64(v) => Some(v),
+                _ => None,
+            })),
+            Some(Text(_)) => return Err("text parts reached the one-type join".into()),
+        };
+        Ok(Cells {
+            typed,
+            nulls,
+            rows,
+            capacity: 0,
+        })
     }
 
     /// These cells followed by `next`'s (the same column, later rows), in the narrowest type
@@ -162,6 +250,7 @@ impl Cells {
             typed,
             nulls: self.nulls,
             rows: rows + later,
+            capacity: 0,
         })
     }
 
@@ -232,9 +321,27 @@ impl TypedCells {
     }
 }
 
-/// `rows` zeros (null rows) then `value`.
-fn padded<T: Default + Clone>(rows: usize, value: T) -> Vec<T> {
-    let mut v = vec![T::default(); rows];
+/// The values of `parts` (`rows` in all) in one vector; a part with no value yet (only nulls)
+/// gives zeros.
+fn joined<T: Copy + Default>(
+    parts: &[Cells],
+    rows: usize,
+    values: impl Fn(&TypedCells) -> Option<&Vec<T>>,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(rows);
+    for part in parts {
+        match values(&part.typed) {
+            Some(v) => out.extend_from_slice(v),
+            None => out.resize(out.len() + part.rows, T::default()),
+        }
+    }
+    out
+}
+
+/// `rows` zeros (null rows) then `value`, with room for `capacity` values.
+fn padded<T: Default + Clone>(rows: usize, value: T, capacity: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(capacity.max(rows + 1));
+    v.resize(rows, T::default());
     v.push(value);
     v
 }
@@ -304,6 +411,23 @@ mod tests {
             .to_options::<f64>()
             .map_err(|e| e.to_string());
         assert_eq!(joined, whole);
+        // Joined in one go: the same; and parts of one type (nulls-only parts among them).
+        for parts in [
+            &parts[..6],
+            &parts[..3],
+            &parts[4..6],
+            &[&[""][..], &["1.5"], &["2"]],
+        ] {
+            let cells: Vec<&str> = parts.concat();
+            let one_go =
+                Cells::concat(parts.iter().filter_map(|p| typed(p).ok()).collect()).map(|c| {
+                    c.into_column()
+                        .to_options::<f64>()
+                        .map_err(|e| e.to_string())
+                });
+            let whole = column(&cells).map(|c| c.to_options::<f64>().map_err(|e| e.to_string()));
+            assert_eq!(one_go, whole, "{parts:?}");
+        }
         // Numbers in one part and true/false in another: text, as one part would be.
         let mixed = typed(parts[1])
             .and_then(|t| t.append(typed(parts[6])?))

@@ -3,6 +3,8 @@
 mod cells;
 mod csv;
 mod csv_options;
+mod fields;
+mod numbers;
 mod parquet;
 mod text_cells;
 

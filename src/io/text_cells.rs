@@ -1,7 +1,7 @@
 //! A CSV column of text, dictionary-encoded as its cells arrive: each distinct string kept
 //! once, a `u32` code per row (what `DType::Categorical` holds).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use crate::column::{Bitmap, Column};
