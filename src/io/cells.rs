@@ -159,9 +159,9 @@ impl Cells {
     }
 
     /// `parts` (one column's cells, in row order) as one, in the narrowest type that holds
-    /// them all. Parts of one type (the common case) are copied once, into a column sized for
-    /// every row; others are appended pairwise.
-    pub(super) fn concat(parts: Vec<Cells>) -> std::result::Result<Cells, String> {
+    /// them all. Parts of one type (the common case) are copied once, on up to `threads`
+    /// threads, into a column sized for every row; others are appended pairwise.
+    pub(super) fn concat(parts: Vec<Cells>, threads: usize) -> std::result::Result<Cells, String> {
         use TypedCells::*;
         let kind = |c: &Cells| std::mem::discriminant(&c.typed);
         let mut typed = parts.iter().filter(|c| !matches!(c.typed, Empty));
@@ -183,18 +183,18 @@ impl Cells {
             .map(|c| &c.typed)
         {
             None | Some(Empty) => Empty,
-            Some(Bool(_)) => Bool(joined(&parts, rows, |t| match t {
+            Some(Bool(_)) => Bool(joined(&parts, rows, threads, |t| match t {
                 Bool(v) => Some(v),
                 _ => None,
-            })),
-            Some(I64(_)) => I64(joined(&parts, rows, |t| match t {
+            })?),
+            Some(I64(_)) => I64(joined(&parts, rows, threads, |t| match t {
                 I64(v) => Some(v),
                 _ => None,
-            })),
-            Some(F64(_)) => F64(joined(&parts, rows, |t| match t {
+            })?),
+            Some(F64(_)) => F64(joined(&parts, rows, threads, |t| match t {
                 F64(v) => Some(v),
                 _ => None,
-            })),
+            })?),
             Some(Text(_)) => return Err("text parts reached the one-type join".into()),
         };
         Ok(Cells {
@@ -322,20 +322,32 @@ impl TypedCells {
 }
 
 /// The values of `parts` (`rows` in all) in one vector; a part with no value yet (only nulls)
-/// gives zeros.
-fn joined<T: Copy + Default>(
+/// gives zeros. The parts are copied on up to `threads` threads, each into its own window of
+/// a zeroed vector (fresh zeroed memory costs nothing until written, so the page faults are
+/// taken in parallel too).
+fn joined<T: Copy + Default + Send + Sync>(
     parts: &[Cells],
     rows: usize,
-    values: impl Fn(&TypedCells) -> Option<&Vec<T>>,
-) -> Vec<T> {
-    let mut out = Vec::with_capacity(rows);
+    threads: usize,
+    values: impl Fn(&TypedCells) -> Option<&Vec<T>> + Sync,
+) -> std::result::Result<Vec<T>, String> {
+    let mut out = vec![T::default(); rows];
+    let mut windows = Vec::with_capacity(parts.len());
+    let mut rest = out.as_mut_slice();
     for part in parts {
-        match values(&part.typed) {
-            Some(v) => out.extend_from_slice(v),
-            None => out.resize(out.len() + part.rows, T::default()),
-        }
+        let (window, after) = rest.split_at_mut(part.rows.min(rest.len()));
+        windows.push((window, part));
+        rest = after;
     }
-    out
+    crate::cpu::pool::map_items(threads, windows, |_, (window, part)| {
+        if let Some(v) = values(&part.typed)
+            && v.len() == window.len()
+        {
+            window.copy_from_slice(v);
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// `rows` zeros (null rows) then `value`, with room for `capacity` values.
@@ -419,8 +431,8 @@ mod tests {
             &[&[""][..], &["1.5"], &["2"]],
         ] {
             let cells: Vec<&str> = parts.concat();
-            let one_go =
-                Cells::concat(parts.iter().filter_map(|p| typed(p).ok()).collect()).map(|c| {
+            let one_go = Cells::concat(parts.iter().filter_map(|p| typed(p).ok()).collect(), 3)
+                .map(|c| {
                     c.into_column()
                         .to_options::<f64>()
                         .map_err(|e| e.to_string())

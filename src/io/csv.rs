@@ -3,13 +3,13 @@
 //! [`CsvOptions::null_values`] names) is null, in every dtype. Columns the options leave out
 //! are skipped without being parsed.
 
-use std::io::Read;
 use std::path::Path;
 
 use super::cells::Cells;
 pub use super::csv_options::CsvOptions;
 use super::csv_options::Projection;
 use super::fields;
+use super::source::{self, FileSource, Source};
 use crate::error::{Error, Result};
 use crate::frame::Frame;
 use crate::options::ExecOptions;
@@ -63,100 +63,84 @@ pub fn read_csv_with(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Fra
         message,
     };
     let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    let source = FileSource::new(file).map_err(|e| io(e.to_string()))?;
     let threads = ExecOptions::default().resolved_threads()?;
-    parse(file, options, threads, BLOCK_BYTES, PART_BYTES).map_err(io)
+    parse(&source, options, threads, PART_BYTES).map_err(io)
 }
 
-/// Bytes read at a time: the file is parsed a block at a time, so memory holds one block of
-/// text beside the typed columns, whatever the file's size.
-const BLOCK_BYTES: usize = 16 << 20;
+/// Bytes of text per part: below this a part's start-up is a visible share; above it the
+/// threads' shares grow uneven. Memory holds a part of text per thread beside the columns.
+const PART_BYTES: u64 = 1 << 20;
 
-/// Bytes of text per part at least: below this a part's start-up is a visible share.
-const PART_BYTES: usize = 1 << 20;
-
-/// The CSV read from `input`, a block at a time. Without quotes a record is a line, so each
-/// block's whole lines split into parts parsed on up to `threads` threads and joined in
-/// order (2M rows of three columns: 0.30 s on one thread, 0.20 on two). A quoted field may
-/// hold a line end, so from the first block with a quote on, the rest goes through one reader.
-fn parse<R: Read>(
-    mut input: R,
+/// The CSV in `source`. Without quotes a record is a line, so the text after the header is
+/// cut into parts of `part_bytes`, each read (from the source, by position) and parsed on up
+/// to `threads` threads, and joined in order. A quoted field may hold a line end, so a file
+/// with a quote anywhere goes through the csv crate's reader, whole, on one thread.
+fn parse<S: Source + ?Sized>(
+    source: &S,
     options: &CsvOptions,
     threads: usize,
-    block_bytes: usize,
-    part_bytes: usize,
+    part_bytes: u64,
 ) -> std::result::Result<Frame, String> {
-    let mut buf = Vec::new();
-    let mut eof = fill(&mut input, &mut buf, block_bytes)?;
-    let header_end = buf.iter().position(|&b| b == b'\n').map(|i| i + 1);
-    let header_end = match header_end {
-        Some(end) if !buf.contains(&b'"') => end,
-        // Quotes in the first block, or a header longer than a block: one reader for all.
-        _ => {
-            let mut reader = ::csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(std::io::Cursor::new(buf).chain(input));
-            let mut table = Table::new(Projection::new(header(&mut reader)?, options)?);
-            table.add(read_part(&mut reader, &table.projection))?;
-            return table.into_frame();
+    let head = source::first_line(source).map_err(|e| e.to_string())?;
+    if head.contains(&b'"') {
+        return parse_quoted(source, options, threads);
+    }
+    let mut reader = ::csv::ReaderBuilder::new().from_reader(&head[..]);
+    let mut table = Table::new(Projection::new(header(&mut reader)?, options)?, threads);
+    let first = head.len() as u64;
+    let ranges: Vec<std::ops::Range<u64>> = (first..source.len())
+        .step_by(usize::try_from(part_bytes.max(1)).unwrap_or(usize::MAX))
+        .map(|start| start..start.saturating_add(part_bytes.max(1)).min(source.len()))
+        .collect();
+    let projection = &table.projection;
+    let parts = crate::cpu::pool::map_items(threads, ranges, |_, range| {
+        let (text, skip) = source::lines_starting_in(source, range, first)
+            .map_err(|e| Unquoted::Io(e.to_string()))?;
+        let text = text.get(skip..).unwrap_or_default();
+        if text.contains(&b'"') {
+            return Err(Unquoted::Quote);
         }
-    };
-    let mut reader = ::csv::ReaderBuilder::new().from_reader(&buf[..header_end]);
-    let mut table = Table::new(Projection::new(header(&mut reader)?, options)?);
-    buf.drain(..header_end);
-    loop {
-        let cut = if eof {
-            buf.len()
-        } else {
-            buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
-        };
-        let count = (cut / part_bytes.max(1)).clamp(1, 4 * threads.max(1));
-        let projection = &table.projection;
-        let parts = crate::cpu::pool::map_items(
-            threads,
-            split_at_line_ends(&buf[..cut], count),
-            |_, piece: &[u8]| read_unquoted(piece, projection),
-        )
-        .map_err(|e| e.to_string())?;
-        for part in parts {
-            table.add(part)?;
-        }
-        buf.drain(..cut);
-        if eof {
-            return table.into_frame();
-        }
-        eof = fill(&mut input, &mut buf, block_bytes)?;
-        if buf.contains(&b'"') {
-            let rest = std::io::Cursor::new(buf).chain(input);
-            let part = read_part(&mut records(rest), &table.projection);
-            table.add(part)?;
-            return table.into_frame();
+        read_unquoted(text, projection).map_err(Unquoted::Part)
+    })
+    .map_err(|e| e.to_string())?;
+    for part in parts {
+        match part {
+            Ok(part) => table.add(Ok(part))?,
+            Err(Unquoted::Part(e)) => table.add(Err(e))?,
+            Err(Unquoted::Io(e)) => return Err(e),
+            Err(Unquoted::Quote) => return parse_quoted(source, options, threads),
         }
     }
+    table.into_frame()
 }
 
-/// A reader of records only (the header has been read), leaving the field count to
-/// [`read_part`], which names the row.
-fn records<R: Read>(input: R) -> ::csv::Reader<R> {
-    ::csv::ReaderBuilder::new()
-        .has_headers(false)
+/// Why a part of unquoted text gave no rows.
+enum Unquoted {
+    /// Its text could not be read.
+    Io(String),
+    /// It holds a quote: the file goes through the csv crate.
+    Quote,
+    /// A row was bad.
+    Part(PartError),
+}
+
+/// The whole CSV through the csv crate's reader, which follows quotes.
+fn parse_quoted<S: Source + ?Sized>(
+    source: &S,
+    options: &CsvOptions,
+    threads: usize,
+) -> std::result::Result<Frame, String> {
+    let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(input)
-}
-
-/// Appends up to `n` more bytes of `input` to `buf`; whether the input has ended.
-fn fill<R: Read>(input: &mut R, buf: &mut Vec<u8>, n: usize) -> std::result::Result<bool, String> {
-    // Room for the whole block first: growing while reading would copy what is read.
-    buf.reserve(n);
-    let read = input
-        .by_ref()
-        .take(n as u64)
-        .read_to_end(buf)
-        .map_err(|e| e.to_string())?;
-    Ok(read < n)
+        .from_reader(std::io::BufReader::new(source::Sequential::new(source)));
+    let mut table = Table::new(Projection::new(header(&mut reader)?, options)?, threads);
+    table.add(read_part(&mut reader, &table.projection))?;
+    table.into_frame()
 }
 
 /// The column names: the header record, each name trimmed.
-fn header<R: Read>(reader: &mut ::csv::Reader<R>) -> std::result::Result<Vec<String>, String> {
+fn header<R: std::io::Read>(reader: &mut ::csv::Reader<R>) -> std::result::Result<Vec<String>, String> {
     Ok(reader
         .headers()
         .map_err(|e| e.to_string())?
@@ -172,15 +156,18 @@ struct Table {
     /// value is copied twice).
     columns: Vec<Vec<Cells>>,
     rows: usize,
+    /// Threads that join the parts.
+    threads: usize,
 }
 
 impl Table {
-    fn new(projection: Projection) -> Table {
+    fn new(projection: Projection, threads: usize) -> Table {
         let columns = projection.names.iter().map(|_| Vec::new()).collect();
         Table {
             projection,
             columns,
             rows: 0,
+            threads,
         }
     }
 
@@ -204,30 +191,13 @@ impl Table {
             .into_iter()
             .zip(self.columns)
             .map(|(name, parts)| {
-                Cells::concat(parts)
+                Cells::concat(parts, self.threads)
                     .map(|cells| (name.clone(), cells.into_column()))
                     .map_err(|message| format!("column `{name}`: {message}"))
             })
             .collect::<std::result::Result<Vec<_>, _>>()?;
         Frame::new(columns).map_err(|e| e.to_string())
     }
-}
-
-/// `bytes` cut into about `count` pieces, each ending just after a line end (or at the end).
-fn split_at_line_ends(bytes: &[u8], count: usize) -> Vec<&[u8]> {
-    let step = bytes.len().div_ceil(count.max(1)).max(1);
-    let mut pieces = Vec::with_capacity(count);
-    let mut start = 0;
-    while start < bytes.len() {
-        let guess = (start + step).min(bytes.len());
-        let end = bytes[guess..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| guess + i + 1);
-        pieces.push(&bytes[start..end]);
-        start = end;
-    }
-    pieces
 }
 
 /// One part's columns and how many rows it had.
@@ -371,27 +341,11 @@ mod tests {
                 r % 3 == 0
             ));
         }
-        let whole = parse(
-            text.as_bytes(),
-            &CsvOptions::default(),
-            1,
-            BLOCK_BYTES,
-            PART_BYTES,
-        );
+        let whole = parse(text.as_bytes(), &CsvOptions::default(), 1, u64::MAX);
         for threads in [2, 3, 7] {
-            // Force many parts by parsing pieces of a few hundred bytes.
-            let pieces = split_at_line_ends(
-                &text.as_bytes()[text.find('\n').map_or(0, |i| i + 1)..],
-                40 * threads,
-            );
-            assert!(pieces.iter().all(|p| p.is_empty() || p.ends_with(b"\n")));
-            assert_eq!(
-                pieces.concat(),
-                text.as_bytes()[text.find('\n').map_or(0, |i| i + 1)..]
-            );
-            // Small parts, and blocks that end mid-line, mid-file.
-            for block in [BLOCK_BYTES, 4096, 1000] {
-                let parted = parse(text.as_bytes(), &CsvOptions::default(), threads, block, 300);
+            // Parts of a few bytes to many lines, some ending mid-line.
+            for part in [PART_BYTES, 4096, 1000, 300, 17, 1] {
+                let parted = parse(text.as_bytes(), &CsvOptions::default(), threads, part);
                 match (&whole, &parted) {
                     (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}")),
                     _ => panic!("{whole:?} vs {parted:?}"),
@@ -413,7 +367,7 @@ mod tests {
             }
             bytes.push(b'\n');
         }
-        let message = parse(&bytes[..], &CsvOptions::default(), 3, 2000, 100)
+        let message = parse(&bytes[..], &CsvOptions::default(), 3, 100)
             .err()
             .unwrap_or_default();
         assert!(
@@ -425,35 +379,23 @@ mod tests {
         for r in 0..1000 {
             text.push_str(&format!("{r},{}\n", if r == 777 { "oops" } else { "1.5" }));
         }
-        let frame = parse(text.as_bytes(), &CsvOptions::default(), 3, 2000, 100);
+        let frame = parse(text.as_bytes(), &CsvOptions::default(), 3, 100);
         let b = frame.map(|f| {
             f.column("b")
                 .map(|c| c.to_strings().map(|s| s[777].clone()))
         });
         assert!(matches!(b, Ok(Ok(Ok(Some(ref s)))) if s == "oops"));
         let ragged = "a,b\n1,2\n3\n";
-        let message = parse(
-            ragged.as_bytes(),
-            &CsvOptions::default(),
-            2,
-            BLOCK_BYTES,
-            PART_BYTES,
-        )
-        .err()
-        .unwrap_or_default();
+        let message = parse(ragged.as_bytes(), &CsvOptions::default(), 2, PART_BYTES)
+            .err()
+            .unwrap_or_default();
         assert!(
             message.contains("row 3") && message.contains("1 fields where the header has 2"),
             "{message}"
         );
         // A quoted field holding a line end: one part, parsed right.
         let quoted = "\"a\",b\n\"1\",2\n";
-        let frame = parse(
-            quoted.as_bytes(),
-            &CsvOptions::default(),
-            4,
-            BLOCK_BYTES,
-            PART_BYTES,
-        );
+        let frame = parse(quoted.as_bytes(), &CsvOptions::default(), 4, PART_BYTES);
         assert_eq!(frame.map(|f| f.height()), Ok(1));
         // Quotes first met in a later block: the rest goes through one reader, a field with a
         // line end inside included.
@@ -463,7 +405,7 @@ mod tests {
         }
         text.push_str("\"7\",\"8.25\n\"\n9,10\n");
         let frame =
-            parse(text.as_bytes(), &CsvOptions::default(), 2, 1000, 100).map_err(|e| e.to_string());
+            parse(text.as_bytes(), &CsvOptions::default(), 2, 100).map_err(|e| e.to_string());
         let b = frame.and_then(|f| f.values::<f64>("b").map_err(|e| e.to_string()));
         assert_eq!(b.map(|b| (b.len(), b[500], b[501])), Ok((502, 8.25, 10.0)));
     }

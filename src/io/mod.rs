@@ -6,6 +6,7 @@ mod csv_options;
 mod fields;
 mod numbers;
 mod parquet;
+mod source;
 mod text_cells;
 
 pub use self::csv::{CsvOptions, read_csv, read_csv_with};

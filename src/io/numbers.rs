@@ -34,10 +34,52 @@ pub(super) fn parse_i64(cell: &[u8]) -> Option<i64> {
 /// standard parser accepts is lost.
 #[inline]
 pub(super) fn parse_f64(cell: &[u8]) -> Option<f64> {
+    if let Some(x) = plain_decimal(cell) {
+        return Some(x);
+    }
     match fast_float2::parse::<f64, _>(cell) {
         Ok(x) => Some(x),
         Err(_) => std::str::from_utf8(cell).ok()?.parse().ok(),
     }
+}
+
+/// `[-+]digits[.digits]` with at most 15 digits in all and no exponent, the form most files
+/// hold, read in one pass: its digits as an integer below 2^53 and a power of ten up to 10^15
+/// are both exact doubles, so the one division is correctly rounded (Clinger's fast path, as
+/// fast-float takes it after a more general scan). `None` for every other form.
+#[inline(always)]
+fn plain_decimal(cell: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, body) = match cell {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, cell),
+    };
+    if body.is_empty() || body.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut point: Option<usize> = None;
+    for (i, &b) in body.iter().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        if d <= 9 {
+            mantissa = mantissa * 10 + u64::from(d);
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
+        }
+    }
+    let digits = body.len() - usize::from(point.is_some());
+    // "." alone, or more than 15 digits (whose integer could pass 2^53): the general parser.
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    let decimals = point.map_or(0, |p| body.len() - p - 1);
+    let x = mantissa as f64 / POWERS.get(decimals).copied()?;
+    Some(if negative { -x } else { x })
 }
 
 #[cfg(test)]
