@@ -324,14 +324,14 @@ impl TypedCells {
 /// The values of `parts` (`rows` in all) in one vector; a part with no value yet (only nulls)
 /// gives zeros. The parts are copied on up to `threads` threads, each into its own window of
 /// a zeroed vector (fresh zeroed memory costs nothing until written, so the page faults are
-/// taken in parallel too).
+/// taken in parallel too, and on huge pages where the kernel allows).
 fn joined<T: Copy + Default + Send + Sync>(
     parts: &[Cells],
     rows: usize,
     threads: usize,
     values: impl Fn(&TypedCells) -> Option<&Vec<T>> + Sync,
 ) -> std::result::Result<Vec<T>, String> {
-    let mut out = vec![T::default(); rows];
+    let mut out = crate::hugepages::zeroed_vec::<T>(rows);
     let mut windows = Vec::with_capacity(parts.len());
     let mut rest = out.as_mut_slice();
     for part in parts {

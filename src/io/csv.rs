@@ -140,7 +140,9 @@ fn parse_quoted<S: Source + ?Sized>(
 }
 
 /// The column names: the header record, each name trimmed.
-fn header<R: std::io::Read>(reader: &mut ::csv::Reader<R>) -> std::result::Result<Vec<String>, String> {
+fn header<R: std::io::Read>(
+    reader: &mut ::csv::Reader<R>,
+) -> std::result::Result<Vec<String>, String> {
     Ok(reader
         .headers()
         .map_err(|e| e.to_string())?

@@ -78,7 +78,7 @@ fn plain_decimal(cell: &[u8]) -> Option<f64> {
         return None;
     }
     let decimals = point.map_or(0, |p| body.len() - p - 1);
-    let x = mantissa as f64 / POWERS.get(decimals).copied()?;
+    let x = mantissa as i64 as f64 / POWERS.get(decimals).copied()?;
     Some(if negative { -x } else { x })
 }
 
