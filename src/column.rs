@@ -29,6 +29,7 @@ use crate::ops::elem::Elem;
 
 mod arrow;
 mod bitmap;
+mod concat;
 mod nulls;
 mod text;
 
