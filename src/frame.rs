@@ -493,7 +493,15 @@ impl Frame {
         &self,
         exprs: &[Expr],
     ) -> Result<(plan::Plan, Vec<Option<nulls::Validity>>)> {
-        // Text first: its columns become codes, which may hold nulls like any column.
+        // Distinct counts first: each is counted on the host and enters as a literal.
+        let counted;
+        let exprs = if unique::needs_rewrite(exprs) {
+            counted = unique::count_distinct(self, exprs)?;
+            &counted[..]
+        } else {
+            exprs
+        };
+        // Text next: its columns become codes, which may hold nulls like any column.
         let is_text = |name: &str| self.column(name).is_ok_and(|c| c.categories().is_some());
         let lowered_text;
         let exprs = if text::needs_rewrite(exprs, &is_text) {
@@ -571,3 +579,4 @@ mod display;
 pub(crate) mod filter;
 mod nulls;
 mod text;
+mod unique;

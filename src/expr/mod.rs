@@ -228,6 +228,38 @@ macro_rules! reduce_methods {
 // `not` and `eq` mirror Polars' method names; `!expr` works too (ops::Not is implemented).
 #[allow(clippy::should_implement_trait)]
 impl Expr {
+    /// This node with each operand replaced by `f(operand)`; leaves and loops (whose
+    /// expressions live in scopes of their own) come back unchanged.
+    pub(crate) fn map_operands(
+        &self,
+        mut f: impl FnMut(&Arc<Expr>) -> crate::error::Result<Arc<Expr>>,
+    ) -> crate::error::Result<Expr> {
+        Ok(match self {
+            Expr::Unary(op, a) => Expr::Unary(*op, f(a)?),
+            Expr::Binary(op, a, b) => Expr::Binary(*op, f(a)?, f(b)?),
+            Expr::Select {
+                cond,
+                then,
+                otherwise,
+            } => Expr::Select {
+                cond: f(cond)?,
+                then: f(then)?,
+                otherwise: f(otherwise)?,
+            },
+            Expr::Cast(d, a) => Expr::Cast(*d, f(a)?),
+            Expr::Reduce(op, a) => Expr::Reduce(*op, f(a)?),
+            Expr::Alias(a, name) => Expr::Alias(f(a)?, name.clone()),
+            Expr::Nulls(op, a) => Expr::Nulls(*op, f(a)?),
+            Expr::FillNull(a, b) => Expr::FillNull(f(a)?, f(b)?),
+            Expr::Column(_)
+            | Expr::Literal(_)
+            | Expr::Text(_)
+            | Expr::RowIndex
+            | Expr::LoopState(_)
+            | Expr::Loop(..) => self.clone(),
+        })
+    }
+
     /// The node's operands, in order: none for a leaf, and none for a loop (its initial
     /// values, condition and updates live in its [`LoopSpec`], in scopes of their own).
     pub(crate) fn operands(&self) -> Vec<&Expr> {

@@ -1,4 +1,5 @@
-//! Null-aware expressions: `is_null`, `is_not_null`, `null_count`, `len` and `fill_null`.
+//! Null-aware expressions: `is_null`, `is_not_null`, `null_count`, `len`, `n_unique` and
+//! `fill_null`.
 //! They never reach the planner: `Frame` rewrites every expression into a value and a
 //! validity before planning (`src/frame/nulls.rs`, ARCHITECTURE.md "Nulls").
 
@@ -17,6 +18,9 @@ pub enum NullOp {
     NullCount,
     /// A reduction: the number of rows, null or not (i64; `count` counts values).
     Len,
+    /// A reduction: the number of distinct values, null counting as one (i64). No kernel
+    /// computes it: `Frame` counts it on the host before planning (`src/frame/unique.rs`).
+    NUnique,
 }
 
 impl NullOp {
@@ -27,6 +31,7 @@ impl NullOp {
             NullOp::IsNotNull => "is_not_null",
             NullOp::NullCount => "null_count",
             NullOp::Len => "len",
+            NullOp::NUnique => "n_unique",
         }
     }
     /// The op of that name.
@@ -36,13 +41,14 @@ impl NullOp {
             NullOp::IsNotNull,
             NullOp::NullCount,
             NullOp::Len,
+            NullOp::NUnique,
         ]
         .into_iter()
         .find(|op| op.name() == name)
     }
     /// Whether it gives one value (a reduction) rather than one per row.
     pub fn is_reduction(self) -> bool {
-        matches!(self, NullOp::NullCount | NullOp::Len)
+        matches!(self, NullOp::NullCount | NullOp::Len | NullOp::NUnique)
     }
 }
 
@@ -98,6 +104,25 @@ impl Expr {
     /// ```
     pub fn len(self) -> Expr {
         Expr::Nulls(NullOp::Len, Arc::new(self))
+    }
+
+    /// The number of distinct values (i64), a reduction. Null counts as one value, as in
+    /// Polars; every NaN is one value, and `-0.0` is `0.0`. For text, the distinct strings
+    /// present (a filtered column's dictionary may hold more).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([
+    ///     ("k", Column::from(vec![Some("a"), None, Some("b"), Some("a")])),
+    ///     ("x", Column::from(vec![1.0f64, -0.0, 0.0, 1.0])),
+    /// ])?;
+    /// let out = df.select([col("k").n_unique(), col("x").n_unique()])?;
+    /// assert_eq!(out.values::<i64>("k")?, [3]);
+    /// assert_eq!(out.values::<i64>("x")?, [2]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn n_unique(self) -> Expr {
+        Expr::Nulls(NullOp::NUnique, Arc::new(self))
     }
 
     /// Whether each row equals one of `values` (numbers, or text for a text column): the

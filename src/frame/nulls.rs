@@ -245,6 +245,11 @@ impl Rewriter<'_> {
                     (NullOp::NullCount, None) => lit(Scalar::I64(0)).cast(DType::I64),
                     // `count` of the values, as kernels count them, counts every row.
                     (NullOp::Len, _) => v.count(),
+                    (NullOp::NUnique, _) => {
+                        return Err(Error::Internal(
+                            "n_unique reached the null rewrite (it is counted before)".into(),
+                        ));
+                    }
                 };
                 (value, None)
             }

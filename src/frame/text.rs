@@ -173,27 +173,8 @@ impl Rewriter<'_> {
 
     /// `e` with each operand rewritten.
     fn map_children(&self, e: &Expr, whole: &Expr) -> Result<Expr> {
-        let r = |x: &Arc<Expr>| -> Result<Arc<Expr>> { Ok(Arc::new(self.rewrite(x, whole)?)) };
-        Ok(match e {
-            Expr::Unary(op, a) => Expr::Unary(*op, r(a)?),
-            Expr::Binary(op, a, b) => Expr::Binary(*op, r(a)?, r(b)?),
-            Expr::Select {
-                cond,
-                then,
-                otherwise,
-            } => Expr::Select {
-                cond: r(cond)?,
-                then: r(then)?,
-                otherwise: r(otherwise)?,
-            },
-            Expr::Cast(d, a) => Expr::Cast(*d, r(a)?),
-            Expr::Reduce(op, a) => Expr::Reduce(*op, r(a)?),
-            Expr::Alias(a, name) => Expr::Alias(r(a)?, name.clone()),
-            Expr::Nulls(op, a) => Expr::Nulls(*op, r(a)?),
-            Expr::FillNull(a, b) => Expr::FillNull(r(a)?, r(b)?),
-            // Loops read columns in their own scopes: a text column there is refused by
-            // the planner's types (it has no numeric type).
-            _ => e.clone(),
-        })
+        // Loops read columns in their own scopes: a text column there is refused by the
+        // planner's types (it has no numeric type).
+        e.map_operands(|x| Ok(Arc::new(self.rewrite(x, whole)?)))
     }
 }

@@ -2008,7 +2008,7 @@ impl Oracle {
         })
     }
 
-    /// `is_null`, `is_not_null`, `null_count` and `len` of `a`.
+    /// `is_null`, `is_not_null`, `null_count`, `len` and `n_unique` of `a`.
     fn eval_nulls(&self, op: NullOp, a: &Expr, cx: Cx<'_>) -> Result<OCol, String> {
         let whole = Cx {
             mode: match cx.mode {
@@ -2044,6 +2044,29 @@ impl Oracle {
                     _ if types_only => V::Unknown,
                     NullOp::Len => V::I(vals.len() as i128),
                     _ => V::I(vals.iter().filter(|v| **v == V::Null).count() as i128),
+                };
+                one(DType::I64, false, v)
+            }
+            NullOp::NUnique => {
+                let a = self.ev(a, whole)?;
+                let vals: &[V] = if a.scalar { &a.vals[..1] } else { &a.vals[..] };
+                // Values known only within a bound cannot be told apart: not decided.
+                let inexact = vals
+                    .iter()
+                    .any(|v| matches!(v, V::Unknown) || matches!(v, V::F(_, e) if *e != 0.0));
+                let v = if types_only || inexact {
+                    V::Unknown
+                } else {
+                    let keys: std::collections::HashSet<String> = vals
+                        .iter()
+                        .map(|v| match v {
+                            V::F(x, _) if x.is_nan() => "nan".to_string(),
+                            V::F(x, _) if *x == 0.0 => "0".to_string(),
+                            V::F(x, _) => format!("f{:x}", x.to_bits()),
+                            other => format!("{other:?}"),
+                        })
+                        .collect();
+                    V::I(keys.len() as i128)
                 };
                 one(DType::I64, false, v)
             }
