@@ -29,7 +29,6 @@ use crate::ops::elem::Elem;
 
 mod arrow;
 mod bitmap;
-mod concat;
 mod nulls;
 mod text;
 

@@ -14,10 +14,16 @@ use crate::expr::{Expr, NullOp, lit};
 
 /// Whether any expression asks for a distinct count.
 pub(super) fn needs_rewrite(exprs: &[Expr]) -> bool {
-    fn has(e: &Expr) -> bool {
-        matches!(e, Expr::Nulls(NullOp::NUnique, _)) || e.operands().into_iter().any(has)
+    // A loop, not recursion: expressions may be deeper than a thread's stack (they are
+    // refused later, with an error).
+    let mut stack: Vec<&Expr> = exprs.iter().collect();
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Nulls(NullOp::NUnique, _) => return true,
+            _ => e.for_each_child(&mut |c| stack.push(c)),
+        }
     }
-    exprs.iter().any(has)
+    false
 }
 
 /// `exprs` with each `n_unique(e)` replaced by its count over `frame` (an i64 literal); each

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{Bitmap, Column, ColumnData, ColumnElem};
+use crate::column::{Bitmap, Column, ColumnData, ColumnElem};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::options::ExecOptions;
