@@ -575,6 +575,7 @@ fn broadcast(column: &Column, height: usize) -> Column {
 
 mod arrow;
 mod compress;
+mod concat;
 mod display;
 pub(crate) mod filter;
 mod nulls;
