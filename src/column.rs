@@ -31,8 +31,10 @@ mod arrow;
 mod bitmap;
 mod nulls;
 mod text;
+mod values;
 
 pub use bitmap::Bitmap;
+pub use values::Values;
 
 /// The values of a column, one variant per dtype: what [`Column::data`] returns.
 ///
@@ -49,17 +51,17 @@ pub use bitmap::Bitmap;
 #[derive(Debug, Clone)]
 pub enum ColumnData {
     /// Values of a bool column.
-    Bool(Arc<Vec<bool>>),
+    Bool(Values<bool>),
     /// Values of an i32 column.
-    I32(Arc<Vec<i32>>),
+    I32(Values<i32>),
     /// Values of an i64 column.
-    I64(Arc<Vec<i64>>),
+    I64(Values<i64>),
     /// Values of a u32 column.
-    U32(Arc<Vec<u32>>),
+    U32(Values<u32>),
     /// Values of an f32 column.
-    F32(Arc<Vec<f32>>),
+    F32(Values<f32>),
     /// Values of an f64 column.
-    F64(Arc<Vec<f64>>),
+    F64(Values<f64>),
 }
 
 /// Element types a column can hold: connects a Rust type to its [`ColumnData`] variant.
@@ -112,13 +114,13 @@ macro_rules! column_elem {
                 }
             }
             fn wrap(values: Arc<Vec<Self>>) -> ColumnData {
-                ColumnData::$v(values)
+                ColumnData::$v(values.into())
             }
         }
         impl From<Vec<$t>> for Column {
             /// Takes the vector without copying.
             fn from(values: Vec<$t>) -> Self {
-                Column::from_data(ColumnData::$v(Arc::new(values)))
+                Column::from_data(ColumnData::$v(Values::new(values)))
             }
         }
         impl From<&[$t]> for Column {

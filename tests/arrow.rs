@@ -95,6 +95,52 @@ fn columns_given_to_arrow_share_their_memory() {
 }
 
 #[test]
+fn arrays_taken_from_arrow_share_their_memory() {
+    // Every primitive type, whole and sliced at an offset: the column reads the array's own
+    // values buffer, and outlives the array.
+    let floats = swath::arrow::array::Float64Array::from(
+        (0..100).map(|i| i as f64 * 0.5).collect::<Vec<_>>(),
+    );
+    for (array, offset) in [(floats.clone(), 0usize), (floats.slice(3, 50), 3)] {
+        let c = Column::from_arrow(&array).unwrap();
+        let values = match c.data().unwrap() {
+            swath::column::ColumnData::F64(v) => v,
+            other => panic!("{other:?}"),
+        };
+        assert!(values.is_shared_with_arrow());
+        assert_eq!(
+            values.as_ptr(),
+            floats.values()[offset..].as_ptr(),
+            "values copied"
+        );
+        drop(array);
+        assert_eq!(c.get(1).unwrap(), Scalar::F64((offset + 1) as f64 * 0.5));
+        // And back to Arrow: the same buffer again.
+        let back = c.to_arrow().unwrap();
+        let back = back
+            .as_any()
+            .downcast_ref::<swath::arrow::array::Float64Array>()
+            .unwrap();
+        assert_eq!(back.values().as_ptr(), floats.values()[offset..].as_ptr());
+    }
+    let ints = swath::arrow::array::Int32Array::from(vec![Some(1), None, Some(3)]);
+    let c = Column::from_arrow(&ints).unwrap();
+    let shared = match c.data().unwrap() {
+        swath::column::ColumnData::I32(v) => v.as_ptr(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(shared, ints.values().as_ptr());
+    assert_eq!(c.to_options::<i32>().unwrap(), [Some(1), None, Some(3)]);
+    // A select over shared columns reads them like any other.
+    let df = Frame::new([("x", Column::from_arrow(&floats).unwrap())]).unwrap();
+    let sum = df.select([col("x").sum()]).unwrap();
+    assert_eq!(
+        sum.values::<f64>("x").unwrap(),
+        [(0..100).map(|i| i as f64 * 0.5).sum::<f64>()]
+    );
+}
+
+#[test]
 fn arrays_from_arrow_read_right() {
     // A slice starts at an offset, values and validity both.
     let whole = Int64Array::from(vec![Some(1), None, Some(3), Some(4), None, Some(6)]);

@@ -1,7 +1,8 @@
 //! Columns to and from Arrow arrays. To Arrow, values and validity are shared, not copied:
 //! the Arrow buffers point into the column's own memory and keep it alive (bool values are
-//! the exception: swath keeps a byte per bool, Arrow a bit). From Arrow, the values are
-//! copied into the column (ARCHITECTURE.md, "Arrow").
+//! the exception: swath keeps a byte per bool, Arrow a bit). From Arrow, a primitive array's
+//! values buffer is shared the same way the other way round (the column holds the buffer,
+//! [`Values`]); validity bitmaps, bools and text are copied (ARCHITECTURE.md, "Arrow").
 
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use arrow_array::{
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 
-use super::{Bitmap, Column, ColumnData};
+use super::{Bitmap, Column, ColumnData, Values};
 use crate::error::{Error, Result};
 
 /// A buffer over `len` elements at `ptr`, owned by `owner`.
@@ -64,15 +65,20 @@ impl Column {
             NullBuffer::new(BooleanBuffer::new(buffer, 0, len))
         });
         fn primitive<T: ArrowPrimitiveType>(
-            values: &Arc<Vec<T::Native>>,
+            values: &Values<T::Native>,
             nulls: Option<NullBuffer>,
         ) -> ArrayRef
         where
             T::Native: std::panic::RefUnwindSafe,
         {
-            // SAFETY: the Vec's elements stay valid and unchanged while the Arc lives (swath
-            // never mutates a column's values), and the buffer holds the Arc.
-            let buffer = unsafe { shared(values.as_ptr(), values.len(), values.clone()) };
+            let buffer = match (values.vec(), values.arrow_buffer()) {
+                // Values that came from Arrow go back in their own buffer.
+                (_, Some(buffer)) => buffer.clone(),
+                // SAFETY: the Vec's elements stay valid and unchanged while the Arc lives
+                // (swath never mutates a column's values), and the buffer holds the Arc.
+                (Some(vec), None) => unsafe { shared(vec.as_ptr(), vec.len(), vec.clone()) },
+                (None, None) => Buffer::from_vec(values.to_vec()),
+            };
             let values = ScalarBuffer::new(buffer, 0, values.len());
             Arc::new(PrimitiveArray::<T>::new(values, nulls))
         }
@@ -111,7 +117,8 @@ impl Column {
         })
     }
 
-    /// A column from an Arrow array (values copied; see the module docs): booleans, 32- and
+    /// A column from an Arrow array (a primitive array's values shared, not copied; see the
+    /// module docs): booleans, 32- and
     /// 64-bit signed integers, 32-bit unsigned integers, 32- and 64-bit floats, strings
     /// (`Utf8`, `LargeUtf8`, `Utf8View`: a text column) and dictionaries of strings. Errors
     /// on any other type with [`Error::UnsupportedArrow`].
@@ -137,9 +144,18 @@ impl Column {
                 Arc::new(Bitmap::from_bools(&valid))
             })
         });
-        fn values<T: ArrowPrimitiveType>(array: &dyn Array) -> Option<Vec<T::Native>> {
+        // Shared, not copied: the column keeps the array's buffer alive and reads it in place
+        // (copied only if it is not aligned for its type, which Arrow's allocations are).
+        fn values<T: ArrowPrimitiveType>(array: &dyn Array) -> Option<Values<T::Native>>
+        where
+            T::Native: bytemuck::Pod,
+        {
             let typed = array.as_any().downcast_ref::<PrimitiveArray<T>>()?;
-            Some(typed.values().to_vec())
+            let scalars = typed.values();
+            Some(
+                Values::shared(scalars.inner(), scalars.len())
+                    .unwrap_or_else(|| Values::new(scalars.to_vec())),
+            )
         }
         let data = match array.data_type() {
             DataType::Boolean => {
@@ -147,23 +163,19 @@ impl Column {
                     .as_any()
                     .downcast_ref::<BooleanArray>()
                     .ok_or_else(unsupported)?;
-                ColumnData::Bool(Arc::new(typed.values().iter().collect()))
+                ColumnData::Bool(Values::new(typed.values().iter().collect()))
             }
-            DataType::Int32 => ColumnData::I32(Arc::new(
-                values::<Int32Type>(array).ok_or_else(unsupported)?,
-            )),
-            DataType::Int64 => ColumnData::I64(Arc::new(
-                values::<Int64Type>(array).ok_or_else(unsupported)?,
-            )),
-            DataType::UInt32 => ColumnData::U32(Arc::new(
-                values::<UInt32Type>(array).ok_or_else(unsupported)?,
-            )),
-            DataType::Float32 => ColumnData::F32(Arc::new(
-                values::<Float32Type>(array).ok_or_else(unsupported)?,
-            )),
-            DataType::Float64 => ColumnData::F64(Arc::new(
-                values::<Float64Type>(array).ok_or_else(unsupported)?,
-            )),
+            DataType::Int32 => ColumnData::I32(values::<Int32Type>(array).ok_or_else(unsupported)?),
+            DataType::Int64 => ColumnData::I64(values::<Int64Type>(array).ok_or_else(unsupported)?),
+            DataType::UInt32 => {
+                ColumnData::U32(values::<UInt32Type>(array).ok_or_else(unsupported)?)
+            }
+            DataType::Float32 => {
+                ColumnData::F32(values::<Float32Type>(array).ok_or_else(unsupported)?)
+            }
+            DataType::Float64 => {
+                ColumnData::F64(values::<Float64Type>(array).ok_or_else(unsupported)?)
+            }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                 return text(array).ok_or_else(unsupported);
             }

@@ -86,7 +86,9 @@ impl Column {
                     .clone()
                     .unwrap_or_else(|| Arc::new(Bitmap::new(self.len(), true)));
                 let host = OnceLock::new();
-                let _ = host.set(ColumnData::Bool(Arc::new(packed.to_bools())));
+                let _ = host.set(ColumnData::Bool(crate::column::Values::new(
+                    packed.to_bools(),
+                )));
                 Column {
                     inner: Arc::new(Inner {
                         dtype: DType::Bool,

@@ -16,7 +16,7 @@ impl Column {
         dictionary: Arc<[String]>,
         validity: Option<Arc<Bitmap>>,
     ) -> Column {
-        Column::with_validity(ColumnData::U32(Arc::new(codes)), validity)
+        Column::with_validity(ColumnData::U32(crate::column::Values::new(codes)), validity)
             .with_dictionary(dictionary)
     }
 

@@ -2,7 +2,6 @@
 //! slices each chunk writes.
 
 use std::mem::MaybeUninit;
-use std::sync::Arc;
 
 use crate::column::{ColumnData, ColumnElem};
 use crate::dtype::{DType, Scalar};
@@ -193,12 +192,12 @@ impl Buf {
     /// The buffer as a column's data, without copying.
     pub fn into_column_data(self) -> ColumnData {
         match self {
-            Buf::Bool(v) => ColumnData::Bool(Arc::new(v)),
-            Buf::I32(v) => ColumnData::I32(Arc::new(v)),
-            Buf::I64(v) => ColumnData::I64(Arc::new(v)),
-            Buf::U32(v) => ColumnData::U32(Arc::new(v)),
-            Buf::F32(v) => ColumnData::F32(Arc::new(v)),
-            Buf::F64(v) => ColumnData::F64(Arc::new(v)),
+            Buf::Bool(v) => ColumnData::Bool(crate::column::Values::new(v)),
+            Buf::I32(v) => ColumnData::I32(crate::column::Values::new(v)),
+            Buf::I64(v) => ColumnData::I64(crate::column::Values::new(v)),
+            Buf::U32(v) => ColumnData::U32(crate::column::Values::new(v)),
+            Buf::F32(v) => ColumnData::F32(crate::column::Values::new(v)),
+            Buf::F64(v) => ColumnData::F64(crate::column::Values::new(v)),
         }
     }
 }

@@ -138,7 +138,7 @@ mod tests {
                 let want: Vec<u32> = (0..rows).filter(|&r| keep[r]).map(|r| values[r]).collect();
                 let n = want.len();
                 let mut buffer = vec![GUARD; n + 64];
-                let data = ColumnData::U32(std::sync::Arc::new(values.clone()));
+                let data = ColumnData::U32(crate::column::Values::new(values.clone()));
                 let mut out = OutSlice::U32(&mut buffer[32..32 + n]);
                 let (row, cursor) = compact_prefix(Isa::Avx512, &data, 0..rows, &keep, &mut out);
                 assert!(row <= rows && cursor <= n, "{rows} rows, pattern {pattern}");
@@ -157,7 +157,7 @@ mod tests {
                 // And the same for 8-byte values.
                 let wide: Vec<u64> = values.iter().map(|&v| u64::from(v) << 33).collect();
                 let mut buffer = vec![u64::from(GUARD); n + 64];
-                let data = ColumnData::I64(std::sync::Arc::new(
+                let data = ColumnData::I64(crate::column::Values::new(
                     wide.iter().map(|&v| v as i64).collect(),
                 ));
                 let window = bytemuck::cast_slice_mut::<u64, i64>(&mut buffer[32..32 + n]);

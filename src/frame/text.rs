@@ -55,7 +55,7 @@ pub(crate) fn codes_column(text: &Column, base: Option<&Column>) -> Result<Colum
         .map(|&c| map.get(c as usize).copied().unwrap_or(u32::MAX))
         .collect();
     Ok(Column::with_validity(
-        crate::column::ColumnData::U32(Arc::new(codes)),
+        crate::column::ColumnData::U32(crate::column::Values::new(codes)),
         text.validity().cloned().map(Arc::new),
     ))
 }

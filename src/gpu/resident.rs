@@ -326,13 +326,15 @@ fn download_on(gpu: &Gpu, dev: &DeviceColumn) -> Result<ColumnData> {
     let data = match dev.dtype {
         DType::Bool => {
             let words = read!(u32);
-            ColumnData::Bool(Arc::new(words.into_iter().map(|w| w != 0).collect()))
+            ColumnData::Bool(crate::column::Values::new(
+                words.into_iter().map(|w| w != 0).collect(),
+            ))
         }
-        DType::I32 => ColumnData::I32(Arc::new(read!(i32))),
-        DType::I64 => ColumnData::I64(Arc::new(read!(i64))),
-        DType::U32 | DType::Categorical => ColumnData::U32(Arc::new(read!(u32))),
-        DType::F32 => ColumnData::F32(Arc::new(read!(f32))),
-        DType::F64 => ColumnData::F64(Arc::new(read!(f64))),
+        DType::I32 => ColumnData::I32(crate::column::Values::new(read!(i32))),
+        DType::I64 => ColumnData::I64(crate::column::Values::new(read!(i64))),
+        DType::U32 | DType::Categorical => ColumnData::U32(crate::column::Values::new(read!(u32))),
+        DType::F32 => ColumnData::F32(crate::column::Values::new(read!(f32))),
+        DType::F64 => ColumnData::F64(crate::column::Values::new(read!(f64))),
     };
     count_to_host(total);
     Ok(data)
