@@ -669,7 +669,7 @@ impl Column {
 
     /// This column's validity carried over to `data`, the rows of it that `mask`
     /// keeps (a filter's gather).
-    pub(crate) fn with_kept_rows(&self, data: ColumnData, mask: &[bool]) -> Column {
+    pub(crate) fn with_kept_rows(&self, data: ColumnData, mask: &Bitmap) -> Column {
         let validity = self.inner.validity.as_ref().map(|v| v.kept(mask));
         let kept =
             Column::with_validity(data, validity.filter(|v| v.null_count() > 0).map(Arc::new));

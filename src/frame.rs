@@ -344,30 +344,22 @@ impl Frame {
                 message: format!("a filter needs a bool expression, not {}", mask.dtype()),
             });
         }
-        let keep: std::borrow::Cow<'_, [bool]> = if mask.len() == self.height {
-            if mask.null_count() > 0 {
-                // A null predicate drops the row (Polars).
-                let values = mask.to_options::<bool>()?;
-                values
-                    .iter()
-                    .map(|v| *v == Some(true))
-                    .collect::<Vec<_>>()
-                    .into()
-            } else {
-                mask.as_slice::<bool>()?.into()
-            }
-        } else if mask.get(0) == Ok(Scalar::Bool(true)) {
-            // A single value (a reduction, or a literal) keeps all rows or none.
-            return Ok(self.clone());
-        } else {
-            vec![false; self.height].into()
-        };
         let bytes_per_row = self
             .columns
             .iter()
             .map(|(_, c)| c.dtype().size_of() as f64)
             .sum();
-        let selection = filter::Selection::new(&keep, bytes_per_row, options)?;
+        let selection = if mask.len() == self.height {
+            let crate::column::ColumnData::Bool(values) = mask.data()? else {
+                return Err(Error::Internal("a bool mask without bools".into()));
+            };
+            filter::Selection::new(values, mask.validity(), bytes_per_row, options)?
+        } else if mask.get(0) == Ok(Scalar::Bool(true)) {
+            // A single value (a reduction, or a literal) keeps all rows or none.
+            return Ok(self.clone());
+        } else {
+            filter::Selection::new(&vec![false; self.height], None, bytes_per_row, options)?
+        };
         if selection.height() == self.height {
             // Every row kept: the columns are shared, not copied.
             return Ok(self.clone());
@@ -381,7 +373,7 @@ impl Frame {
                 .iter()
                 .map(|(n, c)| {
                     let data = empty(c).into_column_data();
-                    (n.clone(), c.with_kept_rows(data, selection.mask()))
+                    (n.clone(), c.with_kept_rows(data, selection.keep()))
                 })
                 .collect();
             return Ok(Frame { columns, height: 0 });
@@ -398,7 +390,7 @@ impl Frame {
             .columns
             .iter()
             .zip(kept)
-            .map(|((n, c), data)| (n.clone(), c.with_kept_rows(data, selection.mask())))
+            .map(|((n, c), data)| (n.clone(), c.with_kept_rows(data, selection.keep())))
             .collect();
         Ok(Frame {
             columns,

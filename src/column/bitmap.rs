@@ -148,15 +148,37 @@ impl Bitmap {
             .collect();
         Bitmap::of_words(words, self.len.min(other.len))
     }
-    /// The validity of the rows `keep` flags, in order (a filter's gather).
-    pub fn kept(&self, keep: &[bool]) -> Bitmap {
-        let kept: Vec<bool> = keep
-            .iter()
-            .enumerate()
-            .filter(|&(_, &k)| k)
-            .map(|(row, _)| self.is_valid(row))
-            .collect();
+    /// The validity of the rows set in `keep`, in order (a filter's gather).
+    ///
+    /// ```
+    /// use swath::column::Bitmap;
+    /// let valid = Bitmap::from_bools(&[true, false, true, false]);
+    /// let keep = Bitmap::from_bools(&[false, true, true, true]);
+    /// assert_eq!(valid.kept(&keep).to_bools(), [false, true, false]);
+    /// ```
+    pub fn kept(&self, keep: &Bitmap) -> Bitmap {
+        let mut kept = Vec::with_capacity(keep.len() - keep.null_count());
+        for (k, &word) in keep.words().iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                kept.push(self.is_valid(k * 64 + rest.trailing_zeros() as usize));
+                rest &= rest - 1;
+            }
+        }
         Bitmap::from_bools(&kept)
+    }
+    /// The bitmap of `len` rows whose bits are `words` (row `r` at bit `r % 64` of word
+    /// `r / 64`); bits past `len` are cleared, missing words are null rows.
+    pub(crate) fn from_words(mut words: Vec<u64>, len: usize) -> Bitmap {
+        words.resize(len.div_ceil(64), 0);
+        if let (Some(last), 1..) = (words.last_mut(), len % 64) {
+            *last &= (1u64 << (len % 64)) - 1;
+        }
+        Bitmap::of_words(words, len)
+    }
+    /// The words, given up (see [`Bitmap::words`]).
+    pub(crate) fn into_words(self) -> Vec<u64> {
+        self.words
     }
 }
 
