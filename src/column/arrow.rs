@@ -223,46 +223,64 @@ fn strings(array: &dyn Array) -> Option<Vec<Option<String>>> {
 /// through a table the size of the dictionary (an Arrow dictionary may repeat a string or
 /// hold null entries, so each distinct string gets one code), not string by string.
 fn dictionary(array: &dyn Array) -> Option<Column> {
-    use arrow_array::cast::AsArray;
     use arrow_array::types::*;
     let DataType::Dictionary(key, _) = array.data_type() else {
         return None;
     };
-    macro_rules! decode {
-        ($($k:ident => $t:ty),*) => {
-            match key.as_ref() {
-                $(DataType::$k => {
-                    let d = array.as_dictionary::<$t>();
-                    let keys: Vec<Option<usize>> = d
-                        .keys()
-                        .iter()
-                        .map(|k| k.and_then(|k| usize::try_from(k).ok()))
-                        .collect();
-                    (strings(d.values().as_ref())?, keys)
-                })*
-                _ => return None,
-            }
-        };
+    match key.as_ref() {
+        DataType::Int8 => dictionary_of::<Int8Type>(array),
+        DataType::Int16 => dictionary_of::<Int16Type>(array),
+        DataType::Int32 => dictionary_of::<Int32Type>(array),
+        DataType::Int64 => dictionary_of::<Int64Type>(array),
+        DataType::UInt8 => dictionary_of::<UInt8Type>(array),
+        DataType::UInt16 => dictionary_of::<UInt16Type>(array),
+        DataType::UInt32 => dictionary_of::<UInt32Type>(array),
+        DataType::UInt64 => dictionary_of::<UInt64Type>(array),
+        _ => None,
     }
-    let (values, keys) = decode!(Int8 => Int8Type, Int16 => Int16Type, Int32 => Int32Type,
-        Int64 => Int64Type, UInt8 => UInt8Type, UInt16 => UInt16Type, UInt32 => UInt32Type,
-        UInt64 => UInt64Type);
+}
+
+/// [`dictionary`] for keys of type `K`: one pass over the keys' own buffer, and a validity
+/// only when a key is null or points at a null entry.
+fn dictionary_of<K: arrow_array::types::ArrowDictionaryKeyType>(
+    array: &dyn Array,
+) -> Option<Column> {
+    use arrow_array::cast::AsArray;
+    use arrow_buffer::ArrowNativeType;
+    let d = array.as_dictionary_opt::<K>()?;
+    let entries = strings(d.values().as_ref())?;
     let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
     let mut distinct: Vec<String> = Vec::new();
-    // Each dictionary entry's code (None for a null entry).
-    let table: Vec<Option<u32>> = values
+    // Each dictionary entry's code; NONE for a null entry.
+    const NONE: u32 = u32::MAX;
+    let table: Vec<u32> = entries
         .iter()
-        .map(|v| {
-            let v = v.as_deref()?;
-            Some(*index.entry(v).or_insert_with(|| {
+        .map(|v| match v.as_deref() {
+            None => NONE,
+            Some(v) => *index.entry(v).or_insert_with(|| {
                 distinct.push(v.to_string());
                 distinct.len() as u32 - 1
-            }))
+            }),
         })
         .collect();
-    let codes: Vec<Option<u32>> = keys
-        .into_iter()
-        .map(|key| key.and_then(|k| table.get(k).copied().flatten()))
+    let keys = d.keys();
+    // A key past the dictionary (only at a null row, which Arrow does not check) is null.
+    let mut codes: Vec<u32> = keys
+        .values()
+        .iter()
+        .map(|k| table.get(k.as_usize()).copied().unwrap_or(NONE))
         .collect();
-    Some(Column::text_of_codes(codes, distinct.into()))
+    let some_null = keys.null_count() > 0 || codes.contains(&NONE);
+    let validity = some_null.then(|| {
+        let valid: Vec<bool> = codes
+            .iter()
+            .enumerate()
+            .map(|(row, &c)| c != NONE && keys.is_valid(row))
+            .collect();
+        for c in codes.iter_mut().filter(|c| **c == NONE) {
+            *c = 0;
+        }
+        Arc::new(Bitmap::from_bools(&valid))
+    });
+    Some(Column::text(codes, distinct.into(), validity))
 }
