@@ -3,6 +3,13 @@
 //! `benches/peers/io.py` is run with the same paths (it calls this bench too).
 //!
 //!     cargo bench --bench io -- FILE.csv ... FILE.parquet ...
+//!     cargo bench --bench io --features bench-mimalloc -- FILE ...   # with mimalloc
+
+/// With `--features bench-mimalloc`, mimalloc serves every allocation (as jemalloc does in
+/// Polars' wheel); otherwise the system's malloc.
+#[cfg(feature = "bench-mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -36,6 +43,13 @@ fn main() {
                 black_box(swath::io::read_csv_with(&file, &options).expect("a readable CSV"));
             })
         };
-        println!("{{\"reader\":\"swath\",\"file\":\"{file}\",\"median_s\":{seconds:.4}}}");
+        let allocator = if cfg!(feature = "bench-mimalloc") {
+            "mimalloc"
+        } else {
+            "system"
+        };
+        println!(
+            "{{\"reader\":\"swath\",\"allocator\":\"{allocator}\",\"file\":\"{file}\",\"median_s\":{seconds:.4}}}"
+        );
     }
 }

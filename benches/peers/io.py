@@ -1,7 +1,7 @@
 """Reading files, swath against Polars (issue 15): makes the test files if they are missing,
 times Polars' read_csv / read_parquet (median of five after a warm-up, default threads), runs
-`cargo bench --bench io` on the same files, and prints each file's times and the ratio
-Polars/swath (above 1: swath is faster).
+`cargo bench --bench io` on the same files (with the system's malloc, then with mimalloc),
+and prints each file's times and the ratios Polars/swath (above 1: swath is faster).
 
     .venv/bin/python benches/peers/io.py        (needs polars and pyarrow; see README.md)
 """
@@ -58,16 +58,25 @@ polars = {}
 for f in files:
     read = (lambda f=f: pl.read_parquet(f)) if f.suffix == ".parquet" else (lambda f=f: pl.read_csv(f))
     polars[str(f)] = median(read)
-run = subprocess.run(
-    ["cargo", "bench", "--bench", "io", "--"] + [str(f) for f in files],
-    check=True, capture_output=True, text=True,
-)
-swath = {}
-for line in run.stdout.splitlines():
-    if line.startswith("{"):
-        r = json.loads(line)
-        swath[r["file"]] = r["median_s"]
-print(f"{'file':<36}{'polars s':>10}{'swath s':>10}{'polars/swath':>14}")
+def swath_times(extra):
+    run = subprocess.run(
+        ["cargo", "bench", "--bench", "io"] + extra + ["--"] + [str(f) for f in files],
+        check=True, capture_output=True, text=True,
+    )
+    times = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("{"):
+            r = json.loads(line)
+            times[r["file"]] = r["median_s"]
+    return times
+
+
+# swath with the system's malloc (what a Rust program gets by default), and with mimalloc
+# (Polars' wheel ships jemalloc; glibc maps every large block fresh, so each read page-faults
+# its columns).
+swath = swath_times([])
+swath_mi = swath_times(["--features", "bench-mimalloc"])
+print(f"{'file':<24}{'polars s':>10}{'swath s':>10}{'polars/swath':>14}{'mimalloc s':>12}{'polars/mi':>11}")
 for f in files:
-    p, s = polars[str(f)], swath[str(f)]
-    print(f"{f.name:<36}{p:>10.3f}{s:>10.3f}{p / s:>14.2f}")
+    p, s, m = polars[str(f)], swath[str(f)], swath_mi[str(f)]
+    print(f"{f.name:<24}{p:>10.3f}{s:>10.3f}{p / s:>14.2f}{m:>12.3f}{p / m:>11.2f}")
