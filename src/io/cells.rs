@@ -67,8 +67,8 @@ impl Cells {
     /// A cell holding a value (trimmed, not a null string).
     #[inline]
     pub(super) fn push(&mut self, cell: &[u8]) -> std::result::Result<(), String> {
-        // The common case first: a number in a column of numbers, parsed from the bytes (a
-        // number is ASCII, so only text needs its UTF-8 checked).
+        // The common cases first: a number in a column of numbers, parsed from the bytes (a
+        // number is ASCII), and a cell of a text column (checked as UTF-8 only when new).
         match &mut self.typed {
             TypedCells::F64(values) => {
                 if let Some(x) = parse_f64(cell) {
@@ -83,6 +83,11 @@ impl Cells {
                     self.rows += 1;
                     return Ok(());
                 }
+            }
+            TypedCells::Text(text) => {
+                text.push_bytes(cell)?;
+                self.rows += 1;
+                return Ok(());
             }
             _ => {}
         }
@@ -481,12 +486,15 @@ mod tests {
         );
         let c = column(&["b", "a", "b"]).unwrap_or_else(|_| Column::from(Vec::<f64>::new()));
         assert_eq!(c.categories().map(<[String]>::len), Some(2));
-        // Bytes that are not UTF-8 are an error.
+        // Bytes that are not UTF-8 are an error, first cell or in a text column.
         let mut cells = Cells::new();
         assert!(
             cells
                 .push(&[0xff, 0xfe])
                 .is_err_and(|m| m.contains("UTF-8"))
         );
+        let mut text = typed(&["x", "y"]).unwrap_or_else(|_| Cells::new());
+        assert!(text.push(b"x\xff").is_err_and(|m| m.contains("UTF-8")));
+        assert!(text.push("é".as_bytes()).is_ok());
     }
 }

@@ -8,7 +8,9 @@ use crate::column::{Bitmap, Column};
 
 #[derive(Default)]
 pub(super) struct TextCells {
-    index: HashMap<String, u32>,
+    /// Each distinct string's code, keyed by its bytes: a cell equal to a known string is
+    /// UTF-8 already, so only a new string is checked (once), not every cell.
+    index: HashMap<Box<[u8]>, u32>,
     dictionary: Vec<String>,
     codes: Vec<u32>,
 }
@@ -40,16 +42,34 @@ impl TextCells {
     }
 
     pub(super) fn push(&mut self, cell: &str) {
+        let code = self.code_of(cell);
+        self.codes.push(code);
+    }
+
+    /// A cell's bytes; an error if they are new and not UTF-8.
+    #[inline]
+    pub(super) fn push_bytes(&mut self, cell: &[u8]) -> Result<(), String> {
         let code = match self.index.get(cell) {
             Some(&code) => code,
             None => {
-                let code = self.dictionary.len() as u32;
-                self.index.insert(cell.to_string(), code);
-                self.dictionary.push(cell.to_string());
-                code
+                let text = std::str::from_utf8(cell)
+                    .map_err(|_| "a cell is not UTF-8 text".to_string())?;
+                self.code_of(text)
             }
         };
         self.codes.push(code);
+        Ok(())
+    }
+
+    /// The code of `text`, which joins the dictionary if it is new.
+    fn code_of(&mut self, text: &str) -> u32 {
+        if let Some(&code) = self.index.get(text.as_bytes()) {
+            return code;
+        }
+        let code = self.dictionary.len() as u32;
+        self.index.insert(text.as_bytes().into(), code);
+        self.dictionary.push(text.to_string());
+        code
     }
 
     pub(super) fn push_null(&mut self) {
@@ -58,19 +78,7 @@ impl TextCells {
 
     /// These rows followed by `next`'s, whose codes are remapped into this dictionary.
     pub(super) fn append(mut self, next: TextCells) -> TextCells {
-        let map: Vec<u32> = next
-            .dictionary
-            .iter()
-            .map(|s| match self.index.get(s) {
-                Some(&code) => code,
-                None => {
-                    let code = self.dictionary.len() as u32;
-                    self.index.insert(s.clone(), code);
-                    self.dictionary.push(s.clone());
-                    code
-                }
-            })
-            .collect();
+        let map: Vec<u32> = next.dictionary.iter().map(|s| self.code_of(s)).collect();
         self.codes.extend(
             next.codes
                 .iter()
