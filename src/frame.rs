@@ -568,6 +568,7 @@ fn broadcast(column: &Column, height: usize) -> Column {
 mod arrow;
 mod compress;
 mod concat;
+pub(crate) use concat::joined;
 mod display;
 pub(crate) mod filter;
 mod nulls;

@@ -15,6 +15,7 @@ use arrow_array::{
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 
+use super::values::Owner;
 use super::{Bitmap, Column, ColumnData, Values};
 use crate::error::{Error, Result};
 
@@ -71,13 +72,12 @@ impl Column {
         where
             T::Native: std::panic::RefUnwindSafe,
         {
-            let buffer = match (values.vec(), values.arrow_buffer()) {
+            let buffer = match values.owner() {
                 // Values that came from Arrow go back in their own buffer.
-                (_, Some(buffer)) => buffer.clone(),
+                Owner::Arrow(buffer) => buffer.clone(),
                 // SAFETY: the Vec's elements stay valid and unchanged while the Arc lives
                 // (swath never mutates a column's values), and the buffer holds the Arc.
-                (Some(vec), None) => unsafe { shared(vec.as_ptr(), vec.len(), vec.clone()) },
-                (None, None) => Buffer::from_vec(values.to_vec()),
+                Owner::Vec(vec) => unsafe { shared(vec.as_ptr(), vec.len(), vec.clone()) },
             };
             let values = ScalarBuffer::new(buffer, 0, values.len());
             Arc::new(PrimitiveArray::<T>::new(values, nulls))

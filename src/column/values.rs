@@ -51,21 +51,19 @@ impl<T> Values<T> {
         matches!(self.0, Storage::Arrow { .. })
     }
 
-    /// The Arrow buffer these values live in, when they do.
-    pub(crate) fn arrow_buffer(&self) -> Option<&Buffer> {
+    /// Who owns the memory: a vector swath allocated, or an Arrow buffer.
+    pub(crate) fn owner(&self) -> Owner<'_, T> {
         match &self.0 {
-            Storage::Arrow { buffer, .. } => Some(buffer),
-            Storage::Vec(_) => None,
+            Storage::Vec(v) => Owner::Vec(v),
+            Storage::Arrow { buffer, .. } => Owner::Arrow(buffer),
         }
     }
+}
 
-    /// The vector these values live in, when swath allocated them.
-    pub(crate) fn vec(&self) -> Option<&Arc<Vec<T>>> {
-        match &self.0 {
-            Storage::Vec(v) => Some(v),
-            Storage::Arrow { .. } => None,
-        }
-    }
+/// What [`Values::owner`] gives.
+pub(crate) enum Owner<'a, T> {
+    Vec(&'a Arc<Vec<T>>),
+    Arrow(&'a Buffer),
 }
 
 impl<T: bytemuck::Pod> Values<T> {

@@ -56,8 +56,10 @@ impl Column {
                 .iter()
                 .map(|d| u32::slice(d).unwrap_or_default())
                 .collect();
-            let codes = joined(&codes, rows, threads, |k, part, window| {
+            let sizes: Vec<usize> = codes.iter().map(|c| c.len()).collect();
+            let codes = joined(&sizes, threads, |k, window| {
                 let map = maps.get(k).map_or(&[][..], Vec::as_slice);
+                let part = codes.get(k).copied().unwrap_or_default();
                 for (slot, &code) in window.iter_mut().zip(part) {
                     *slot = map.get(code as usize).copied().unwrap_or(0);
                 }
@@ -66,7 +68,11 @@ impl Column {
         }
         let data = crate::with_dtype!(dtype, T => {
             let values: Vec<&[T]> = sources.iter().map(|d| T::slice(d).unwrap_or_default()).collect();
-            T::wrap(Arc::new(joined(&values, rows, threads, copied)?))
+            let sizes: Vec<usize> = values.iter().map(|v| v.len()).collect();
+            let joined = joined(&sizes, threads, |k, window| {
+                copy_into(values.get(k).copied().unwrap_or_default(), window)
+            })?;
+            T::wrap(Arc::new(joined))
         });
         Ok(Column::with_validity(data, validity))
     }
@@ -109,29 +115,30 @@ fn merged_dictionary(parts: &[Column]) -> (Vec<String>, Vec<Vec<u32>>) {
     (strings, maps)
 }
 
-/// `parts` (`rows` values in all) in one vector, each written by `copy(k, part, window)` on up
-/// to `threads` threads into its own window of a zeroed vector (huge pages where the kernel
-/// allows).
-fn joined<T: Default + Copy + Send + Sync>(
-    parts: &[&[T]],
-    rows: usize,
+/// A vector of `sizes.iter().sum()` values whose window `k` (the next `sizes[k]` values) is
+/// written by `fill(k, window)`, windows on up to `threads` threads. It starts zeroed (fresh
+/// zeroed memory costs nothing until written, so the page faults are taken in parallel too,
+/// on huge pages where the kernel allows). Readers that decode pieces in parallel (CSV parts,
+/// Parquet row groups) join them with it.
+pub(crate) fn joined<T: Default + Copy + Send + Sync>(
+    sizes: &[usize],
     threads: usize,
-    copy: impl Fn(usize, &[T], &mut [T]) + Sync,
+    fill: impl Fn(usize, &mut [T]) + Sync,
 ) -> Result<Vec<T>> {
-    let mut out = crate::hugepages::zeroed_vec::<T>(rows);
-    let mut windows = Vec::with_capacity(parts.len());
+    let mut out = crate::hugepages::zeroed_vec::<T>(sizes.iter().sum());
+    let mut windows = Vec::with_capacity(sizes.len());
     let mut rest = out.as_mut_slice();
-    for part in parts {
-        let (window, after) = rest.split_at_mut(part.len().min(rest.len()));
-        windows.push((window, *part));
+    for &size in sizes {
+        let (window, after) = rest.split_at_mut(size.min(rest.len()));
+        windows.push(window);
         rest = after;
     }
-    crate::cpu::pool::map_items(threads, windows, |k, (window, part)| copy(k, part, window))?;
+    crate::cpu::pool::map_items(threads, windows, fill)?;
     Ok(out)
 }
 
 /// Copies `part` into `window` (of the same length).
-fn copied<T: Copy>(_: usize, part: &[T], window: &mut [T]) {
+fn copy_into<T: Copy>(part: &[T], window: &mut [T]) {
     if part.len() == window.len() {
         window.copy_from_slice(part);
     }

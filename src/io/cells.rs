@@ -188,15 +188,15 @@ impl Cells {
             .map(|c| &c.typed)
         {
             None | Some(Empty) => Empty,
-            Some(Bool(_)) => Bool(joined(&parts, rows, threads, |t| match t {
+            Some(Bool(_)) => Bool(joined(&parts, threads, |t| match t {
                 Bool(v) => Some(v),
                 _ => None,
             })?),
-            Some(I64(_)) => I64(joined(&parts, rows, threads, |t| match t {
+            Some(I64(_)) => I64(joined(&parts, threads, |t| match t {
                 I64(v) => Some(v),
                 _ => None,
             })?),
-            Some(F64(_)) => F64(joined(&parts, rows, threads, |t| match t {
+            Some(F64(_)) => F64(joined(&parts, threads, |t| match t {
                 F64(v) => Some(v),
                 _ => None,
             })?),
@@ -326,33 +326,22 @@ impl TypedCells {
     }
 }
 
-/// The values of `parts` (`rows` in all) in one vector; a part with no value yet (only nulls)
-/// gives zeros. The parts are copied on up to `threads` threads, each into its own window of
-/// a zeroed vector (fresh zeroed memory costs nothing until written, so the page faults are
-/// taken in parallel too, and on huge pages where the kernel allows).
+/// The values of `parts` in one vector, joined in parallel ([`crate::frame::joined`]); a part
+/// with no value yet (only nulls) gives zeros.
 fn joined<T: Copy + Default + Send + Sync>(
     parts: &[Cells],
-    rows: usize,
     threads: usize,
     values: impl Fn(&TypedCells) -> Option<&Vec<T>> + Sync,
 ) -> std::result::Result<Vec<T>, String> {
-    let mut out = crate::hugepages::zeroed_vec::<T>(rows);
-    let mut windows = Vec::with_capacity(parts.len());
-    let mut rest = out.as_mut_slice();
-    for part in parts {
-        let (window, after) = rest.split_at_mut(part.rows.min(rest.len()));
-        windows.push((window, part));
-        rest = after;
-    }
-    crate::cpu::pool::map_items(threads, windows, |_, (window, part)| {
-        if let Some(v) = values(&part.typed)
+    let sizes: Vec<usize> = parts.iter().map(|c| c.rows).collect();
+    crate::frame::joined(&sizes, threads, |k, window| {
+        if let Some(v) = parts.get(k).and_then(|c| values(&c.typed))
             && v.len() == window.len()
         {
             window.copy_from_slice(v);
         }
     })
-    .map_err(|e| e.to_string())?;
-    Ok(out)
+    .map_err(|e| e.to_string())
 }
 
 /// `rows` zeros (null rows) then `value`, with room for `capacity` values.

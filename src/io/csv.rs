@@ -104,12 +104,17 @@ fn parse<S: Source + ?Sized>(
         read_unquoted(text, projection).map_err(Unquoted::Part)
     })
     .map_err(|e| e.to_string())?;
+    // A quote anywhere decides first: a part without quotes may sit inside a quoted field that
+    // spans lines, so its own errors mean nothing then.
+    if parts.iter().any(|p| matches!(p, Err(Unquoted::Quote))) {
+        return parse_quoted(source, options, threads);
+    }
     for part in parts {
         match part {
             Ok(part) => table.add(Ok(part))?,
             Err(Unquoted::Part(e)) => table.add(Err(e))?,
             Err(Unquoted::Io(e)) => return Err(e),
-            Err(Unquoted::Quote) => return parse_quoted(source, options, threads),
+            Err(Unquoted::Quote) => return Err("a quote after the check for quotes".into()),
         }
     }
     table.into_frame()
