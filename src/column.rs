@@ -30,6 +30,7 @@ use crate::ops::elem::Elem;
 mod arrow;
 mod bitmap;
 mod nulls;
+mod take;
 mod text;
 mod values;
 

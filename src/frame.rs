@@ -571,6 +571,8 @@ mod concat;
 pub(crate) use concat::joined;
 mod display;
 pub(crate) mod filter;
+mod group_by;
 mod nulls;
 mod text;
 mod unique;
+pub use group_by::{GroupBy, len};

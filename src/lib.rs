@@ -66,7 +66,7 @@ pub use column::Column;
 pub use dtype::{DType, Scalar};
 pub use error::{Error, Result};
 pub use expr::{Expr, col, iterate, lit, parse, row_index, state, when};
-pub use frame::Frame;
+pub use frame::{Frame, GroupBy, len};
 pub use isa::Isa;
 pub use options::{Backend, ExecOptions};
 
@@ -75,7 +75,7 @@ pub mod prelude {
     pub use crate::column::Column;
     pub use crate::dtype::{DType, Scalar};
     pub use crate::expr::{Expr, col, iterate, lit, row_index, state, when};
-    pub use crate::frame::Frame;
+    pub use crate::frame::{Frame, GroupBy};
     pub use crate::options::{Backend, ExecOptions};
     pub use crate::{Error, Isa};
 }

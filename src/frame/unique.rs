@@ -73,8 +73,10 @@ fn distinct(column: &Column) -> Result<i64> {
         ColumnData::I32(v) => set(rows(v.len()).map(|r| v[r] as u64)),
         ColumnData::I64(v) => set(rows(v.len()).map(|r| v[r] as u64)),
         ColumnData::U32(v) => set(rows(v.len()).map(|r| u64::from(v[r]))),
-        ColumnData::F32(v) => set(rows(v.len()).map(|r| float_key(f64::from(v[r])))),
-        ColumnData::F64(v) => set(rows(v.len()).map(|r| float_key(v[r]))),
+        ColumnData::F32(v) => {
+            set(rows(v.len()).map(|r| super::group_by::float_bits(f64::from(v[r]))))
+        }
+        ColumnData::F64(v) => set(rows(v.len()).map(|r| super::group_by::float_bits(v[r]))),
     };
     let null = usize::from(column.null_count() > 0);
     Ok(i64::try_from(count + null).unwrap_or(i64::MAX))
@@ -83,16 +85,4 @@ fn distinct(column: &Column) -> Result<i64> {
 /// How many distinct keys.
 fn set(keys: impl Iterator<Item = u64>) -> usize {
     keys.collect::<FxHashSet<u64>>().len()
-}
-
-/// A float's identity for counting: its bits, with every NaN one key and `-0.0` as `0.0`
-/// (an f32 widens exactly, so its keys are its value's).
-fn float_key(x: f64) -> u64 {
-    if x.is_nan() {
-        f64::NAN.to_bits()
-    } else if x == 0.0 {
-        0
-    } else {
-        x.to_bits()
-    }
 }

@@ -1,0 +1,348 @@
+//! `Frame::group_by(keys).agg(exprs)`: reductions per group of rows with equal keys
+//! (README.md beside this file).
+
+mod keys;
+mod reduce;
+
+use std::sync::Arc;
+
+use super::Frame;
+use crate::column::Column;
+use crate::dtype::DType;
+use crate::error::{Error, Result};
+use crate::expr::{Expr, NullOp, col};
+use crate::options::ExecOptions;
+use keys::Groups;
+use reduce::Agg;
+
+pub(crate) use keys::float_bits;
+
+/// A frame split into groups by key expressions, waiting for its aggregates
+/// ([`Frame::group_by`]).
+#[derive(Debug, Clone)]
+pub struct GroupBy<'a> {
+    frame: &'a Frame,
+    keys: Vec<Expr>,
+}
+
+impl Frame {
+    /// Groups the rows by the values of `keys` (expressions with one value per row: columns,
+    /// or maps of them), for [`GroupBy::agg`]. Rows whose keys are all equal form a group; a
+    /// null is a key value of its own, every NaN is one value, and `-0.0` equals `0.0`.
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([
+    ///     ("k", Column::from(vec!["b", "a", "b", "a", "b"])),
+    ///     ("v", Column::from(vec![1.0f64, 2.0, 3.0, 4.0, 5.0])),
+    /// ])?;
+    /// let out = df.group_by([col("k")]).agg([col("v").sum(), swath::len()])?;
+    /// // Groups come in the order of their first rows.
+    /// assert_eq!(out.column("k")?.to_strings()?, [Some("b".to_string()), Some("a".to_string())]);
+    /// assert_eq!(out.values::<f64>("v")?, [9.0, 6.0]);
+    /// assert_eq!(out.values::<i64>("len")?, [3, 2]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn group_by(&self, keys: impl IntoIterator<Item = Expr>) -> GroupBy<'_> {
+        GroupBy {
+            frame: self,
+            keys: keys.into_iter().collect(),
+        }
+    }
+}
+
+impl GroupBy<'_> {
+    /// One row per group, in the order of each group's first row: the key columns (named as
+    /// their expressions), then one column per aggregate. Each aggregate is a reduction
+    /// (`sum`, `mean`, `min`, `max`, `var`, `std`, `count`, `len`, `null_count`, `n_unique`,
+    /// `arg_min`, `arg_max`, `prod`, `any`, `all`) of any map, or an expression of such
+    /// reductions (`col("a").sum() / col("b").sum()`); a reduction inside an aggregate's
+    /// operand is per group too (`(col("v") - col("v").mean()).abs().sum()`). `arg_min` and
+    /// `arg_max` give the position within the group, as Polars does.
+    ///
+    /// Errors: a key or aggregate naming an unknown column, a key that is a reduction, an
+    /// aggregate that reads a column outside any reduction (there are no list columns), a
+    /// reduction a dtype does not take (`sum` of text): each an [`Error`] naming the
+    /// expression.
+    pub fn agg(&self, exprs: impl IntoIterator<Item = Expr>) -> Result<Frame> {
+        self.agg_with(exprs, &ExecOptions::default())
+    }
+
+    /// [`GroupBy::agg`] with explicit execution options (the thread count; keyed passes run on
+    /// the CPU).
+    ///
+    /// ```
+    /// use swath::prelude::*;
+    /// let df = Frame::new([
+    ///     ("k", Column::from(vec![1i64, 2, 1])),
+    ///     ("v", Column::from(vec![Some(1.0f64), None, Some(3.0)])),
+    /// ])?;
+    /// let one = ExecOptions::new().threads(1);
+    /// let out = df.group_by([col("k")]).agg_with([col("v").mean().alias("m")], &one)?;
+    /// assert_eq!(out.column("m")?.to_options::<f64>()?, [Some(2.0), None]);
+    /// # Ok::<(), swath::Error>(())
+    /// ```
+    pub fn agg_with(
+        &self,
+        exprs: impl IntoIterator<Item = Expr>,
+        options: &ExecOptions,
+    ) -> Result<Frame> {
+        let frame = self.frame;
+        let threads = match options.resolved_backend()? {
+            crate::options::Backend::Cpu1 => 1,
+            _ => options.resolved_threads()?,
+        };
+        let key_frame = frame.select_with(self.keys.iter().cloned(), options)?;
+        let mut key_columns = Vec::with_capacity(self.keys.len());
+        for (key, (name, column)) in self.keys.iter().zip(key_frame.columns()) {
+            if column.len() != frame.height() || key_frame.height() != frame.height() {
+                return Err(Error::InvalidType {
+                    expr: key.to_string(),
+                    message: "a group-by key needs one value per row, not a single value".into(),
+                });
+            }
+            key_columns.push((name.to_string(), column.clone()));
+        }
+        let refs: Vec<&Column> = key_columns.iter().map(|(_, c)| c).collect();
+        let groups = keys::group_rows(&refs, frame.height(), threads)?;
+        let mut lifting = Lifting {
+            rows: frame.clone(),
+            groups: &groups,
+            grouped: Vec::new(),
+            group_ids: None,
+            threads,
+            options: *options,
+        };
+        let exprs: Vec<Expr> = exprs.into_iter().collect();
+        let mut lifted = Vec::with_capacity(exprs.len());
+        for e in &exprs {
+            let name = e.output_name();
+            lifted.push(lifting.group_level(e, e)?.alias(&name));
+        }
+        let first_rows: Vec<u32> = groups.first_rows.iter().map(|&r| r as u32).collect();
+        let mut out: Vec<(String, Column)> = key_columns
+            .iter()
+            .map(|(name, column)| Ok((name.clone(), column.take_rows(&first_rows)?)))
+            .collect::<Result<_>>()?;
+        let per_group = Frame::new(
+            lifting
+                .grouped
+                .iter()
+                .map(|(n, c)| (n.clone(), c.clone()))
+                .chain(std::iter::once((
+                    hidden_name(frame, "groups", 0),
+                    Column::from(vec![0i32; groups.len()]),
+                ))),
+        )?;
+        let results = per_group.select_with(lifted, &lifting.options)?;
+        for (name, column) in results.columns() {
+            let column = if column.len() == groups.len() {
+                column.clone()
+            } else {
+                column.take_rows(&vec![0; groups.len()])?
+            };
+            out.push((name.to_string(), column));
+        }
+        Frame::new(out)
+    }
+}
+
+/// The state of rewriting aggregates: each reduction is computed per group and replaced by a
+/// column of the per-group frame (`grouped`); one nested in another reduction's operand is
+/// also spread back to the rows (a column of `rows`).
+struct Lifting<'g> {
+    rows: Frame,
+    groups: &'g Groups<'g>,
+    grouped: Vec<(String, Column)>,
+    /// Per row: its group, made when a nested reduction first needs it.
+    group_ids: Option<Vec<u32>>,
+    threads: usize,
+    options: ExecOptions,
+}
+
+impl Lifting<'_> {
+    /// `e` at the level of groups: its reductions become per-group columns; a column read
+    /// outside any reduction is an error naming `whole`.
+    #[recursive::recursive]
+    fn group_level(&mut self, e: &Expr, whole: &Expr) -> Result<Expr> {
+        if let Some((agg, operand)) = as_aggregate(e) {
+            return Ok(col(self.reduce(e, agg, operand, whole)?));
+        }
+        match e {
+            Expr::Column(name) => Err(Error::InvalidType {
+                expr: whole.to_string(),
+                message: format!(
+                    "`{name}` has one value per row; in an aggregation it must be reduced (sum, mean, len ...)"
+                ),
+            }),
+            Expr::RowIndex | Expr::Loop(..) | Expr::LoopState(_) => Err(Error::InvalidType {
+                expr: whole.to_string(),
+                message: "a per-row expression in an aggregation must be reduced".into(),
+            }),
+            _ => e.map_operands(|x| Ok(Arc::new(self.group_level(x, whole)?))),
+        }
+    }
+
+    /// `e` at the level of rows (inside a reduction's operand): a nested reduction becomes
+    /// its per-group value spread over its group's rows.
+    #[recursive::recursive]
+    fn row_level(&mut self, e: &Expr, whole: &Expr) -> Result<Expr> {
+        if let Some((agg, operand)) = as_aggregate(e) {
+            let grouped = self.reduce(e, agg, operand, whole)?;
+            let values = self
+                .grouped
+                .iter()
+                .find(|(n, _)| *n == grouped)
+                .map(|(_, c)| c.clone())
+                .ok_or_else(|| Error::Internal(format!("no grouped column `{grouped}`")))?;
+            let ids = self.group_ids();
+            let spread = values.take_rows(&ids)?;
+            let name = hidden_name(&self.rows, "row", self.rows.width());
+            let mut columns: Vec<(String, Column)> = self
+                .rows
+                .columns()
+                .map(|(n, c)| (n.to_string(), c.clone()))
+                .collect();
+            columns.push((name.clone(), spread));
+            self.rows = Frame::new(columns)?;
+            return Ok(col(name));
+        }
+        e.map_operands(|x| Ok(Arc::new(self.row_level(x, whole)?)))
+    }
+
+    /// Computes the reduction `e` (`agg` of `operand`) per group; gives the name of the column
+    /// that holds it in the per-group frame.
+    fn reduce(&mut self, e: &Expr, agg: Aggregate, operand: &Expr, whole: &Expr) -> Result<String> {
+        let operand_name = operand.output_name();
+        let operand = self.row_level(operand, whole)?;
+        let values = self.rows.select_with([operand.alias("v")], &self.options)?;
+        let values = values.column("v")?;
+        if values.len() != self.rows.height() {
+            // A single value (a literal) reduces as itself, in every group, as in Polars.
+            let name = hidden_name(&self.rows, "agg", self.grouped.len());
+            let one = Frame::new([(name.clone(), values.clone())])?;
+            let reduced = one.select_with([rebuild(e, col(&name))], &self.options)?;
+            let reduced = reduced.column(&reduced.names()[0].to_string())?.clone();
+            let per_group = reduced.take_rows(&vec![0; self.groups.len()])?;
+            self.grouped.push((name.clone(), per_group));
+            return Ok(name);
+        }
+        let values = values.clone();
+        let slots = &self.groups.rows;
+        let nslots = self.groups.slots;
+        let per_slot = match agg {
+            Aggregate::Keyed(agg) => {
+                let out = result_dtype(agg, &values, &operand_name).map_err(|message| {
+                    Error::InvalidType {
+                        expr: e.to_string(),
+                        message,
+                    }
+                })?;
+                let raw = reduce::keyed(agg, &values, slots, nslots, self.threads)?;
+                cast(raw, out)?
+            }
+            Aggregate::NUnique => keys::distinct_per_slot(slots, nslots, &values, self.threads)?,
+        };
+        let per_group = per_slot.take_rows(&self.groups.order)?;
+        let name = hidden_name(&self.rows, "agg", self.grouped.len());
+        self.grouped.push((name.clone(), per_group));
+        Ok(name)
+    }
+
+    /// Per row: its group.
+    fn group_ids(&mut self) -> Vec<u32> {
+        if let Some(ids) = &self.group_ids {
+            return ids.clone();
+        }
+        let of_slot = self.groups.group_of_slot();
+        let ids: Vec<u32> = self
+            .groups
+            .rows
+            .iter()
+            .map(|&s| of_slot.get(s as usize).copied().unwrap_or(0))
+            .collect();
+        self.group_ids = Some(ids.clone());
+        ids
+    }
+}
+
+/// What a reduction node asks for.
+#[derive(Clone, Copy)]
+enum Aggregate {
+    Keyed(Agg),
+    NUnique,
+}
+
+/// The reduction node `e` over another operand.
+fn rebuild(e: &Expr, operand: Expr) -> Expr {
+    let operand = Arc::new(operand);
+    match e {
+        Expr::Reduce(op, _) => Expr::Reduce(*op, operand),
+        Expr::Nulls(op, _) => Expr::Nulls(*op, operand),
+        _ => e.clone(),
+    }
+}
+
+fn as_aggregate(e: &Expr) -> Option<(Aggregate, &Expr)> {
+    match e {
+        Expr::Reduce(op, operand) => Some((Aggregate::Keyed(Agg::Reduce(*op)), operand)),
+        Expr::Nulls(NullOp::Len, operand) => Some((Aggregate::Keyed(Agg::Len), operand)),
+        Expr::Nulls(NullOp::NullCount, operand) => {
+            Some((Aggregate::Keyed(Agg::NullCount), operand))
+        }
+        Expr::Nulls(NullOp::NUnique, operand) => Some((Aggregate::NUnique, operand)),
+        _ => None,
+    }
+}
+
+/// The dtype the ungrouped reduction gives for `values` (asked of the planner over no rows,
+/// so the rules live in one place), or why it does not take them (naming the operand `name`).
+fn result_dtype(agg: Agg, values: &Column, name: &str) -> std::result::Result<DType, String> {
+    let empty = values.take_rows(&[]).map_err(|e| e.to_string())?;
+    let probe = Frame::new([(name, empty)]).map_err(|e| e.to_string())?;
+    let e = match agg {
+        Agg::Reduce(op) => Expr::Reduce(op, Arc::new(col(name))),
+        Agg::Len => col(name).len(),
+        Agg::NullCount => col(name).null_count(),
+    };
+    let out = probe.select([e.alias("v")]).map_err(|e| match e {
+        Error::InvalidType { message, .. } => message,
+        other => other.to_string(),
+    })?;
+    out.column("v")
+        .map(Column::dtype)
+        .map_err(|e| e.to_string())
+}
+
+/// `column` converted to `dtype` (nulls kept).
+fn cast(column: Column, dtype: DType) -> Result<Column> {
+    if column.dtype() == dtype {
+        return Ok(column);
+    }
+    let frame = Frame::new([("v", column)])?;
+    let out = frame.select([col("v").cast(dtype)])?;
+    out.column("v").cloned()
+}
+
+/// A column name for internal use that no column of `frame` has.
+fn hidden_name(frame: &Frame, what: &str, n: usize) -> String {
+    let mut name = format!("__swath_{what}_{n}");
+    while frame.column(&name).is_ok() {
+        name.push('_');
+    }
+    name
+}
+
+/// The number of rows in each group, a reduction, as Polars' `pl.len()`: with
+/// [`GroupBy::agg`] the rows per group, in [`Frame::select`] the frame's height. Named
+/// `len`.
+///
+/// ```
+/// use swath::prelude::*;
+/// let df = Frame::new([("x", Column::from(vec![Some(1i32), None]))])?;
+/// assert_eq!(df.select([swath::len()])?.values::<i64>("len")?, [2]);
+/// # Ok::<(), swath::Error>(())
+/// ```
+pub fn len() -> Expr {
+    Expr::RowIndex.len().alias("len")
+}
