@@ -33,6 +33,7 @@ mod nulls;
 mod take;
 mod text;
 mod values;
+mod window;
 
 pub use bitmap::Bitmap;
 pub use values::Values;

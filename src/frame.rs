@@ -575,4 +575,5 @@ mod group_by;
 mod nulls;
 mod text;
 mod unique;
+mod window;
 pub use group_by::{GroupBy, len};

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 /// # Safety
 /// `ptr` must point to `len` initialized elements of `T` that stay valid and unchanged for as
 /// long as `owner` lives.
-unsafe fn shared<T, O: arrow_buffer::alloc::Allocation + 'static>(
+pub(super) unsafe fn shared<T, O: arrow_buffer::alloc::Allocation + 'static>(
     ptr: *const T,
     len: usize,
     owner: Arc<O>,

@@ -2,6 +2,7 @@
 //! order of each group's first row (README.md beside this file, "Keys").
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
@@ -17,17 +18,71 @@ const DIRECT_SLOTS: u64 = 1 << 22;
 /// parts are merged in row order, so the numbering never depends on the thread count.
 const HASH_PART: usize = 1 << 20;
 
+/// Rows whose slots are made at a time when they are computed, not stored.
+const WINDOW: usize = 4096;
+
+/// Each row's slot: stored, or computed a window at a time from an integer key (so a
+/// group-by over one key column holds no per-row array beside it).
+pub(crate) enum Slots<'a> {
+    /// One slot per row (text codes are their own slots, borrowed).
+    Stored(Cow<'a, [u32]>),
+    /// The key's offset from its smallest value (a key without nulls).
+    Offset(IntKey<'a>, i64),
+}
+
+/// An integer key column's values.
+#[derive(Clone, Copy)]
+pub(crate) enum IntKey<'a> {
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    U32(&'a [u32]),
+}
+
+impl<'a> Slots<'a> {
+    /// The slots of `rows`: borrowed when stored, else written into `buf`.
+    pub fn of<'s>(&'s self, rows: Range<usize>, buf: &'s mut Vec<u32>) -> &'s [u32] {
+        match self {
+            Slots::Stored(slots) => slots.get(rows).unwrap_or(&[]),
+            Slots::Offset(key, lo) => {
+                buf.clear();
+                match key {
+                    IntKey::I32(v) => offsets(v.get(rows).unwrap_or(&[]), *lo, buf, i64::from),
+                    IntKey::I64(v) => offsets(v.get(rows).unwrap_or(&[]), *lo, buf, |x| x),
+                    IntKey::U32(v) => offsets(v.get(rows).unwrap_or(&[]), *lo, buf, i64::from),
+                }
+                buf
+            }
+        }
+    }
+
+    /// Every row's slot, stored (borrowed when it is already).
+    fn stored(self, rows: usize, threads: usize) -> Result<Cow<'a, [u32]>> {
+        if let Slots::Stored(slots) = self {
+            return Ok(slots);
+        }
+        Ok(Cow::Owned(fill(threads, rows, |range, out| {
+            let mut buf = Vec::new();
+            out.copy_from_slice(self.of(range, &mut buf));
+        })?))
+    }
+}
+
+fn offsets<T: Copy>(values: &[T], lo: i64, out: &mut Vec<u32>, wide: impl Fn(T) -> i64) {
+    out.extend(values.iter().map(|&x| wide(x).wrapping_sub(lo) as u32));
+}
+
 /// Which group each row belongs to.
 pub(crate) struct Groups<'a> {
-    /// Per row: its slot (below `slots`). Borrowed from a text or bool-free key column when
-    /// its values are the slots already.
-    pub rows: Cow<'a, [u32]>,
+    /// Per row: its slot (below `slots`).
+    pub rows: Slots<'a>,
     /// How many slots there are (some may be empty when they are indexed directly).
     pub slots: usize,
     /// Per group, in the order of their first rows: its slot.
     pub order: Vec<u32>,
     /// Per group: its first row.
     pub first_rows: Vec<usize>,
+    /// Rows grouped.
+    pub height: usize,
 }
 
 impl Groups<'_> {
@@ -62,27 +117,31 @@ pub(crate) fn group_rows<'a>(
             message: format!("{rows} rows: grouping takes at most 2^32 - 1"),
         });
     }
-    let mut combined: Option<(Cow<'a, [u32]>, u64, bool)> = None;
+    let mut combined: Option<(Slots<'a>, u64, bool)> = None;
     for key in keys {
         let (slots, count, ordered) = key_slots(key, rows, threads)?;
         combined = Some(match combined {
             None => (slots, count, ordered),
             Some((before, before_count, _)) => {
                 let product = before_count.saturating_mul(count);
+                let before = before.stored(rows, threads)?;
+                let after = slots.stored(rows, threads)?;
                 if product <= DIRECT_SLOTS {
-                    let joined = map_parts(threads, rows, |range| {
-                        before[range.clone()]
-                            .iter()
-                            .zip(&slots[range])
-                            .map(|(&a, &b)| a * count as u32 + b)
-                            .collect()
+                    let joined = fill(threads, rows, |range, out| {
+                        for ((o, &a), &b) in out
+                            .iter_mut()
+                            .zip(&before[range.clone()])
+                            .zip(&after[range])
+                        {
+                            *o = a * count as u32 + b;
+                        }
                     })?;
-                    (Cow::Owned(joined), product, false)
+                    (Slots::Stored(Cow::Owned(joined)), product, false)
                 } else {
                     let (ids, n) = dense_ids(rows, threads, |r| {
-                        u128::from(before[r]) << 32 | u128::from(slots[r])
+                        u128::from(before[r]) << 32 | u128::from(after[r])
                     })?;
-                    (Cow::Owned(ids), n, true)
+                    (Slots::Stored(Cow::Owned(ids)), n, true)
                 }
             }
         });
@@ -90,44 +149,34 @@ pub(crate) fn group_rows<'a>(
     let Some((slots, count, ordered)) = combined else {
         // No key: every row is one group (when there is a row).
         let order = if rows > 0 { vec![0] } else { Vec::new() };
-        let first_rows = if rows > 0 { vec![0] } else { Vec::new() };
         return Ok(Groups {
-            rows: Cow::Owned(vec![0; rows]),
+            rows: Slots::Stored(Cow::Owned(vec![0; rows])),
             slots: 1,
+            first_rows: order.iter().map(|_| 0).collect(),
             order,
-            first_rows,
+            height: rows,
         });
     };
     let slots_len = usize::try_from(count).unwrap_or(usize::MAX);
-    if ordered {
-        // Numbered by first appearance already: slot g is group g.
-        let mut first_rows = vec![usize::MAX; slots_len];
-        for (r, &s) in slots.iter().enumerate() {
-            if let Some(f) = first_rows.get_mut(s as usize)
-                && *f == usize::MAX
-            {
-                *f = r;
-            }
-        }
-        return Ok(Groups {
-            rows: slots,
-            slots: slots_len,
-            order: (0..count as u32).collect(),
-            first_rows,
-        });
-    }
-    // Direct slots: each slot's first row (a minimum, so the same however the rows are split
-    // between threads), then the present slots sorted by it.
-    let parts = map_parts(threads, rows, |range| {
+    // Each slot's first row: a minimum, so the same however the rows are split between
+    // threads. Slots numbered by first appearance are the groups already; direct slots are
+    // sorted by it.
+    let parts = map_items(threads, split(rows, threads), |_, range| {
         let mut first = vec![u32::MAX; slots_len];
-        for (r, &s) in range.clone().zip(&slots[range]) {
-            if let Some(f) = first.get_mut(s as usize)
-                && *f == u32::MAX
-            {
-                *f = r as u32;
+        let mut buf = Vec::with_capacity(WINDOW);
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + WINDOW).min(range.end);
+            for (r, &s) in (start..end).zip(slots.of(start..end, &mut buf)) {
+                if let Some(f) = first.get_mut(s as usize)
+                    && *f == u32::MAX
+                {
+                    *f = r as u32;
+                }
             }
+            start = end;
         }
-        vec![first]
+        first
     })?;
     let mut first = vec![u32::MAX; slots_len];
     for part in &parts {
@@ -141,22 +190,21 @@ pub(crate) fn group_rows<'a>(
         .filter(|&(_, &f)| f != u32::MAX)
         .map(|(s, &f)| (f, s as u32))
         .collect();
-    present.sort_unstable();
+    if !ordered {
+        present.sort_unstable();
+    }
     Ok(Groups {
         rows: slots,
         slots: slots_len,
         order: present.iter().map(|&(_, s)| s).collect(),
         first_rows: present.iter().map(|&(f, _)| f as usize).collect(),
+        height: rows,
     })
 }
 
-/// One key column as slots: (per row slot, slot count, whether the slots are numbered by
-/// first appearance).
-fn key_slots<'a>(
-    key: &'a Column,
-    rows: usize,
-    threads: usize,
-) -> Result<(Cow<'a, [u32]>, u64, bool)> {
+/// One key column as slots: (the slots, how many, whether they are numbered by first
+/// appearance).
+fn key_slots<'a>(key: &'a Column, rows: usize, threads: usize) -> Result<(Slots<'a>, u64, bool)> {
     let valid = key.validity();
     let data = key.data()?;
     if let (ColumnData::U32(codes), Some(dictionary)) = (data, key.categories()) {
@@ -166,21 +214,23 @@ fn key_slots<'a>(
             None => Cow::Borrowed(&codes[..]),
             Some(v) => Cow::Owned(with_nulls(codes, v, null, threads, |c| c)?),
         };
-        return Ok((slots, u64::from(null) + 1, false));
+        return Ok((Slots::Stored(slots), u64::from(null) + 1, false));
     }
     match data {
         ColumnData::Bool(v) => {
             let slots = match valid {
-                None => map_parts(threads, rows, |r| {
-                    v[r].iter().map(|&b| u32::from(b)).collect()
+                None => fill(threads, rows, |r, out| {
+                    for (o, &b) in out.iter_mut().zip(&v[r]) {
+                        *o = u32::from(b);
+                    }
                 })?,
                 Some(m) => with_nulls(v, m, 2, threads, u32::from)?,
             };
-            Ok((Cow::Owned(slots), 3, false))
+            Ok((Slots::Stored(Cow::Owned(slots)), 3, false))
         }
-        ColumnData::I32(v) => integer_slots(v, valid, rows, threads, |x| i64::from(x)),
-        ColumnData::I64(v) => integer_slots(v, valid, rows, threads, |x| x),
-        ColumnData::U32(v) => integer_slots(v, valid, rows, threads, |x| i64::from(x)),
+        ColumnData::I32(v) => integer_slots(IntKey::I32(v), valid, rows, threads),
+        ColumnData::I64(v) => integer_slots(IntKey::I64(v), valid, rows, threads),
+        ColumnData::U32(v) => integer_slots(IntKey::U32(v), valid, rows, threads),
         ColumnData::F32(v) => hashed(rows, threads, |r| {
             valid_at(valid, r).then(|| float_bits(f64::from(v[r])))
         }),
@@ -190,25 +240,47 @@ fn key_slots<'a>(
     }
 }
 
+impl IntKey<'_> {
+    fn at(&self, row: usize) -> i64 {
+        match self {
+            IntKey::I32(v) => i64::from(v[row]),
+            IntKey::I64(v) => v[row],
+            IntKey::U32(v) => i64::from(v[row]),
+        }
+    }
+
+    /// The smallest and largest of `rows` where `valid` holds.
+    fn bounds(&self, rows: Range<usize>, valid: Option<&Bitmap>) -> (i64, i64) {
+        fn of<T: Copy>(v: &[T], wide: impl Fn(T) -> i64) -> (i64, i64) {
+            v.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &x| {
+                let x = wide(x);
+                (lo.min(x), hi.max(x))
+            })
+        }
+        match (valid, self) {
+            (None, IntKey::I32(v)) => of(&v[rows], i64::from),
+            (None, IntKey::I64(v)) => of(&v[rows], |x| x),
+            (None, IntKey::U32(v)) => of(&v[rows], i64::from),
+            (Some(valid), _) => {
+                rows.filter(|&r| valid.is_valid(r))
+                    .fold((i64::MAX, i64::MIN), |(lo, hi), r| {
+                        let x = self.at(r);
+                        (lo.min(x), hi.max(x))
+                    })
+            }
+        }
+    }
+}
+
 /// Integers: their offset from the smallest when the range is small, else hashed.
-fn integer_slots<'a, T: Copy + Sync>(
-    values: &[T],
+fn integer_slots<'a>(
+    key: IntKey<'a>,
     valid: Option<&Bitmap>,
     rows: usize,
     threads: usize,
-    wide: impl Fn(T) -> i64 + Sync,
-) -> Result<(Cow<'a, [u32]>, u64, bool)> {
-    let bounds = map_parts(threads, rows, |range| {
-        let mut lo = i64::MAX;
-        let mut hi = i64::MIN;
-        for r in range {
-            if valid_at(valid, r) {
-                let x = wide(values[r]);
-                lo = lo.min(x);
-                hi = hi.max(x);
-            }
-        }
-        vec![(lo, hi)]
+) -> Result<(Slots<'a>, u64, bool)> {
+    let bounds = map_items(threads, split(rows, threads), |_, range| {
+        key.bounds(range, valid)
     })?;
     let lo = bounds.iter().map(|b| b.0).min().unwrap_or(i64::MAX);
     let hi = bounds.iter().map(|b| b.1).max().unwrap_or(i64::MIN);
@@ -217,23 +289,26 @@ fn integer_slots<'a, T: Copy + Sync>(
     } else {
         0
     };
-    if span < u128::from(DIRECT_SLOTS) {
-        let null = span as u32;
-        let slots = map_parts(threads, rows, |range| {
-            range
-                .map(|r| {
-                    if valid_at(valid, r) {
-                        (wide(values[r]) - lo) as u32
+    if span >= u128::from(DIRECT_SLOTS) {
+        return hashed(rows, threads, |r| {
+            valid_at(valid, r).then(|| key.at(r) as u64)
+        });
+    }
+    let null = span as u32;
+    Ok(match valid {
+        None => (Slots::Offset(key, lo), u64::from(null), false),
+        Some(valid) => {
+            let slots = fill(threads, rows, |range, out| {
+                for (o, r) in out.iter_mut().zip(range) {
+                    *o = if valid.is_valid(r) {
+                        key.at(r).wrapping_sub(lo) as u32
                     } else {
                         null
-                    }
-                })
-                .collect()
-        })?;
-        return Ok((Cow::Owned(slots), u64::from(null) + 1, false));
-    }
-    hashed(rows, threads, |r| {
-        valid_at(valid, r).then(|| wide(values[r]) as u64)
+                    };
+                }
+            })?;
+            (Slots::Stored(Cow::Owned(slots)), u64::from(null) + 1, false)
+        }
     })
 }
 
@@ -242,12 +317,12 @@ fn hashed<'a>(
     rows: usize,
     threads: usize,
     key: impl Fn(usize) -> Option<u64> + Sync,
-) -> Result<(Cow<'a, [u32]>, u64, bool)> {
+) -> Result<(Slots<'a>, u64, bool)> {
     let (ids, count) = dense_ids(rows, threads, |r| match key(r) {
         Some(k) => 1u128 << 64 | u128::from(k),
         None => 0,
     })?;
-    Ok((Cow::Owned(ids), count, true))
+    Ok((Slots::Stored(Cow::Owned(ids)), count, true))
 }
 
 /// Per row, the number of its key (from `key(row)`) in order of first appearance, and how many
@@ -306,31 +381,39 @@ fn with_nulls<T: Copy + Sync>(
     threads: usize,
     slot: impl Fn(T) -> u32 + Sync,
 ) -> Result<Vec<u32>> {
-    map_parts(threads, values.len(), |range| {
-        range
-            .clone()
-            .zip(&values[range])
-            .map(|(r, &x)| if valid.is_valid(r) { slot(x) } else { null })
-            .collect()
+    fill(threads, values.len(), |range, out| {
+        for ((o, r), &x) in out.iter_mut().zip(range.clone()).zip(&values[range]) {
+            *o = if valid.is_valid(r) { slot(x) } else { null };
+        }
     })
 }
 
-/// `f` over consecutive ranges of `rows` (one per thread, at most), the pieces joined in
-/// order.
-fn map_parts<T: Send>(
-    threads: usize,
-    rows: usize,
-    f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
-) -> Result<Vec<T>> {
+/// `rows` split into one consecutive range per thread.
+fn split(rows: usize, threads: usize) -> Vec<Range<usize>> {
     let threads = threads.max(1);
     let step = rows.div_ceil(threads).max(1);
-    let ranges: Vec<_> = (0..threads)
+    (0..threads)
         .map(|t| (t * step).min(rows)..((t + 1) * step).min(rows))
-        .collect();
-    Ok(map_items(threads, ranges, |_, r| f(r))?
-        .into_iter()
-        .flatten()
-        .collect())
+        .collect()
+}
+
+/// A vector of `rows` values, each thread writing its range through `f(range, out)`.
+fn fill(
+    threads: usize,
+    rows: usize,
+    f: impl Fn(Range<usize>, &mut [u32]) + Sync,
+) -> Result<Vec<u32>> {
+    let mut out = vec![0u32; rows];
+    let ranges = split(rows, threads);
+    let mut rest: &mut [u32] = &mut out;
+    let mut items = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        let (window, tail) = rest.split_at_mut(range.len());
+        rest = tail;
+        items.push((range, window));
+    }
+    map_items(threads, items, |_, (range, window)| f(range, window))?;
+    Ok(out)
 }
 
 fn valid_at(valid: Option<&Bitmap>, row: usize) -> bool {
@@ -349,24 +432,30 @@ pub(crate) fn float_bits(x: f64) -> u64 {
     }
 }
 
-/// Per slot of `slots` (`nslots` of them): how many distinct values of `values` its rows hold
-/// (null counting as one, floats as keys compare), as an i64 column.
+/// Per slot of `groups`: how many distinct values of `values` its rows hold (null counting
+/// as one, floats as keys compare), as an i64 column.
 pub(crate) fn distinct_per_slot(
-    slots: &[u32],
-    nslots: usize,
+    groups: &Groups<'_>,
     values: &Column,
     threads: usize,
 ) -> Result<Column> {
-    let rows = slots.len();
-    let (value_slots, _, _) = key_slots(values, rows, threads)?;
+    let rows = groups.height;
+    let slots = match &groups.rows {
+        Slots::Stored(s) => Cow::Borrowed(&s[..]),
+        Slots::Offset(..) => {
+            let mut buf = Vec::new();
+            Cow::Owned(groups.rows.of(0..rows, &mut buf).to_vec())
+        }
+    };
+    let value_slots = key_slots(values, rows, threads)?.0.stored(rows, threads)?;
     let (pairs, _) = dense_ids(rows, threads, |r| {
         u128::from(slots[r]) << 32 | u128::from(value_slots[r])
     })?;
     // Pairs are numbered by first appearance: a pair is new exactly when its number is the
     // next one.
     let mut next = 0u32;
-    let mut counts = vec![0i64; nslots];
-    for (&pair, &slot) in pairs.iter().zip(slots) {
+    let mut counts = vec![0i64; groups.slots];
+    for (&pair, &slot) in pairs.iter().zip(slots.iter()) {
         if pair == next {
             next += 1;
             if let Some(c) = counts.get_mut(slot as usize) {

@@ -11,9 +11,9 @@ use crate::column::Column;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, NullOp, col};
-use crate::options::ExecOptions;
+use crate::options::{Backend, ExecOptions};
 use keys::Groups;
-use reduce::Agg;
+use reduce::{Agg, Operand};
 
 pub(crate) use keys::float_bits;
 
@@ -89,7 +89,7 @@ impl GroupBy<'_> {
     ) -> Result<Frame> {
         let frame = self.frame;
         let threads = match options.resolved_backend()? {
-            crate::options::Backend::Cpu1 => 1,
+            Backend::Cpu1 => 1,
             _ => options.resolved_threads()?,
         };
         let key_frame = frame.select_with(self.keys.iter().cloned(), options)?;
@@ -214,37 +214,52 @@ impl Lifting<'_> {
     /// that holds it in the per-group frame.
     fn reduce(&mut self, e: &Expr, agg: Aggregate, operand: &Expr, whole: &Expr) -> Result<String> {
         let operand_name = operand.output_name();
-        let operand = self.row_level(operand, whole)?;
-        let values = self.rows.select_with([operand.alias("v")], &self.options)?;
-        let values = values.column("v")?;
-        if values.len() != self.rows.height() {
-            // A single value (a literal) reduces as itself, in every group, as in Polars.
-            let name = hidden_name(&self.rows, "agg", self.grouped.len());
-            let one = Frame::new([(name.clone(), values.clone())])?;
+        let operand = self.row_level(operand, whole)?.alias("v");
+        let name = hidden_name(&self.rows, "agg", self.grouped.len());
+        // Over no rows first: the operand's dtype and errors, and whether it is a single
+        // value (a literal), which reduces as itself in every group, as in Polars.
+        let probe = self
+            .rows
+            .window(0..0)?
+            .select_with([operand.clone()], &self.options)?;
+        let probe = probe.column("v")?.clone();
+        if !probe.is_empty() {
+            let one = Frame::new([(name.clone(), probe)])?;
             let reduced = one.select_with([rebuild(e, col(&name))], &self.options)?;
-            let reduced = reduced.column(&reduced.names()[0].to_string())?.clone();
+            let reduced = reduced.columns().next().map(|(_, c)| c.clone());
+            let reduced = reduced.ok_or_else(|| Error::Internal("an empty select".into()))?;
             let per_group = reduced.take_rows(&vec![0; self.groups.len()])?;
             self.grouped.push((name.clone(), per_group));
             return Ok(name);
         }
-        let values = values.clone();
-        let slots = &self.groups.rows;
-        let nslots = self.groups.slots;
+        let source = match &operand {
+            Expr::Alias(inner, _) if matches!(**inner, Expr::Column(_)) => {
+                Operand::Column(self.rows.column(&inner.output_name())?.clone())
+            }
+            _ => Operand::Rows {
+                frame: self.rows.only(&operand)?,
+                expr: operand.clone(),
+                // Each window on the thread that reduces it.
+                options: self.options.backend(Backend::Cpu1),
+            },
+        };
         let per_slot = match agg {
             Aggregate::Keyed(agg) => {
-                let out = result_dtype(agg, &values, &operand_name).map_err(|message| {
+                let out = result_dtype(agg, &probe, &operand_name).map_err(|message| {
                     Error::InvalidType {
                         expr: e.to_string(),
                         message,
                     }
                 })?;
-                let raw = reduce::keyed(agg, &values, slots, nslots, self.threads)?;
+                let raw = reduce::keyed(agg, &source, probe.dtype(), self.groups, self.threads)?;
                 cast(raw, out)?
             }
-            Aggregate::NUnique => keys::distinct_per_slot(slots, nslots, &values, self.threads)?,
+            Aggregate::NUnique => {
+                let values = source.window(0..self.groups.height)?;
+                keys::distinct_per_slot(self.groups, &values, self.threads)?
+            }
         };
         let per_group = per_slot.take_rows(&self.groups.order)?;
-        let name = hidden_name(&self.rows, "agg", self.grouped.len());
         self.grouped.push((name.clone(), per_group));
         Ok(name)
     }
@@ -255,14 +270,42 @@ impl Lifting<'_> {
             return ids.clone();
         }
         let of_slot = self.groups.group_of_slot();
+        let mut buf = Vec::new();
         let ids: Vec<u32> = self
             .groups
             .rows
+            .of(0..self.groups.height, &mut buf)
             .iter()
             .map(|&s| of_slot.get(s as usize).copied().unwrap_or(0))
             .collect();
         self.group_ids = Some(ids.clone());
         ids
+    }
+}
+
+impl Frame {
+    /// This frame with only the columns `e` reads (all of them when it holds a loop, whose
+    /// scopes name columns too).
+    fn only(&self, e: &Expr) -> Result<Frame> {
+        let mut names: Vec<&str> = Vec::new();
+        let mut stack = vec![e];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::Column(name) => names.push(name),
+                Expr::Loop(..) => return Ok(self.clone()),
+                _ => e.for_each_child(&mut |c| stack.push(c)),
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        let columns = names
+            .iter()
+            .map(|n| Ok((n.to_string(), self.column(n)?.clone())))
+            .collect::<Result<Vec<_>>>()?;
+        if columns.is_empty() {
+            return Ok(Frame::with_rows(self.height()));
+        }
+        Frame::new(columns)
     }
 }
 

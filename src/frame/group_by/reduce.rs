@@ -6,13 +6,19 @@
 //! result is bit-identical for any thread count. Floats accumulate in f64, integers in i64
 //! (wrapping, as the ungrouped reductions do).
 
-use crate::column::{Bitmap, Column, ColumnData};
+use std::ops::Range;
+
+use super::keys::Groups;
+use crate::column::{Column, ColumnElem};
 use crate::cpu::CHUNK;
 use crate::cpu::pool::map_items;
-use crate::dtype::Scalar;
-use crate::error::Result;
+use crate::dtype::{DType, Scalar};
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::frame::Frame;
 use crate::ops::ReduceOp;
 use crate::ops::moments::Moments;
+use crate::options::ExecOptions;
 
 /// A keyed aggregate over a value column.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,30 +28,64 @@ pub(crate) enum Agg {
     Len,
 }
 
-/// The aggregate `agg` of `values` per slot of `slots` (`nslots` of them), as a column of one
-/// row per slot in dtypes i64, f64 or bool (the caller casts to the reduction's dtype).
+/// What an aggregate reduces: a column, or an expression over the rows' frame evaluated a
+/// window of [`CHUNK`] rows at a time (the window's values are used while they are in cache,
+/// and no full-length column of them is ever made).
+pub(crate) enum Operand {
+    Column(Column),
+    Rows {
+        frame: Frame,
+        expr: Expr,
+        options: ExecOptions,
+    },
+}
+
+impl Operand {
+    /// The operand over `rows`.
+    pub fn window(&self, rows: Range<usize>) -> Result<Column> {
+        match self {
+            Operand::Column(c) => c.window(rows),
+            Operand::Rows {
+                frame,
+                expr,
+                options,
+            } => {
+                let window = frame.window(rows)?;
+                let out = window.select_with([expr.clone()], options)?;
+                out.columns()
+                    .next()
+                    .map(|(_, c)| c.clone())
+                    .ok_or_else(|| Error::Internal("a select without its column".into()))
+            }
+        }
+    }
+}
+
+/// The aggregate `agg` of `operand` (of dtype `dtype`) per slot of `groups`, as a column of
+/// one row per slot in dtypes i64, f64 or bool (the caller casts to the reduction's dtype).
 pub(crate) fn keyed(
     agg: Agg,
-    values: &Column,
-    slots: &[u32],
-    nslots: usize,
+    operand: &Operand,
+    dtype: DType,
+    groups: &Groups<'_>,
     threads: usize,
 ) -> Result<Column> {
-    let valid = values.validity();
     let run = Run {
-        slots,
-        nslots,
-        valid,
+        groups,
+        operand,
         threads,
+    };
+    let counts = |run: &Run<'_>| {
+        run.fold::<u32, _>(
+            true,
+            Counts::default(),
+            |s, _| s.valid += 1,
+            |s| s.nulls += 1,
+        )
     };
     Ok(match agg {
         Agg::Len | Agg::NullCount | Agg::Reduce(ReduceOp::Count) => {
-            let counts = run.fold(
-                &vec![(); slots.len()],
-                Counts::default(),
-                |s, _| s.valid += 1,
-                |s| s.nulls += 1,
-            )?;
+            let counts = counts(&run)?;
             Column::from(
                 counts
                     .iter()
@@ -57,13 +97,15 @@ pub(crate) fn keyed(
                     .collect::<Vec<i64>>(),
             )
         }
-        Agg::Reduce(op) => match values.data()? {
-            ColumnData::Bool(v) => run.numeric(op, v, false, |x| Num::Int(i64::from(x)))?,
-            ColumnData::I32(v) => run.numeric(op, v, false, |x| Num::Int(i64::from(x)))?,
-            ColumnData::I64(v) => run.numeric(op, v, false, Num::Int)?,
-            ColumnData::U32(v) => run.numeric(op, v, false, |x| Num::Int(i64::from(x)))?,
-            ColumnData::F32(v) => run.numeric(op, v, true, |x| Num::Float(f64::from(x)))?,
-            ColumnData::F64(v) => run.numeric(op, v, true, Num::Float)?,
+        Agg::Reduce(op) => match dtype {
+            DType::Bool => run.numeric::<bool>(op, false, |x| Num::Int(i64::from(x)))?,
+            DType::I32 => run.numeric::<i32>(op, false, |x| Num::Int(i64::from(x)))?,
+            DType::I64 => run.numeric::<i64>(op, false, Num::Int)?,
+            DType::U32 | DType::Categorical => {
+                run.numeric::<u32>(op, false, |x| Num::Int(i64::from(x)))?
+            }
+            DType::F32 => run.numeric::<f32>(op, true, |x| Num::Float(f64::from(x)))?,
+            DType::F64 => run.numeric::<f64>(op, true, Num::Float)?,
         },
     })
 }
@@ -96,9 +138,8 @@ trait Merge: Copy + Send + Sync {
 }
 
 struct Run<'a> {
-    slots: &'a [u32],
-    nslots: usize,
-    valid: Option<&'a Bitmap>,
+    groups: &'a Groups<'a>,
+    operand: &'a Operand,
     threads: usize,
 }
 
@@ -114,60 +155,84 @@ fn block_rows(rows: usize, nslots: usize) -> usize {
 
 impl Run<'_> {
     /// Every slot's state after `push` of each valid row's value and `null` of each null row,
-    /// in row order.
-    fn fold<T: Copy + Sync, S: Merge>(
+    /// in row order. With `any_dtype` the values are not read (counts only need validity).
+    fn fold<T: ColumnElem + Sync, S: Merge>(
         &self,
-        values: &[T],
+        any_dtype: bool,
         empty: S,
         push: impl Fn(&mut S, T) + Sync,
         null: impl Fn(&mut S) + Sync,
     ) -> Result<Vec<S>> {
-        let rows = self.slots.len().min(values.len());
-        let block = block_rows(rows, self.nslots);
-        let blocks: Vec<std::ops::Range<usize>> = (0..rows.div_ceil(block))
+        let rows = self.groups.height;
+        let nslots = self.groups.slots;
+        let block = block_rows(rows, nslots);
+        let blocks: Vec<Range<usize>> = (0..rows.div_ceil(block))
             .map(|b| b * block..((b + 1) * block).min(rows))
             .collect();
-        let filled = map_items(self.threads, blocks, |_, range| {
-            let mut states = vec![empty; self.nslots];
-            let slots = &self.slots[range.clone()];
-            let vals = &values[range.clone()];
-            match self.valid {
-                None => {
-                    for (&s, &x) in slots.iter().zip(vals) {
-                        if let Some(state) = states.get_mut(s as usize) {
-                            push(state, x);
+        let filled = map_items(self.threads, blocks, |_, block| -> Result<Vec<S>> {
+            let mut states = vec![empty; nslots];
+            let mut buf = Vec::new();
+            let mut start = block.start;
+            while start < block.end {
+                let end = (start + CHUNK).min(block.end);
+                let piece = self.operand.window(start..end)?;
+                let slots = self.groups.rows.of(start..end, &mut buf);
+                let zeros;
+                let values: &[T] = match T::slice(piece.data()?) {
+                    Some(v) => v,
+                    None if any_dtype => {
+                        zeros = vec![T::default(); end - start];
+                        &zeros
+                    }
+                    None => {
+                        return Err(Error::Internal(format!(
+                            "a keyed pass over {} values",
+                            piece.dtype()
+                        )));
+                    }
+                };
+                match piece.validity() {
+                    None => {
+                        for (&s, &x) in slots.iter().zip(values) {
+                            if let Some(state) = states.get_mut(s as usize) {
+                                push(state, x);
+                            }
                         }
                     }
-                }
-                Some(valid) => {
-                    for ((r, &s), &x) in range.zip(slots).zip(vals) {
-                        if let Some(state) = states.get_mut(s as usize) {
-                            if valid.is_valid(r) {
-                                push(state, x);
-                            } else {
-                                null(state);
+                    Some(valid) => {
+                        for ((r, &s), &x) in (0..).zip(slots).zip(values) {
+                            if let Some(state) = states.get_mut(s as usize) {
+                                if valid.is_valid(r) {
+                                    push(state, x);
+                                } else {
+                                    null(state);
+                                }
                             }
                         }
                     }
                 }
+                start = end;
             }
-            states
+            Ok(states)
         })?;
         let mut blocks = filled.into_iter();
-        let mut states = blocks.next().unwrap_or_else(|| vec![empty; self.nslots]);
+        let mut states = match blocks.next() {
+            Some(first) => first?,
+            None => vec![empty; nslots],
+        };
         for later in blocks {
-            for (state, later) in states.iter_mut().zip(later) {
+            for (state, later) in states.iter_mut().zip(later?) {
                 *state = state.merge(later);
             }
         }
         Ok(states)
     }
 
-    /// `op` over `values`, each widened by `widen` (to floats when `float`, else integers).
-    fn numeric<T: Copy + Sync>(
+    /// `op` over the operand's values, each widened by `widen` (to floats when `float`, else
+    /// integers).
+    fn numeric<T: ColumnElem + Sync>(
         &self,
         op: ReduceOp,
-        values: &[T],
         float: bool,
         widen: impl Fn(T) -> Num + Sync,
     ) -> Result<Column> {
@@ -183,11 +248,13 @@ impl Run<'_> {
             ReduceOp::Sum if !float => {
                 // Integers sum in i64, wrapping; their mean (below) sums in f64, as the
                 // ungrouped mean does, so it does not wrap.
-                let s = self.fold(values, Sum::<i64>::default(), |s, x| s.add(int(x)), |_| {})?;
+                let s =
+                    self.fold::<T, _>(false, Sum::<i64>::default(), |s, x| s.add(int(x)), |_| {})?;
                 Column::from(s.iter().map(|s| s.total).collect::<Vec<i64>>())
             }
             ReduceOp::Sum | ReduceOp::Mean => {
-                let s = self.fold(values, Sum::<f64>::default(), |s, x| s.add(real(x)), |_| {})?;
+                let s =
+                    self.fold::<T, _>(false, Sum::<f64>::default(), |s, x| s.add(real(x)), |_| {})?;
                 match op {
                     ReduceOp::Sum => Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>()),
                     _ => Column::from(
@@ -198,26 +265,27 @@ impl Run<'_> {
                 }
             }
             ReduceOp::Prod if !float => {
-                let s = self.fold(values, Prod::<i64>::ONE, |s, x| s.mul(int(x)), |_| {})?;
+                let s = self.fold::<T, _>(false, Prod::<i64>::ONE, |s, x| s.mul(int(x)), |_| {})?;
                 Column::from(s.iter().map(|s| s.total).collect::<Vec<i64>>())
             }
             ReduceOp::Prod => {
-                let s = self.fold(values, Prod::<f64>::ONE, |s, x| s.mul(real(x)), |_| {})?;
+                let s =
+                    self.fold::<T, _>(false, Prod::<f64>::ONE, |s, x| s.mul(real(x)), |_| {})?;
                 Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>())
             }
             ReduceOp::Min | ReduceOp::Max => {
                 let min = op == ReduceOp::Min;
                 if float {
-                    let s = self.fold(
-                        values,
+                    let s = self.fold::<T, _>(
+                        false,
                         Extreme::<f64>::new(min),
                         |s, x| s.push(real(x)),
                         |_| {},
                     )?;
                     Column::from(s.iter().map(|s| s.value()).collect::<Vec<Option<f64>>>())
                 } else {
-                    let s = self.fold(
-                        values,
+                    let s = self.fold::<T, _>(
+                        false,
                         Extreme::<i64>::new(min),
                         |s, x| s.push(int(x)),
                         |_| {},
@@ -229,16 +297,16 @@ impl Run<'_> {
                 let min = op == ReduceOp::ArgMin;
                 let at = |n: u64, at: u64| (n > 0).then_some(at as i64);
                 let positions: Vec<Option<i64>> = if float {
-                    let s = self.fold(
-                        values,
+                    let s = self.fold::<T, _>(
+                        false,
                         Arg::<f64>::new(min),
                         |s, x| s.push(real(x)),
                         Arg::skip,
                     )?;
                     s.iter().map(|s| at(s.n, s.at)).collect()
                 } else {
-                    let s = self.fold(
-                        values,
+                    let s = self.fold::<T, _>(
+                        false,
                         Arg::<i64>::new(min),
                         |s, x| s.push(int(x)),
                         Arg::skip,
@@ -248,8 +316,8 @@ impl Run<'_> {
                 Column::from(positions)
             }
             ReduceOp::Var(_) | ReduceOp::Std(_) => {
-                let s = self.fold(
-                    values,
+                let s = self.fold::<T, _>(
+                    false,
                     Welford(Moments::default()),
                     |s, x| s.push(real(x)),
                     |_| {},
@@ -264,8 +332,8 @@ impl Run<'_> {
             }
             ReduceOp::Any | ReduceOp::All => {
                 let all = op == ReduceOp::All;
-                let s = self.fold(
-                    values,
+                let s = self.fold::<T, _>(
+                    false,
                     Flag { holds: all, all },
                     |s, x| s.push(real(x) != 0.0),
                     |_| {},
@@ -273,8 +341,8 @@ impl Run<'_> {
                 Column::from(s.iter().map(|s| s.holds).collect::<Vec<bool>>())
             }
             ReduceOp::Count => {
-                let s = self.fold(
-                    values,
+                let s = self.fold::<T, _>(
+                    false,
                     Counts::default(),
                     |s, _| s.valid += 1,
                     |s| s.nulls += 1,
