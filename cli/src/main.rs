@@ -88,8 +88,12 @@ struct EvalArgs {
     /// A cell text that means null (repeatable; default: the empty cell only).
     #[arg(long = "null-value")]
     null_values: Vec<String>,
+    /// Group by these columns (comma-separated): one row per group, in the order of each
+    /// group's first row, each expression a reduction per group (`sum(v1)`, `mean(v3)`).
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
     /// Print the plan (passes, fused ops, estimates, choice) instead of evaluating.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "by")]
     explain: bool,
     /// Force a backend: cpu (pool), cpu1 (calling thread), gpu, or auto.
     #[arg(long)]
@@ -405,7 +409,12 @@ fn eval(args: &EvalArgs) -> Result<(), Error> {
         .collect::<Result<Vec<_>, _>>()?;
     // Only the columns the expressions read are parsed: a text column elsewhere in the file
     // costs nothing.
-    let names = names_read(&exprs);
+    let mut names = names_read(&exprs);
+    for key in &args.by {
+        if !names.contains(key) {
+            names.push(key.clone());
+        }
+    }
     let df = match (&args.csv, &args.parquet) {
         (_, Some(parquet)) => {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -449,7 +458,12 @@ fn eval(args: &EvalArgs) -> Result<(), Error> {
         print!("{}", df.explain_with(exprs, &options)?);
         return Ok(());
     }
-    let out = df.select_with(exprs, &options)?;
+    let out = if args.by.is_empty() {
+        df.select_with(exprs, &options)?
+    } else {
+        df.group_by(args.by.iter().map(swath::col))
+            .agg_with(exprs, &options)?
+    };
     match args.format {
         Format::Table => println!("{out}"),
         Format::Json => println!("{}", to_json(&out)?),

@@ -744,6 +744,33 @@ fn eval_skips_unread_text_columns_and_reads_empty_cells_as_null() {
 }
 
 #[test]
+fn eval_by_groups_rows_in_order_of_first_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("g.csv");
+    std::fs::write(&csv, "k,j,v\nb,1,1.5\na,2,2.0\nb,1,\nb,2,4.0\na,2,8.0\n").unwrap();
+    let out = swath()
+        .args(["eval", "sum(v)", "len(v)", "--by", "k,j", "--csv"])
+        .arg(&csv)
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let column = |i: usize| json["columns"][i]["values"].clone();
+    // Groups (b,1), (a,2), (b,2), by first row; the empty cell is null, skipped by the sum.
+    assert_eq!(column(0), serde_json::json!(["b", "a", "b"]), "{json}");
+    assert_eq!(column(1), serde_json::json!([1, 2, 2]), "{json}");
+    assert_eq!(column(2), serde_json::json!([1.5, 10.0, 4.0]), "{json}");
+    assert_eq!(column(3), serde_json::json!([2, 2, 1]), "{json}");
+    let out = swath()
+        .args(["eval", "v", "--by", "k", "--csv"])
+        .arg(&csv)
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("must be reduced"), "{stderr}");
+}
+
+#[test]
 fn eval_reads_parquet_files() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/pyarrow.parquet");
     let out = swath()

@@ -3,7 +3,9 @@
 
 mod keys;
 mod reduce;
+mod states;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::Frame;
@@ -13,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Expr, NullOp, col};
 use crate::options::{Backend, ExecOptions};
 use keys::Groups;
-use reduce::{Agg, Operand};
+use reduce::{Agg, Operands};
 
 pub(crate) use keys::float_bits;
 
@@ -110,10 +112,12 @@ impl GroupBy<'_> {
             groups: &groups,
             grouped: Vec::new(),
             group_ids: None,
+            batched: HashMap::new(),
             threads,
             options: *options,
         };
         let exprs: Vec<Expr> = exprs.into_iter().collect();
+        lifting.batch(&exprs)?;
         let mut lifted = Vec::with_capacity(exprs.len());
         for e in &exprs {
             let name = e.output_name();
@@ -156,6 +160,9 @@ struct Lifting<'g> {
     grouped: Vec<(String, Column)>,
     /// Per row: its group, made when a nested reduction first needs it.
     group_ids: Option<Vec<u32>>,
+    /// The reductions computed together up front ([`Lifting::batch`]): each node (by its
+    /// debug text) and the column that holds it.
+    batched: HashMap<String, String>,
     threads: usize,
     options: ExecOptions,
 }
@@ -213,6 +220,9 @@ impl Lifting<'_> {
     /// Computes the reduction `e` (`agg` of `operand`) per group; gives the name of the column
     /// that holds it in the per-group frame.
     fn reduce(&mut self, e: &Expr, agg: Aggregate, operand: &Expr, whole: &Expr) -> Result<String> {
+        if let Some(name) = self.batched.get(&format!("{e:?}")) {
+            return Ok(name.clone());
+        }
         let operand_name = operand.output_name();
         let operand = self.row_level(operand, whole)?.alias("v");
         let name = hidden_name(&self.rows, "agg", self.grouped.len());
@@ -232,17 +242,6 @@ impl Lifting<'_> {
             self.grouped.push((name.clone(), per_group));
             return Ok(name);
         }
-        let source = match &operand {
-            Expr::Alias(inner, _) if matches!(**inner, Expr::Column(_)) => {
-                Operand::Column(self.rows.column(&inner.output_name())?.clone())
-            }
-            _ => Operand::Rows {
-                frame: self.rows.only(&operand)?,
-                expr: operand.clone(),
-                // Each window on the thread that reduces it.
-                options: self.options.backend(Backend::Cpu1),
-            },
-        };
         let per_slot = match agg {
             Aggregate::Keyed(agg) => {
                 let out = result_dtype(agg, &probe, &operand_name).map_err(|message| {
@@ -251,17 +250,93 @@ impl Lifting<'_> {
                         message,
                     }
                 })?;
-                let raw = reduce::keyed(agg, &source, probe.dtype(), self.groups, self.threads)?;
-                cast(raw, out)?
+                let operands =
+                    Operands::new(&self.rows, &[operand], self.options.backend(Backend::Cpu1))?;
+                let accumulator = reduce::accumulator(agg, probe.dtype(), self.groups.slots);
+                let raw =
+                    reduce::keyed_pass(&[accumulator], &[0], &operands, self.groups, self.threads)?;
+                let raw = raw.into_iter().next();
+                cast(
+                    raw.ok_or_else(|| Error::Internal("a pass without its result".into()))?,
+                    out,
+                )?
             }
             Aggregate::NUnique => {
-                let values = source.window(0..self.groups.height)?;
-                keys::distinct_per_slot(self.groups, &values, self.threads)?
+                let operands =
+                    Operands::new(&self.rows, &[operand], self.options.backend(Backend::Cpu1))?;
+                let values = operands.window(0..self.groups.height)?;
+                let values = values
+                    .first()
+                    .ok_or_else(|| Error::Internal("no operand".into()))?;
+                keys::distinct_per_slot(self.groups, values, self.threads)?
             }
         };
         let per_group = per_slot.take_rows(&self.groups.order)?;
         self.grouped.push((name.clone(), per_group));
         Ok(name)
+    }
+
+    /// Computes every reduction of `exprs` whose operand holds no reduction in one pass over
+    /// the rows (their operands evaluated together per window), so `agg([a.mean(),
+    /// b.mean(), c.mean()])` reads the keys once. A reduction this cannot take (a literal
+    /// operand, one that fails to type) is left to [`Lifting::reduce`], which reports errors.
+    fn batch(&mut self, exprs: &[Expr]) -> Result<()> {
+        let mut leaves: Vec<(String, Agg, Expr, String)> = Vec::new();
+        let mut stack: Vec<&Expr> = exprs.iter().collect();
+        while let Some(e) = stack.pop() {
+            match as_aggregate(e) {
+                // A literal operand (no column read) reduces as a single value: left to
+                // `reduce`, since a select of it beside columns would spread it over the rows.
+                Some((Aggregate::Keyed(agg), operand))
+                    if !has_aggregate(operand) && reads_rows(operand) =>
+                {
+                    let key = format!("{e:?}");
+                    if !leaves.iter().any(|l| l.0 == key) {
+                        leaves.push((key, agg, operand.clone(), operand.output_name()));
+                    }
+                }
+                _ => e.for_each_child(&mut |c| stack.push(c)),
+            }
+        }
+        let operands: Vec<Expr> = leaves
+            .iter()
+            .enumerate()
+            .map(|(k, l)| l.2.clone().alias(format!("{k}")))
+            .collect();
+        let Ok(probe) = self
+            .rows
+            .window(0..0)?
+            .select_with(operands.clone(), &self.options)
+        else {
+            return Ok(());
+        };
+        let mut taken = Vec::new();
+        for ((leaf, operand), (_, probe)) in leaves.iter().zip(operands).zip(probe.columns()) {
+            if !probe.is_empty() {
+                continue;
+            }
+            if let Ok(out) = result_dtype(leaf.1, probe, &leaf.3) {
+                taken.push((leaf, operand, probe.dtype(), out));
+            }
+        }
+        if taken.is_empty() {
+            return Ok(());
+        }
+        let exprs: Vec<Expr> = taken.iter().map(|t| t.1.clone()).collect();
+        let operands = Operands::new(&self.rows, &exprs, self.options.backend(Backend::Cpu1))?;
+        let accumulators: Vec<_> = taken
+            .iter()
+            .map(|t| reduce::accumulator(t.0.1, t.2, self.groups.slots))
+            .collect();
+        let inputs: Vec<usize> = (0..taken.len()).collect();
+        let raw = reduce::keyed_pass(&accumulators, &inputs, &operands, self.groups, self.threads)?;
+        for (t, raw) in taken.iter().zip(raw) {
+            let per_group = cast(raw, t.3)?.take_rows(&self.groups.order)?;
+            let name = hidden_name(&self.rows, "agg", self.grouped.len());
+            self.grouped.push((name.clone(), per_group));
+            self.batched.insert(t.0.0.clone(), name);
+        }
+        Ok(())
     }
 
     /// Per row: its group.
@@ -284,11 +359,11 @@ impl Lifting<'_> {
 }
 
 impl Frame {
-    /// This frame with only the columns `e` reads (all of them when it holds a loop, whose
-    /// scopes name columns too).
-    fn only(&self, e: &Expr) -> Result<Frame> {
+    /// This frame with only the columns `exprs` read (all of them when one holds a loop,
+    /// whose scopes name columns too).
+    pub(super) fn only(&self, exprs: &[Expr]) -> Result<Frame> {
         let mut names: Vec<&str> = Vec::new();
-        let mut stack = vec![e];
+        let mut stack: Vec<&Expr> = exprs.iter().collect();
         while let Some(e) = stack.pop() {
             match e {
                 Expr::Column(name) => names.push(name),
@@ -307,6 +382,30 @@ impl Frame {
         }
         Frame::new(columns)
     }
+}
+
+/// Whether `e` reads the rows (a column, the row index, a loop over them).
+fn reads_rows(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        if matches!(e, Expr::Column(_) | Expr::RowIndex | Expr::Loop(..)) {
+            return true;
+        }
+        e.for_each_child(&mut |c| stack.push(c));
+    }
+    false
+}
+
+/// Whether `e` holds a reduction.
+fn has_aggregate(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        if as_aggregate(e).is_some() {
+            return true;
+        }
+        e.for_each_child(&mut |c| stack.push(c));
+    }
+    false
 }
 
 /// What a reduction node asks for.

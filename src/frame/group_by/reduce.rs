@@ -1,14 +1,17 @@
-//! Keyed reductions: one accumulator per slot, filled block by block (README.md beside this
-//! file, "Reductions").
+//! Keyed passes: every aggregate of an `agg` keeps one accumulator per slot, and one pass over
+//! the rows fills them all (README.md beside this file, "Reductions").
 //!
 //! Blocks have a fixed number of rows that depends only on the data (rows and slots), each is
 //! read in row order by one thread, and the blocks' accumulators merge in block order: every
 //! result is bit-identical for any thread count. Floats accumulate in f64, integers in i64
 //! (wrapping, as the ungrouped reductions do).
 
+use std::any::Any;
+use std::marker::PhantomData;
 use std::ops::Range;
 
 use super::keys::Groups;
+use super::states::{Arg, Counts, Extreme, Flag, Merge, Prod, Sum, Welford};
 use crate::column::{Column, ColumnElem};
 use crate::cpu::CHUNK;
 use crate::cpu::pool::map_items;
@@ -28,119 +31,358 @@ pub(crate) enum Agg {
     Len,
 }
 
-/// What an aggregate reduces: a column, or an expression over the rows' frame evaluated a
-/// window of [`CHUNK`] rows at a time (the window's values are used while they are in cache,
-/// and no full-length column of them is ever made).
-pub(crate) enum Operand {
-    Column(Column),
-    Rows {
-        frame: Frame,
-        expr: Expr,
-        options: ExecOptions,
-    },
+/// What a pass's aggregates reduce: columns, and expressions over the rows' frame evaluated
+/// together a window of [`CHUNK`] rows at a time (one select per window, so operands that
+/// share columns read them once; the values are used while they are in cache, and no
+/// full-length column of them is made).
+pub(crate) struct Operands {
+    sources: Vec<Source>,
+    frame: Frame,
+    exprs: Vec<Expr>,
+    options: ExecOptions,
 }
 
-impl Operand {
-    /// The operand over `rows`.
-    pub fn window(&self, rows: Range<usize>) -> Result<Column> {
-        match self {
-            Operand::Column(c) => c.window(rows),
-            Operand::Rows {
-                frame,
-                expr,
-                options,
-            } => {
-                let window = frame.window(rows)?;
-                let out = window.select_with([expr.clone()], options)?;
-                out.columns()
-                    .next()
-                    .map(|(_, c)| c.clone())
-                    .ok_or_else(|| Error::Internal("a select without its column".into()))
+enum Source {
+    Column(Column),
+    /// The select's output of that index.
+    Computed(usize),
+}
+
+impl Operands {
+    /// `operands` over `frame`: bare columns are read in place, the rest computed per window
+    /// with `options` (on the thread that reduces the window).
+    pub fn new(frame: &Frame, operands: &[Expr], options: ExecOptions) -> Result<Operands> {
+        let mut sources = Vec::with_capacity(operands.len());
+        let mut exprs = Vec::new();
+        for e in operands {
+            let column = match e {
+                Expr::Column(name) => Some(name),
+                Expr::Alias(inner, _) => match &**inner {
+                    Expr::Column(name) => Some(name),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match column {
+                Some(name) => sources.push(Source::Column(frame.column(name)?.clone())),
+                None => {
+                    sources.push(Source::Computed(exprs.len()));
+                    exprs.push(e.clone().alias(format!("{}", exprs.len())));
+                }
             }
         }
+        let frame = frame.only(&exprs)?;
+        Ok(Operands {
+            sources,
+            frame,
+            exprs,
+            options,
+        })
+    }
+
+    /// Every operand over `rows`.
+    pub fn window(&self, rows: Range<usize>) -> Result<Vec<Column>> {
+        let computed: Vec<Column> = if self.exprs.is_empty() {
+            Vec::new()
+        } else {
+            let window = self.frame.window(rows.clone())?;
+            let out = window.select_with(self.exprs.iter().cloned(), &self.options)?;
+            out.columns().map(|(_, c)| c.clone()).collect()
+        };
+        self.sources
+            .iter()
+            .map(|s| match s {
+                Source::Column(c) => c.window(rows.clone()),
+                Source::Computed(i) => computed
+                    .get(*i)
+                    .cloned()
+                    .ok_or_else(|| Error::Internal("a select without its column".into())),
+            })
+            .collect()
     }
 }
 
-/// The aggregate `agg` of `operand` (of dtype `dtype`) per slot of `groups`, as a column of
-/// one row per slot in dtypes i64, f64 or bool (the caller casts to the reduction's dtype).
-pub(crate) fn keyed(
-    agg: Agg,
-    operand: &Operand,
-    dtype: DType,
-    groups: &Groups<'_>,
-    threads: usize,
-) -> Result<Column> {
-    let run = Run {
-        groups,
-        operand,
-        threads,
-    };
-    let counts = |run: &Run<'_>| {
-        run.fold::<u32, _>(
-            true,
-            Counts::default(),
-            |s, _| s.valid += 1,
-            |s| s.nulls += 1,
-        )
-    };
-    Ok(match agg {
-        Agg::Len | Agg::NullCount | Agg::Reduce(ReduceOp::Count) => {
-            let counts = counts(&run)?;
-            Column::from(
-                counts
-                    .iter()
-                    .map(|c| match agg {
-                        Agg::Len => (c.valid + c.nulls) as i64,
-                        Agg::NullCount => c.nulls as i64,
-                        _ => c.valid as i64,
-                    })
-                    .collect::<Vec<i64>>(),
-            )
-        }
-        Agg::Reduce(op) => match dtype {
-            DType::Bool => run.numeric::<bool>(op, false, |x| Num::Int(i64::from(x)))?,
-            DType::I32 => run.numeric::<i32>(op, false, |x| Num::Int(i64::from(x)))?,
-            DType::I64 => run.numeric::<i64>(op, false, Num::Int)?,
-            DType::U32 | DType::Categorical => {
-                run.numeric::<u32>(op, false, |x| Num::Int(i64::from(x)))?
+/// One aggregate's accumulators over one block of rows.
+pub(crate) trait Accumulate: Send + Sync {
+    /// Adds a window of values: row `i` of `piece` belongs to slot `slots[i]`.
+    fn add(&mut self, slots: &[u32], piece: &Column) -> Result<()>;
+    /// Merges the accumulators of a later block of the same aggregate.
+    fn merge(&mut self, later: Box<dyn Accumulate>) -> Result<()>;
+    /// The result per slot, as a column in dtype i64, f64 or bool.
+    fn finish(&self) -> Column;
+    /// Empty accumulators for another block.
+    fn fresh(&self) -> Box<dyn Accumulate>;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+/// Accumulators of state `S` over values `T`: `push` takes a valid value, `null` a null row,
+/// and `finish` turns the states into the result column.
+struct Keyed<T, S, P, N, F> {
+    states: Vec<S>,
+    empty: S,
+    /// Counts read only validity, so they take values of any dtype.
+    any_dtype: bool,
+    push: P,
+    null: N,
+    finish: F,
+    values: PhantomData<fn(T)>,
+}
+
+impl<T, S, P, N, F> Accumulate for Keyed<T, S, P, N, F>
+where
+    T: ColumnElem + 'static,
+    S: Merge,
+    P: Fn(&mut S, T) + Clone + Send + Sync + 'static,
+    N: Fn(&mut S) + Clone + Send + Sync + 'static,
+    F: Fn(&[S]) -> Column + Clone + Send + Sync + 'static,
+{
+    fn add(&mut self, slots: &[u32], piece: &Column) -> Result<()> {
+        let zeros;
+        let values: &[T] = match T::slice(piece.data()?) {
+            Some(v) => v,
+            None if self.any_dtype => {
+                zeros = vec![T::default(); piece.len()];
+                &zeros
             }
-            DType::F32 => run.numeric::<f32>(op, true, |x| Num::Float(f64::from(x)))?,
-            DType::F64 => run.numeric::<f64>(op, true, Num::Float)?,
-        },
+            None => {
+                return Err(Error::Internal(format!(
+                    "a keyed pass over {} values",
+                    piece.dtype()
+                )));
+            }
+        };
+        let states = &mut self.states;
+        match piece.validity() {
+            None => {
+                for (&s, &x) in slots.iter().zip(values) {
+                    if let Some(state) = states.get_mut(s as usize) {
+                        (self.push)(state, x);
+                    }
+                }
+            }
+            Some(valid) => {
+                for ((r, &s), &x) in (0..).zip(slots).zip(values) {
+                    if let Some(state) = states.get_mut(s as usize) {
+                        if valid.is_valid(r) {
+                            (self.push)(state, x);
+                        } else {
+                            (self.null)(state);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, later: Box<dyn Accumulate>) -> Result<()> {
+        let later = later
+            .into_any()
+            .downcast::<Self>()
+            .map_err(|_| Error::Internal("merging accumulators of two aggregates".into()))?;
+        for (state, later) in self.states.iter_mut().zip(&later.states) {
+            *state = state.merge(*later);
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Column {
+        (self.finish)(&self.states)
+    }
+
+    fn fresh(&self) -> Box<dyn Accumulate> {
+        Box::new(Keyed {
+            states: vec![self.empty; self.states.len()],
+            empty: self.empty,
+            any_dtype: self.any_dtype,
+            push: self.push.clone(),
+            null: self.null.clone(),
+            finish: self.finish.clone(),
+            values: PhantomData,
+        })
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+fn keyed<T, S, P, N, F>(nslots: usize, empty: S, push: P, null: N, finish: F) -> Box<dyn Accumulate>
+where
+    T: ColumnElem + 'static,
+    S: Merge,
+    P: Fn(&mut S, T) + Clone + Send + Sync + 'static,
+    N: Fn(&mut S) + Clone + Send + Sync + 'static,
+    F: Fn(&[S]) -> Column + Clone + Send + Sync + 'static,
+{
+    Box::new(Keyed {
+        states: vec![empty; nslots],
+        empty,
+        any_dtype: false,
+        push,
+        null,
+        finish,
+        values: PhantomData,
     })
 }
 
-/// A value widened to its accumulator.
-#[derive(Clone, Copy)]
-enum Num {
-    Int(i64),
-    Float(f64),
-}
-
-#[derive(Clone, Copy, Default)]
-struct Counts {
-    valid: u64,
-    nulls: u64,
-}
-
-impl Merge for Counts {
-    fn merge(self, later: Self) -> Self {
-        Counts {
-            valid: self.valid + later.valid,
-            nulls: self.nulls + later.nulls,
+/// The accumulators of `agg` over values of `dtype`, one per slot of `nslots`.
+pub(crate) fn accumulator(agg: Agg, dtype: DType, nslots: usize) -> Box<dyn Accumulate> {
+    match agg {
+        Agg::Len | Agg::NullCount | Agg::Reduce(ReduceOp::Count) => {
+            let finish = move |states: &[Counts]| {
+                Column::from(
+                    states
+                        .iter()
+                        .map(|c| match agg {
+                            Agg::Len => (c.valid + c.nulls) as i64,
+                            Agg::NullCount => c.nulls as i64,
+                            _ => c.valid as i64,
+                        })
+                        .collect::<Vec<i64>>(),
+                )
+            };
+            Box::new(Keyed {
+                states: vec![Counts::default(); nslots],
+                empty: Counts::default(),
+                any_dtype: true,
+                push: |s: &mut Counts, _: u32| s.valid += 1,
+                null: |s: &mut Counts| s.nulls += 1,
+                finish,
+                values: PhantomData,
+            })
         }
+        Agg::Reduce(op) => match dtype {
+            DType::Bool => numeric::<bool>(op, nslots, false, |x| x as i64 as f64, i64::from),
+            DType::I32 => numeric::<i32>(op, nslots, false, f64::from, i64::from),
+            DType::I64 => numeric::<i64>(op, nslots, false, |x| x as f64, |x| x),
+            DType::U32 | DType::Categorical => {
+                numeric::<u32>(op, nslots, false, f64::from, i64::from)
+            }
+            DType::F32 => numeric::<f32>(op, nslots, true, f64::from, |x| x as i64),
+            DType::F64 => numeric::<f64>(op, nslots, true, |x| x, |x| x as i64),
+        },
     }
 }
 
-/// An accumulator's state merged with the state of later rows.
-trait Merge: Copy + Send + Sync {
-    fn merge(self, later: Self) -> Self;
+/// `op` over values `T`, read as floats through `real` (when `float`) or as integers through
+/// `int`.
+fn numeric<T: ColumnElem + 'static>(
+    op: ReduceOp,
+    nslots: usize,
+    float: bool,
+    real: fn(T) -> f64,
+    int: fn(T) -> i64,
+) -> Box<dyn Accumulate> {
+    match op {
+        // Integers sum in i64, wrapping; their mean sums in f64, as the ungrouped mean
+        // does, so it does not wrap.
+        ReduceOp::Sum if !float => keyed(
+            nslots,
+            Sum::<i64>::default(),
+            move |s: &mut Sum<i64>, x: T| s.add(int(x)),
+            ignore,
+            |s: &[Sum<i64>]| Column::from(s.iter().map(|s| s.total).collect::<Vec<i64>>()),
+        ),
+        ReduceOp::Sum => keyed(
+            nslots,
+            Sum::<f64>::default(),
+            move |s: &mut Sum<f64>, x: T| s.add(real(x)),
+            ignore,
+            |s: &[Sum<f64>]| Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>()),
+        ),
+        ReduceOp::Mean => keyed(
+            nslots,
+            Sum::<f64>::default(),
+            move |s: &mut Sum<f64>, x: T| s.add(real(x)),
+            ignore,
+            |s: &[Sum<f64>]| {
+                Column::from(
+                    s.iter()
+                        .map(|s| (s.n > 0).then(|| s.total / s.n as f64))
+                        .collect::<Vec<_>>(),
+                )
+            },
+        ),
+        ReduceOp::Prod if !float => keyed(
+            nslots,
+            Prod::<i64>::ONE,
+            move |s: &mut Prod<i64>, x: T| s.mul(int(x)),
+            ignore,
+            |s: &[Prod<i64>]| Column::from(s.iter().map(|s| s.total).collect::<Vec<i64>>()),
+        ),
+        ReduceOp::Prod => keyed(
+            nslots,
+            Prod::<f64>::ONE,
+            move |s: &mut Prod<f64>, x: T| s.mul(real(x)),
+            ignore,
+            |s: &[Prod<f64>]| Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>()),
+        ),
+        ReduceOp::Min | ReduceOp::Max if float => keyed(
+            nslots,
+            Extreme::<f64>::new(op == ReduceOp::Min),
+            move |s: &mut Extreme<f64>, x: T| s.push(real(x)),
+            ignore,
+            |s: &[Extreme<f64>]| Column::from(s.iter().map(|s| s.value()).collect::<Vec<_>>()),
+        ),
+        ReduceOp::Min | ReduceOp::Max => keyed(
+            nslots,
+            Extreme::<i64>::new(op == ReduceOp::Min),
+            move |s: &mut Extreme<i64>, x: T| s.push(int(x)),
+            ignore,
+            |s: &[Extreme<i64>]| Column::from(s.iter().map(|s| s.value()).collect::<Vec<_>>()),
+        ),
+        ReduceOp::ArgMin | ReduceOp::ArgMax if float => keyed(
+            nslots,
+            Arg::<f64>::new(op == ReduceOp::ArgMin),
+            move |s: &mut Arg<f64>, x: T| s.push(real(x)),
+            Arg::skip,
+            |s: &[Arg<f64>]| positions(s.iter().map(|s| (s.n, s.at))),
+        ),
+        ReduceOp::ArgMin | ReduceOp::ArgMax => keyed(
+            nslots,
+            Arg::<i64>::new(op == ReduceOp::ArgMin),
+            move |s: &mut Arg<i64>, x: T| s.push(int(x)),
+            Arg::skip,
+            |s: &[Arg<i64>]| positions(s.iter().map(|s| (s.n, s.at))),
+        ),
+        ReduceOp::Var(_) | ReduceOp::Std(_) => keyed(
+            nslots,
+            Welford(Moments::default()),
+            move |s: &mut Welford, x: T| s.push(real(x)),
+            ignore,
+            move |s: &[Welford]| {
+                let finished = s.iter().map(|s| match s.0.finish(op, DType::F64) {
+                    Scalar::F64(v) => Some(v),
+                    _ => None,
+                });
+                Column::from(finished.collect::<Vec<Option<f64>>>())
+            },
+        ),
+        ReduceOp::Any | ReduceOp::All => {
+            let all = op == ReduceOp::All;
+            keyed(
+                nslots,
+                Flag { holds: all, all },
+                move |s: &mut Flag, x: T| s.push(real(x) != 0.0),
+                ignore,
+                |s: &[Flag]| Column::from(s.iter().map(|s| s.holds).collect::<Vec<bool>>()),
+            )
+        }
+        ReduceOp::Count => accumulator(Agg::Reduce(ReduceOp::Count), DType::U32, nslots),
+    }
 }
 
-struct Run<'a> {
-    groups: &'a Groups<'a>,
-    operand: &'a Operand,
-    threads: usize,
+/// A null row, for the accumulators that skip nulls.
+fn ignore<S>(_: &mut S) {}
+
+/// Positions within the group, null where a group had no value.
+fn positions(states: impl Iterator<Item = (u64, u64)>) -> Column {
+    Column::from(
+        states
+            .map(|(n, at)| (n > 0).then_some(at as i64))
+            .collect::<Vec<Option<i64>>>(),
+    )
 }
 
 /// Rows a block holds: whole chunks, and enough rows per slot that merging the blocks'
@@ -153,438 +395,54 @@ fn block_rows(rows: usize, nslots: usize) -> usize {
         .min(rows.max(1).next_multiple_of(CHUNK))
 }
 
-impl Run<'_> {
-    /// Every slot's state after `push` of each valid row's value and `null` of each null row,
-    /// in row order. With `any_dtype` the values are not read (counts only need validity).
-    fn fold<T: ColumnElem + Sync, S: Merge>(
-        &self,
-        any_dtype: bool,
-        empty: S,
-        push: impl Fn(&mut S, T) + Sync,
-        null: impl Fn(&mut S) + Sync,
-    ) -> Result<Vec<S>> {
-        let rows = self.groups.height;
-        let nslots = self.groups.slots;
-        let block = block_rows(rows, nslots);
-        let blocks: Vec<Range<usize>> = (0..rows.div_ceil(block))
-            .map(|b| b * block..((b + 1) * block).min(rows))
-            .collect();
-        let filled = map_items(self.threads, blocks, |_, block| -> Result<Vec<S>> {
-            let mut states = vec![empty; nslots];
+/// One pass over the rows of `groups`: each of `accumulators` (empty, one per slot) takes
+/// operand `inputs[k]` of `operands`. Gives each one's result per slot.
+pub(crate) fn keyed_pass(
+    accumulators: &[Box<dyn Accumulate>],
+    inputs: &[usize],
+    operands: &Operands,
+    groups: &Groups<'_>,
+    threads: usize,
+) -> Result<Vec<Column>> {
+    let rows = groups.height;
+    let block = block_rows(rows, groups.slots);
+    let blocks: Vec<Range<usize>> = (0..rows.div_ceil(block))
+        .map(|b| b * block..((b + 1) * block).min(rows))
+        .collect();
+    let filled = map_items(
+        threads,
+        blocks,
+        |_, block| -> Result<Vec<Box<dyn Accumulate>>> {
+            let mut accs: Vec<Box<dyn Accumulate>> =
+                accumulators.iter().map(|a| a.fresh()).collect();
             let mut buf = Vec::new();
             let mut start = block.start;
             while start < block.end {
                 let end = (start + CHUNK).min(block.end);
-                let piece = self.operand.window(start..end)?;
-                let slots = self.groups.rows.of(start..end, &mut buf);
-                let zeros;
-                let values: &[T] = match T::slice(piece.data()?) {
-                    Some(v) => v,
-                    None if any_dtype => {
-                        zeros = vec![T::default(); end - start];
-                        &zeros
-                    }
-                    None => {
-                        return Err(Error::Internal(format!(
-                            "a keyed pass over {} values",
-                            piece.dtype()
-                        )));
-                    }
-                };
-                match piece.validity() {
-                    None => {
-                        for (&s, &x) in slots.iter().zip(values) {
-                            if let Some(state) = states.get_mut(s as usize) {
-                                push(state, x);
-                            }
-                        }
-                    }
-                    Some(valid) => {
-                        for ((r, &s), &x) in (0..).zip(slots).zip(values) {
-                            if let Some(state) = states.get_mut(s as usize) {
-                                if valid.is_valid(r) {
-                                    push(state, x);
-                                } else {
-                                    null(state);
-                                }
-                            }
-                        }
-                    }
+                let pieces = operands.window(start..end)?;
+                let slots = groups.rows.of(start..end, &mut buf);
+                for (acc, &k) in accs.iter_mut().zip(inputs) {
+                    let piece = pieces.get(k).ok_or_else(|| {
+                        Error::Internal("an aggregate without its operand".into())
+                    })?;
+                    acc.add(slots, piece)?;
                 }
                 start = end;
             }
-            Ok(states)
-        })?;
-        let mut blocks = filled.into_iter();
-        let mut states = match blocks.next() {
-            Some(first) => first?,
-            None => vec![empty; nslots],
-        };
-        for later in blocks {
-            for (state, later) in states.iter_mut().zip(later?) {
-                *state = state.merge(later);
-            }
-        }
-        Ok(states)
-    }
-
-    /// `op` over the operand's values, each widened by `widen` (to floats when `float`, else
-    /// integers).
-    fn numeric<T: ColumnElem + Sync>(
-        &self,
-        op: ReduceOp,
-        float: bool,
-        widen: impl Fn(T) -> Num + Sync,
-    ) -> Result<Column> {
-        let int = |x: T| match widen(x) {
-            Num::Int(i) => i,
-            Num::Float(f) => f as i64,
-        };
-        let real = |x: T| match widen(x) {
-            Num::Int(i) => i as f64,
-            Num::Float(f) => f,
-        };
-        Ok(match op {
-            ReduceOp::Sum if !float => {
-                // Integers sum in i64, wrapping; their mean (below) sums in f64, as the
-                // ungrouped mean does, so it does not wrap.
-                let s =
-                    self.fold::<T, _>(false, Sum::<i64>::default(), |s, x| s.add(int(x)), |_| {})?;
-                Column::from(s.iter().map(|s| s.total).collect::<Vec<i64>>())
-            }
-            ReduceOp::Sum | ReduceOp::Mean => {
-                let s =
-                    self.fold::<T, _>(false, Sum::<f64>::default(), |s, x| s.add(real(x)), |_| {})?;
-                match op {
-                    ReduceOp::Sum => Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>()),
-                    _ => Column::from(
-                        s.iter()
-                            .map(|s| (s.n > 0).then(|| s.total / s.n as f64))
-                            .collect::<Vec<_>>(),
-                    ),
-                }
-            }
-            ReduceOp::Prod if !float => {
-                let s = self.fold::<T, _>(false, Prod::<i64>::ONE, |s, x| s.mul(int(x)), |_| {})?;
-                Column::from(s.iter().map(|s| s.total).collect::<Vec<i64>>())
-            }
-            ReduceOp::Prod => {
-                let s =
-                    self.fold::<T, _>(false, Prod::<f64>::ONE, |s, x| s.mul(real(x)), |_| {})?;
-                Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>())
-            }
-            ReduceOp::Min | ReduceOp::Max => {
-                let min = op == ReduceOp::Min;
-                if float {
-                    let s = self.fold::<T, _>(
-                        false,
-                        Extreme::<f64>::new(min),
-                        |s, x| s.push(real(x)),
-                        |_| {},
-                    )?;
-                    Column::from(s.iter().map(|s| s.value()).collect::<Vec<Option<f64>>>())
-                } else {
-                    let s = self.fold::<T, _>(
-                        false,
-                        Extreme::<i64>::new(min),
-                        |s, x| s.push(int(x)),
-                        |_| {},
-                    )?;
-                    Column::from(s.iter().map(|s| s.value()).collect::<Vec<Option<i64>>>())
-                }
-            }
-            ReduceOp::ArgMin | ReduceOp::ArgMax => {
-                let min = op == ReduceOp::ArgMin;
-                let at = |n: u64, at: u64| (n > 0).then_some(at as i64);
-                let positions: Vec<Option<i64>> = if float {
-                    let s = self.fold::<T, _>(
-                        false,
-                        Arg::<f64>::new(min),
-                        |s, x| s.push(real(x)),
-                        Arg::skip,
-                    )?;
-                    s.iter().map(|s| at(s.n, s.at)).collect()
-                } else {
-                    let s = self.fold::<T, _>(
-                        false,
-                        Arg::<i64>::new(min),
-                        |s, x| s.push(int(x)),
-                        Arg::skip,
-                    )?;
-                    s.iter().map(|s| at(s.n, s.at)).collect()
-                };
-                Column::from(positions)
-            }
-            ReduceOp::Var(_) | ReduceOp::Std(_) => {
-                let s = self.fold::<T, _>(
-                    false,
-                    Welford(Moments::default()),
-                    |s, x| s.push(real(x)),
-                    |_| {},
-                )?;
-                let finished = s
-                    .iter()
-                    .map(|s| match s.0.finish(op, crate::dtype::DType::F64) {
-                        Scalar::F64(v) => Some(v),
-                        _ => None,
-                    });
-                Column::from(finished.collect::<Vec<Option<f64>>>())
-            }
-            ReduceOp::Any | ReduceOp::All => {
-                let all = op == ReduceOp::All;
-                let s = self.fold::<T, _>(
-                    false,
-                    Flag { holds: all, all },
-                    |s, x| s.push(real(x) != 0.0),
-                    |_| {},
-                )?;
-                Column::from(s.iter().map(|s| s.holds).collect::<Vec<bool>>())
-            }
-            ReduceOp::Count => {
-                let s = self.fold::<T, _>(
-                    false,
-                    Counts::default(),
-                    |s, _| s.valid += 1,
-                    |s| s.nulls += 1,
-                )?;
-                Column::from(s.iter().map(|c| c.valid as i64).collect::<Vec<i64>>())
-            }
-        })
-    }
-}
-
-/// A sum and how many values it holds.
-#[derive(Clone, Copy, Default)]
-struct Sum<X> {
-    total: X,
-    n: u64,
-}
-
-impl Sum<i64> {
-    fn add(&mut self, x: i64) {
-        self.total = self.total.wrapping_add(x);
-        self.n += 1;
-    }
-}
-
-impl Sum<f64> {
-    fn add(&mut self, x: f64) {
-        self.total += x;
-        self.n += 1;
-    }
-}
-
-impl Merge for Sum<i64> {
-    fn merge(self, later: Self) -> Self {
-        Sum {
-            total: self.total.wrapping_add(later.total),
-            n: self.n + later.n,
+            Ok(accs)
+        },
+    )?;
+    let mut blocks = filled.into_iter();
+    let mut merged: Vec<Box<dyn Accumulate>> = match blocks.next() {
+        Some(first) => first?,
+        None => accumulators.iter().map(|a| a.fresh()).collect(),
+    };
+    for later in blocks {
+        for (acc, later) in merged.iter_mut().zip(later?) {
+            acc.merge(later)?;
         }
     }
-}
-
-impl Merge for Sum<f64> {
-    fn merge(self, later: Self) -> Self {
-        Sum {
-            total: self.total + later.total,
-            n: self.n + later.n,
-        }
-    }
-}
-
-/// A product (1 over no values).
-#[derive(Clone, Copy)]
-struct Prod<X> {
-    total: X,
-}
-
-impl Prod<i64> {
-    const ONE: Self = Prod { total: 1 };
-    fn mul(&mut self, x: i64) {
-        self.total = self.total.wrapping_mul(x);
-    }
-}
-
-impl Prod<f64> {
-    const ONE: Self = Prod { total: 1.0 };
-    fn mul(&mut self, x: f64) {
-        self.total *= x;
-    }
-}
-
-impl Merge for Prod<i64> {
-    fn merge(self, later: Self) -> Self {
-        Prod {
-            total: self.total.wrapping_mul(later.total),
-        }
-    }
-}
-
-impl Merge for Prod<f64> {
-    fn merge(self, later: Self) -> Self {
-        Prod {
-            total: self.total * later.total,
-        }
-    }
-}
-
-/// The smallest or largest value so far; a NaN sticks (NaN if any value is NaN).
-#[derive(Clone, Copy)]
-struct Extreme<X> {
-    best: X,
-    n: u64,
-    min: bool,
-}
-
-impl<X: Copy + PartialOrd + Default> Extreme<X> {
-    fn new(min: bool) -> Self {
-        Extreme {
-            best: X::default(),
-            n: 0,
-            min,
-        }
-    }
-
-    fn push(&mut self, x: X) {
-        #[allow(clippy::eq_op)] // x != x: NaN, for floats
-        let nan = |v: X| v != v;
-        if self.n == 0
-            || nan(x)
-            || (!nan(self.best)
-                && if self.min {
-                    x < self.best
-                } else {
-                    x > self.best
-                })
-        {
-            self.best = x;
-        }
-        self.n += 1;
-    }
-
-    fn value(&self) -> Option<X> {
-        (self.n > 0).then_some(self.best)
-    }
-}
-
-impl<X: Copy + PartialOrd + Default + Send + Sync> Merge for Extreme<X> {
-    fn merge(mut self, later: Self) -> Self {
-        if later.n > 0 {
-            let n = self.n;
-            self.push(later.best);
-            self.n = n + later.n;
-        }
-        self
-    }
-}
-
-/// The position within its group of the smallest or largest value (the first such, or the
-/// first NaN's), as Polars' `arg_min` in an aggregation.
-#[derive(Clone, Copy)]
-struct Arg<X> {
-    best: X,
-    at: u64,
-    /// Rows of the group seen, nulls included: the next row's position.
-    seen: u64,
-    n: u64,
-    min: bool,
-}
-
-impl<X: Copy + PartialOrd + Default> Arg<X> {
-    fn new(min: bool) -> Self {
-        Arg {
-            best: X::default(),
-            at: 0,
-            seen: 0,
-            n: 0,
-            min,
-        }
-    }
-
-    fn skip(&mut self) {
-        self.seen += 1;
-    }
-
-    fn push(&mut self, x: X) {
-        self.offer(x, self.seen);
-        self.seen += 1;
-        self.n += 1;
-    }
-
-    /// Takes `x` at `at` when it is better than the best so far (`at` is later than it).
-    fn offer(&mut self, x: X, at: u64) {
-        #[allow(clippy::eq_op)] // v != v: NaN, for floats
-        let nan = |v: X| v != v;
-        let better = if nan(self.best) {
-            false
-        } else if nan(x) {
-            true
-        } else if self.min {
-            x < self.best
-        } else {
-            x > self.best
-        };
-        if self.n == 0 || better {
-            self.best = x;
-            self.at = at;
-        }
-    }
-}
-
-impl<X: Copy + PartialOrd + Default + Send + Sync> Merge for Arg<X> {
-    fn merge(mut self, later: Self) -> Self {
-        if later.n > 0 {
-            let n = self.n;
-            self.offer(later.best, self.seen + later.at);
-            self.n = n + later.n;
-        }
-        self.seen += later.seen;
-        self
-    }
-}
-
-/// Count, mean and squared deviations (Welford's update per value, Chan's merge).
-#[derive(Clone, Copy)]
-struct Welford(Moments);
-
-impl Welford {
-    fn push(&mut self, x: f64) {
-        let m = &mut self.0;
-        m.n += 1.0;
-        let d = x - m.mean;
-        m.mean += d / m.n;
-        m.m2 += d * (x - m.mean);
-    }
-}
-
-impl Merge for Welford {
-    fn merge(self, later: Self) -> Self {
-        Welford(self.0.merge(later.0))
-    }
-}
-
-/// Whether any (or every) value is non-zero.
-#[derive(Clone, Copy)]
-struct Flag {
-    holds: bool,
-    all: bool,
-}
-
-impl Flag {
-    fn push(&mut self, truth: bool) {
-        self.holds = if self.all {
-            self.holds && truth
-        } else {
-            self.holds || truth
-        };
-    }
-}
-
-impl Merge for Flag {
-    fn merge(mut self, later: Self) -> Self {
-        self.push(later.holds);
-        self
-    }
+    Ok(merged.iter().map(|a| a.finish()).collect())
 }
 
 #[cfg(test)]
