@@ -361,3 +361,78 @@ fn bad_requests_are_errors_naming_the_expression() {
     let text_sum = err(vec![col("k")], vec![col("t").sum()]);
     assert!(text_sum.contains("text column `t`"), "{text_sum}");
 }
+
+#[test]
+fn every_isa_gives_the_same_bits() {
+    let mut rng = Rng::new(base_seed() ^ 0x6973_6173);
+    let frame = keyed_frame(&mut rng, 300_000, 40);
+    let v = || col(cname(DType::F64, 0));
+    let w = || col(cname(DType::F32, 0));
+    let aggs = vec![
+        (v() * w() + lit(1.5)).sum().alias("fused"),
+        (v() - v().mean()).abs().mean().alias("dev"),
+        w().var(0).alias("var"),
+    ];
+    let run = |isa: Isa| -> Vec<Option<u64>> {
+        let out = frame
+            .group_by([col("k_int"), col("k_text")])
+            .agg_with(aggs.clone(), &ExecOptions::new().isa(isa))
+            .unwrap();
+        ["fused", "dev", "var"]
+            .iter()
+            .flat_map(|n| {
+                let c = out.column(n).unwrap();
+                (0..c.len()).map(|r| c.get(r).unwrap().as_f64().map(f64::to_bits))
+            })
+            .collect()
+    };
+    let isas = supported_isas();
+    let first = run(isas[0]);
+    for &isa in &isas[1..] {
+        assert_eq!(run(isa), first, "{isa:?} against {:?}", isas[0]);
+    }
+}
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KEY_SETS: [&[&str]; 6] = [
+        &["k_int"],
+        &["k_text"],
+        &["k_float"],
+        &["k_bool", "k_wide"],
+        &["k_text", "k_float"],
+        &["k_int", "k_bool", "k_text"],
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Random frames, keys and aggregate lists (a random subset of every reduction, plus
+        /// maps and nested reductions) agree with the oracle.
+        #[test]
+        fn random_groupings_agree_with_the_oracle(
+            rows in 0usize..400,
+            card in 1usize..60,
+            keys in 0usize..KEY_SETS.len(),
+            seed in any::<u64>(),
+            pick in any::<u64>(),
+        ) {
+            let mut rng = common::Rng::new(seed);
+            let frame = keyed_frame(&mut rng, rows, card);
+            let a = || col(cname(DType::F64, 0));
+            let b = || col(cname(DType::I32, 0));
+            let mut aggs: Vec<Expr> = all_aggregates(&frame)
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| pick >> (k % 64) & 1 == 1)
+                .map(|(_, e)| e)
+                .collect();
+            aggs.push((a() * b()).max().alias("ab"));
+            aggs.push((a() - a().min()).sum().alias("over_min"));
+            let failures = check(&frame, KEY_SETS[keys], &aggs, &ExecOptions::new());
+            prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
+        }
+    }
+}

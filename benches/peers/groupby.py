@@ -94,10 +94,16 @@ for q in QUESTIONS:
 run = subprocess.run(["cargo", "bench", "--bench", "group_by", "--", str(path)],
                      check=True, capture_output=True, text=True)
 swath = {}
+peaks = {}
 for line in run.stdout.splitlines():
     if line.startswith("{"):
         r = json.loads(line)
-        swath[r["question"]] = r["median_s"]
+        if "median_s" in r:
+            swath[r["question"]] = r["median_s"]
+        if "peak_extra_mib" in r:
+            peaks[r["question"]] = r["peak_extra_mib"]
+        if "mib" in r:
+            inputs_mib = r["mib"]
 print(f"{rows} rows, Polars {pl.__version__}, DuckDB {duckdb.__version__}; ratios: contender / swath")
 print(f"{'question':<8}{'swath ms':>10}{'polars ms':>11}{'ratio':>7}{'lazy ms':>9}{'ratio':>7}{'duckdb ms':>11}{'ratio':>7}")
 for q in QUESTIONS:
@@ -105,6 +111,8 @@ for q in QUESTIONS:
     r = results[q]
     print(f"{q:<8}{s * 1e3:>10.1f}{r['polars'] * 1e3:>11.1f}{r['polars'] / s:>7.2f}"
           f"{r['polars_lazy'] * 1e3:>9.1f}{r['polars_lazy'] / s:>7.2f}{r['duckdb'] * 1e3:>11.1f}{r['duckdb'] / s:>7.2f}")
+print(f"swath's inputs in memory: {inputs_mib:.0f} MiB; peak memory beyond them during each "
+      "group-by (MiB): " + ", ".join(f"{q} {peaks[q]:.1f}" for q in QUESTIONS))
 if "sum_v1_v3" in swath:
     print(f"plain fused sum(v1 * v3), no keys: {swath['sum_v1_v3'] * 1e3:.1f} ms; "
           f"fused by id4 / plain: {swath['sum_v1_v3'] / swath['fused']:.2f}")

@@ -76,3 +76,42 @@ impl Bitmap {
         Bitmap::from_words(out, len)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_share_values_and_keep_nulls_and_text() {
+        let values: Vec<Option<f64>> = (0..300).map(|i| (i % 7 != 3).then_some(i as f64)).collect();
+        let column = Column::from(values.clone());
+        let text = Column::from(
+            (0..300)
+                .map(|i| (i % 5 != 0).then(|| ["a", "b", "c"][i % 3]))
+                .collect::<Vec<_>>(),
+        );
+        for range in [0..0, 0..300, 1..2, 63..129, 64..128, 5..299, 299..300] {
+            let window = column.window(range.clone()).unwrap();
+            assert_eq!(
+                window.to_options::<f64>().unwrap(),
+                values[range.clone()],
+                "{range:?}"
+            );
+            let address = |c: &Column| match c.data() {
+                Ok(ColumnData::F64(v)) => Some(v.as_ptr()),
+                _ => None,
+            };
+            if !range.is_empty() {
+                let base = address(&column).map(|p| p.wrapping_add(range.start));
+                assert_eq!(address(&window), base, "{range:?}: shared, not copied");
+            }
+            let words = text.window(range.clone()).unwrap().to_strings().unwrap();
+            assert_eq!(
+                words,
+                text.to_strings().unwrap()[range.clone()],
+                "{range:?}"
+            );
+        }
+        assert!(column.window(10..301).is_err());
+    }
+}
