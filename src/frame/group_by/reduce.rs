@@ -253,27 +253,33 @@ pub(crate) fn accumulator(agg: Agg, dtype: DType, nslots: usize) -> Box<dyn Accu
             })
         }
         Agg::Reduce(op) => match dtype {
-            DType::Bool => numeric::<bool>(op, nslots, false, |x| x as i64 as f64, i64::from),
-            DType::I32 => numeric::<i32>(op, nslots, false, f64::from, i64::from),
-            DType::I64 => numeric::<i64>(op, nslots, false, |x| x as f64, |x| x),
+            DType::Bool => numeric::<bool, _, _>(op, nslots, false, |x| x as i64 as f64, i64::from),
+            DType::I32 => numeric::<i32, _, _>(op, nslots, false, f64::from, i64::from),
+            DType::I64 => numeric::<i64, _, _>(op, nslots, false, |x| x as f64, |x| x),
             DType::U32 | DType::Categorical => {
-                numeric::<u32>(op, nslots, false, f64::from, i64::from)
+                numeric::<u32, _, _>(op, nslots, false, f64::from, i64::from)
             }
-            DType::F32 => numeric::<f32>(op, nslots, true, f64::from, |x| x as i64),
-            DType::F64 => numeric::<f64>(op, nslots, true, |x| x, |x| x as i64),
+            DType::F32 => numeric::<f32, _, _>(op, nslots, true, f64::from, |x| x as i64),
+            DType::F64 => numeric::<f64, _, _>(op, nslots, true, |x| x, |x| x as i64),
         },
     }
 }
 
 /// `op` over values `T`, read as floats through `real` (when `float`) or as integers through
-/// `int`.
-fn numeric<T: ColumnElem + 'static>(
+/// `int`. Both are type parameters, not function pointers, so the per-row update inlines
+/// them.
+fn numeric<T, R, I>(
     op: ReduceOp,
     nslots: usize,
     float: bool,
-    real: fn(T) -> f64,
-    int: fn(T) -> i64,
-) -> Box<dyn Accumulate> {
+    real: R,
+    int: I,
+) -> Box<dyn Accumulate>
+where
+    T: ColumnElem + 'static,
+    R: Fn(T) -> f64 + Copy + Send + Sync + 'static,
+    I: Fn(T) -> i64 + Copy + Send + Sync + 'static,
+{
     match op {
         // Integers sum in i64, wrapping; their mean sums in f64, as the ungrouped mean
         // does, so it does not wrap.
