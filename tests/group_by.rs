@@ -12,30 +12,12 @@ use std::collections::HashMap;
 use common::*;
 use swath::prelude::*;
 
-/// A key's identity: floats by value (every NaN one key, -0.0 as 0.0), null one key.
-fn key_of(s: Scalar) -> String {
-    let float = |x: f64| {
-        if x.is_nan() {
-            "nan".to_string()
-        } else if x == 0.0 {
-            "0".to_string()
-        } else {
-            format!("{:x}", x.to_bits())
-        }
-    };
-    match s {
-        Scalar::F32(x) => float(f64::from(x)),
-        Scalar::F64(x) => float(x),
-        other => format!("{other:?}"),
-    }
-}
-
 /// Row `r` of a column as a key (text by its string).
 fn cell_key(c: &Column, r: usize) -> String {
     if c.dtype() == DType::Categorical {
         return format!("{:?}", c.str_value(r).unwrap());
     }
-    key_of(c.get(r).unwrap())
+    value_key(c.get(r).unwrap())
 }
 
 /// The rows `rows` of `c`, built through the public constructors.

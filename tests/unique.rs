@@ -9,30 +9,13 @@ use std::collections::HashSet;
 use common::*;
 use swath::prelude::*;
 
-fn key(s: Scalar) -> String {
-    let float = |x: f64| {
-        if x.is_nan() {
-            "nan".to_string()
-        } else if x == 0.0 {
-            "0".to_string()
-        } else {
-            format!("{:x}", x.to_bits())
-        }
-    };
-    match s {
-        Scalar::F32(x) => float(f64::from(x)),
-        Scalar::F64(x) => float(x),
-        other => format!("{other:?}"),
-    }
-}
-
 fn oracle(c: &Column) -> i64 {
     if c.dtype() == DType::Categorical {
         let strings: HashSet<Option<String>> = c.to_strings().unwrap().into_iter().collect();
         return strings.len() as i64;
     }
     (0..c.len())
-        .map(|r| key(c.get(r).unwrap()))
+        .map(|r| value_key(c.get(r).unwrap()))
         .collect::<HashSet<_>>()
         .len() as i64
 }

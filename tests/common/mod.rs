@@ -2776,3 +2776,22 @@ pub fn random_frame_with_text(
     columns.push(("text".into(), Column::from(text)));
     Frame::new(columns).expect("random frame")
 }
+
+/// A value's identity when counting distinct values or grouping: floats by value (every NaN
+/// one key, `-0.0` as `0.0`), everything else by its debug text (null one key).
+pub fn value_key(s: Scalar) -> String {
+    let float = |x: f64| {
+        if x.is_nan() {
+            "nan".to_string()
+        } else if x == 0.0 {
+            "0".to_string()
+        } else {
+            format!("{:x}", x.to_bits())
+        }
+    };
+    match s {
+        Scalar::F32(x) => float(f64::from(x)),
+        Scalar::F64(x) => float(x),
+        other => format!("{other:?}"),
+    }
+}
