@@ -304,6 +304,45 @@ fn results_are_bit_identical_for_any_thread_count() {
 }
 
 #[test]
+fn explain_names_the_key_strategies_and_the_passes() {
+    let mut rng = Rng::new(base_seed() ^ 0x6578_706c);
+    let frame = keyed_frame(&mut rng, 500, 7);
+    let v = || col(cname(DType::F64, 0));
+    let aggs = [
+        v().sum(),
+        (v() * lit(2.0)).mean().alias("m"),
+        v().n_unique().alias("u"),
+        (v() - v().mean()).abs().sum().alias("dev"),
+    ];
+    let groups = frame
+        .group_by([col("k_text"), col("k_int")])
+        .agg(aggs.clone())
+        .unwrap()
+        .height();
+    let plan = frame
+        .group_by([col("k_text"), col("k_int"), col("k_float")])
+        .explain(aggs.clone())
+        .unwrap();
+    for want in [
+        "key `k_text`: text codes",
+        "key `k_int`: integer offsets",
+        "key `k_float`: hashed by value",
+        "combined:",
+        "one keyed pass",
+        "computed per 65536-row window",
+        "n_unique",
+        "its own pass",
+    ] {
+        assert!(plan.contains(want), "`{want}` missing from:\n{plan}");
+    }
+    let two_keys = frame
+        .group_by([col("k_text"), col("k_int")])
+        .explain(aggs)
+        .unwrap();
+    assert!(two_keys.contains(&format!("{groups} groups")), "{two_keys}");
+}
+
+#[test]
 fn an_empty_frame_gives_empty_columns() {
     let frame = Frame::new([
         ("k", Column::from(Vec::<i64>::new())),

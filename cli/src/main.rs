@@ -92,8 +92,9 @@ struct EvalArgs {
     /// group's first row, each expression a reduction per group (`sum(v1)`, `mean(v3)`).
     #[arg(long, value_delimiter = ',')]
     by: Vec<String>,
-    /// Print the plan (passes, fused ops, estimates, choice) instead of evaluating.
-    #[arg(long, conflicts_with = "by")]
+    /// Print the plan (passes, fused ops, estimates, choice; with --by, the keys' slots, the
+    /// groups and the keyed passes) instead of evaluating.
+    #[arg(long)]
     explain: bool,
     /// Force a backend: cpu (pool), cpu1 (calling thread), gpu, or auto.
     #[arg(long)]
@@ -455,7 +456,13 @@ fn eval(args: &EvalArgs) -> Result<(), Error> {
     options.resolved_isa()?;
     options.resolved_backend()?;
     if args.explain {
-        print!("{}", df.explain_with(exprs, &options)?);
+        let plan = if args.by.is_empty() {
+            df.explain_with(exprs, &options)?
+        } else {
+            df.group_by(args.by.iter().map(swath::col))
+                .explain_with(exprs, &options)?
+        };
+        print!("{plan}");
         return Ok(());
     }
     let out = if args.by.is_empty() {

@@ -762,6 +762,16 @@ fn eval_by_groups_rows_in_order_of_first_row() {
     assert_eq!(column(2), serde_json::json!([1.5, 10.0, 4.0]), "{json}");
     assert_eq!(column(3), serde_json::json!([2, 2, 1]), "{json}");
     let out = swath()
+        .args(["eval", "sum(v)", "--by", "k", "--explain", "--csv"])
+        .arg(&csv)
+        .assert()
+        .success();
+    let plan = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        plan.contains("2 groups") && plan.contains("key `k`: text codes"),
+        "{plan}"
+    );
+    let out = swath()
         .args(["eval", "v", "--by", "k", "--csv"])
         .arg(&csv)
         .assert()

@@ -83,6 +83,8 @@ pub(crate) struct Groups<'a> {
     pub first_rows: Vec<usize>,
     /// Rows grouped.
     pub height: usize,
+    /// How each key became slots, and how they combined (for `explain`).
+    pub how: Vec<String>,
 }
 
 impl Groups<'_> {
@@ -118,8 +120,10 @@ pub(crate) fn group_rows<'a>(
         });
     }
     let mut combined: Option<(Slots<'a>, u64, bool)> = None;
+    let mut how = Vec::new();
     for key in keys {
         let (slots, count, ordered) = key_slots(key, rows, threads)?;
+        how.push(describe(key, &slots, count, ordered));
         combined = Some(match combined {
             None => (slots, count, ordered),
             Some((before, before_count, _)) => {
@@ -136,11 +140,17 @@ pub(crate) fn group_rows<'a>(
                             *o = a * count as u32 + b;
                         }
                     })?;
+                    how.push(format!(
+                        "with the key before: {product} slots, indexed directly"
+                    ));
                     (Slots::Stored(Cow::Owned(joined)), product, false)
                 } else {
                     let (ids, n) = dense_ids(rows, threads, |r| {
                         u128::from(before[r]) << 32 | u128::from(after[r])
                     })?;
+                    how.push(format!(
+                        "with the key before: {product} slot pairs possible, hashed to {n}"
+                    ));
                     (Slots::Stored(Cow::Owned(ids)), n, true)
                 }
             }
@@ -155,6 +165,7 @@ pub(crate) fn group_rows<'a>(
             first_rows: order.iter().map(|_| 0).collect(),
             order,
             height: rows,
+            how,
         });
     };
     let slots_len = usize::try_from(count).unwrap_or(usize::MAX);
@@ -199,7 +210,27 @@ pub(crate) fn group_rows<'a>(
         order: present.iter().map(|&(_, s)| s).collect(),
         first_rows: present.iter().map(|&(f, _)| f as usize).collect(),
         height: rows,
+        how,
     })
+}
+
+/// How `key` became slots, in words.
+fn describe(key: &Column, slots: &Slots<'_>, count: u64, ordered: bool) -> String {
+    match (slots, key.dtype()) {
+        (_, _) if ordered => format!("hashed by value: {count} distinct (null one of them)"),
+        (Slots::Offset(_, lo), _) => {
+            format!(
+                "integer offsets from {lo}: {count} slots, indexed directly, computed per window"
+            )
+        }
+        (_, crate::dtype::DType::Categorical) => {
+            format!("text codes: {count} slots (the dictionary and null), indexed directly")
+        }
+        (_, crate::dtype::DType::Bool) => "bool: 3 slots (false, true, null)".to_string(),
+        _ => {
+            format!("integer offsets from the smallest, null last: {count} slots, indexed directly")
+        }
+    }
 }
 
 /// One key column as slots: (the slots, how many, whether they are numbered by first

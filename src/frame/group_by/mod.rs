@@ -1,6 +1,7 @@
 //! `Frame::group_by(keys).agg(exprs)`: reductions per group of rows with equal keys
 //! (README.md beside this file).
 
+mod explain;
 mod keys;
 mod reduce;
 mod states;
@@ -281,23 +282,7 @@ impl Lifting<'_> {
     /// b.mean(), c.mean()])` reads the keys once. A reduction this cannot take (a literal
     /// operand, one that fails to type) is left to [`Lifting::reduce`], which reports errors.
     fn batch(&mut self, exprs: &[Expr]) -> Result<()> {
-        let mut leaves: Vec<(String, Agg, Expr, String)> = Vec::new();
-        let mut stack: Vec<&Expr> = exprs.iter().collect();
-        while let Some(e) = stack.pop() {
-            match as_aggregate(e) {
-                // A literal operand (no column read) reduces as a single value: left to
-                // `reduce`, since a select of it beside columns would spread it over the rows.
-                Some((Aggregate::Keyed(agg), operand))
-                    if !has_aggregate(operand) && reads_rows(operand) =>
-                {
-                    let key = format!("{e:?}");
-                    if !leaves.iter().any(|l| l.0 == key) {
-                        leaves.push((key, agg, operand.clone(), operand.output_name()));
-                    }
-                }
-                _ => e.for_each_child(&mut |c| stack.push(c)),
-            }
-        }
+        let leaves = leaves(exprs);
         let operands: Vec<Expr> = leaves
             .iter()
             .enumerate()
@@ -382,6 +367,29 @@ impl Frame {
         }
         Frame::new(columns)
     }
+}
+
+/// The reductions of `exprs` one keyed pass can take together: those whose operand holds no
+/// reduction and reads the rows (a literal operand reduces as a single value, left to
+/// `Lifting::reduce`, since a select of it beside columns would spread it over the rows).
+/// Each once: (its debug text, the aggregate, its operand, the operand's name).
+fn leaves(exprs: &[Expr]) -> Vec<(String, Agg, Expr, String)> {
+    let mut leaves: Vec<(String, Agg, Expr, String)> = Vec::new();
+    let mut stack: Vec<&Expr> = exprs.iter().rev().collect();
+    while let Some(e) = stack.pop() {
+        match as_aggregate(e) {
+            Some((Aggregate::Keyed(agg), operand))
+                if !has_aggregate(operand) && reads_rows(operand) =>
+            {
+                let key = format!("{e:?}");
+                if !leaves.iter().any(|l| l.0 == key) {
+                    leaves.push((key, agg, operand.clone(), operand.output_name()));
+                }
+            }
+            _ => e.for_each_child(&mut |c| stack.push(c)),
+        }
+    }
+    leaves
 }
 
 /// Whether `e` reads the rows (a column, the row index, a loop over them).

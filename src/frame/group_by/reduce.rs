@@ -393,7 +393,7 @@ fn positions(states: impl Iterator<Item = (u64, u64)>) -> Column {
 
 /// Rows a block holds: whole chunks, and enough rows per slot that merging the blocks'
 /// accumulators costs little beside filling them.
-fn block_rows(rows: usize, nslots: usize) -> usize {
+pub(super) fn block_rows(rows: usize, nslots: usize) -> usize {
     nslots
         .saturating_mul(16)
         .max(CHUNK)
