@@ -428,7 +428,14 @@ mod random {
     ];
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        // A fixed seed (`SWATH_TEST_SEED` changes it), so a run is reproducible, as in
+        // tests/properties.rs.
+        #![proptest_config(ProptestConfig {
+            cases: 24,
+            failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(base_seed()),
+            ..ProptestConfig::default()
+        })]
 
         /// Random frames, keys and aggregate lists (a random subset of every reduction, plus
         /// maps and nested reductions) agree with the oracle.

@@ -1,9 +1,9 @@
 //! `GroupBy::explain`: how a group-by will run, in words (README.md beside this file).
 
 use super::{Aggregate, GroupBy, as_aggregate, keys, leaves};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::expr::Expr;
-use crate::options::{Backend, ExecOptions};
+use crate::options::ExecOptions;
 
 impl GroupBy<'_> {
     /// How [`GroupBy::agg`] of `exprs` will run: how each key becomes slots and how many
@@ -35,22 +35,7 @@ impl GroupBy<'_> {
     ) -> Result<String> {
         let exprs: Vec<Expr> = exprs.into_iter().collect();
         let frame = self.frame;
-        let threads = match options.resolved_backend()? {
-            Backend::Cpu1 => 1,
-            _ => options.resolved_threads()?,
-        };
-        let key_frame = frame.select_with(self.keys.iter().cloned(), options)?;
-        if key_frame.height() != frame.height() {
-            return Err(Error::InvalidType {
-                expr: self
-                    .keys
-                    .iter()
-                    .map(Expr::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                message: "a group-by key needs one value per row, not a single value".into(),
-            });
-        }
+        let (threads, key_frame) = self.key_step(options)?;
         let columns: Vec<_> = key_frame.columns().map(|(_, c)| c).collect();
         let groups = keys::group_rows(&columns, frame.height(), threads)?;
         let mut out = format!(

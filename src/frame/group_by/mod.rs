@@ -55,6 +55,27 @@ impl Frame {
 }
 
 impl GroupBy<'_> {
+    /// The threads a keyed pass may use, and the key columns (one value per row each).
+    fn key_step(&self, options: &ExecOptions) -> Result<(usize, Frame)> {
+        let threads = match options.resolved_backend()? {
+            Backend::Cpu1 => 1,
+            _ => options.resolved_threads()?,
+        };
+        let key_frame = self.frame.select_with(self.keys.iter().cloned(), options)?;
+        if let Some((key, _)) = self
+            .keys
+            .iter()
+            .zip(key_frame.columns())
+            .find(|(_, (_, c))| c.len() != self.frame.height())
+        {
+            return Err(Error::InvalidType {
+                expr: key.to_string(),
+                message: "a group-by key needs one value per row, not a single value".into(),
+            });
+        }
+        Ok((threads, key_frame))
+    }
+
     /// One row per group, in the order of each group's first row: the key columns (named as
     /// their expressions), then one column per aggregate. Each aggregate is a reduction
     /// (`sum`, `mean`, `min`, `max`, `var`, `std`, `count`, `len`, `null_count`, `n_unique`,
@@ -91,22 +112,8 @@ impl GroupBy<'_> {
         options: &ExecOptions,
     ) -> Result<Frame> {
         let frame = self.frame;
-        let threads = match options.resolved_backend()? {
-            Backend::Cpu1 => 1,
-            _ => options.resolved_threads()?,
-        };
-        let key_frame = frame.select_with(self.keys.iter().cloned(), options)?;
-        let mut key_columns = Vec::with_capacity(self.keys.len());
-        for (key, (name, column)) in self.keys.iter().zip(key_frame.columns()) {
-            if column.len() != frame.height() || key_frame.height() != frame.height() {
-                return Err(Error::InvalidType {
-                    expr: key.to_string(),
-                    message: "a group-by key needs one value per row, not a single value".into(),
-                });
-            }
-            key_columns.push((name.to_string(), column.clone()));
-        }
-        let refs: Vec<&Column> = key_columns.iter().map(|(_, c)| c).collect();
+        let (threads, key_frame) = self.key_step(options)?;
+        let refs: Vec<&Column> = key_frame.columns().map(|(_, c)| c).collect();
         let groups = keys::group_rows(&refs, frame.height(), threads)?;
         let mut lifting = Lifting {
             rows: frame.clone(),
@@ -125,20 +132,17 @@ impl GroupBy<'_> {
             lifted.push(lifting.group_level(e, e)?.alias(&name));
         }
         let first_rows: Vec<u32> = groups.first_rows.iter().map(|&r| r as u32).collect();
-        let mut out: Vec<(String, Column)> = key_columns
-            .iter()
-            .map(|(name, column)| Ok((name.clone(), column.take_rows(&first_rows)?)))
+        let mut out: Vec<(String, Column)> = key_frame
+            .columns()
+            .map(|(name, column)| Ok((name.to_string(), column.take_rows(&first_rows)?)))
             .collect::<Result<_>>()?;
-        let per_group = Frame::new(
-            lifting
-                .grouped
-                .iter()
-                .map(|(n, c)| (n.clone(), c.clone()))
-                .chain(std::iter::once((
-                    hidden_name(frame, "groups", 0),
-                    Column::from(vec![0i32; groups.len()]),
-                ))),
-        )?;
+        let grouped = std::mem::take(&mut lifting.grouped);
+        // With no reduction (literal aggregates only) the frame still has a row per group.
+        let per_group = if grouped.is_empty() {
+            Frame::with_rows(groups.len())
+        } else {
+            Frame::new(grouped)?
+        };
         let results = per_group.select_with(lifted, &lifting.options)?;
         for (name, column) in results.columns() {
             let column = if column.len() == groups.len() {
@@ -203,8 +207,7 @@ impl Lifting<'_> {
                 .find(|(n, _)| *n == grouped)
                 .map(|(_, c)| c.clone())
                 .ok_or_else(|| Error::Internal(format!("no grouped column `{grouped}`")))?;
-            let ids = self.group_ids();
-            let spread = values.take_rows(&ids)?;
+            let spread = values.take_rows(self.group_ids())?;
             let name = hidden_name(&self.rows, "row", self.rows.width());
             let mut columns: Vec<(String, Column)> = self
                 .rows
@@ -324,22 +327,19 @@ impl Lifting<'_> {
         Ok(())
     }
 
-    /// Per row: its group.
-    fn group_ids(&mut self) -> Vec<u32> {
-        if let Some(ids) = &self.group_ids {
-            return ids.clone();
-        }
-        let of_slot = self.groups.group_of_slot();
-        let mut buf = Vec::new();
-        let ids: Vec<u32> = self
-            .groups
-            .rows
-            .of(0..self.groups.height, &mut buf)
-            .iter()
-            .map(|&s| of_slot.get(s as usize).copied().unwrap_or(0))
-            .collect();
-        self.group_ids = Some(ids.clone());
-        ids
+    /// Per row: its group (made once, when a nested reduction first needs it).
+    fn group_ids(&mut self) -> &[u32] {
+        let groups = self.groups;
+        self.group_ids.get_or_insert_with(|| {
+            let of_slot = groups.group_of_slot();
+            let mut buf = Vec::new();
+            groups
+                .rows
+                .of(0..groups.height, &mut buf)
+                .iter()
+                .map(|&s| of_slot.get(s as usize).copied().unwrap_or(0))
+                .collect()
+        })
     }
 }
 

@@ -290,24 +290,18 @@ where
             ignore,
             |s: &[Sum<i64>]| Column::from(s.iter().map(|s| s.total).collect::<Vec<i64>>()),
         ),
-        ReduceOp::Sum => keyed(
+        ReduceOp::Sum | ReduceOp::Mean => keyed(
             nslots,
             Sum::<f64>::default(),
             move |s: &mut Sum<f64>, x: T| s.add(real(x)),
             ignore,
-            |s: &[Sum<f64>]| Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>()),
-        ),
-        ReduceOp::Mean => keyed(
-            nslots,
-            Sum::<f64>::default(),
-            move |s: &mut Sum<f64>, x: T| s.add(real(x)),
-            ignore,
-            |s: &[Sum<f64>]| {
-                Column::from(
+            move |s: &[Sum<f64>]| match op {
+                ReduceOp::Mean => Column::from(
                     s.iter()
                         .map(|s| (s.n > 0).then(|| s.total / s.n as f64))
                         .collect::<Vec<_>>(),
-                )
+                ),
+                _ => Column::from(s.iter().map(|s| s.total).collect::<Vec<f64>>()),
             },
         ),
         ReduceOp::Prod if !float => keyed(
